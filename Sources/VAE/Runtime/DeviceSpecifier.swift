@@ -1,0 +1,72 @@
+import Foundation
+import VAECompute
+import VAECPU
+import VAEVulkan
+
+/// A user's choice of device, as written on the command line: `auto`, `cpu`, `cpu-reference`, `vulkan`,
+/// `vulkan:N`, or any other text naming a Vulkan device by a part of its name.
+public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
+    /// A real GPU when Vulkan has one; otherwise the CPU backend. A CPU-emulated Vulkan device (lavapipe)
+    /// is never chosen automatically: it is far slower than the CPU backend.
+    case auto
+    case cpu
+    case cpuReference
+    /// The best Vulkan device, whatever its kind.
+    case vulkan
+    case vulkanIndex(Int)
+    case vulkanName(String)
+
+    public init(parsing text: String) throws {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        switch t.lowercased() {
+        case "auto": self = .auto
+        case "cpu": self = .cpu
+        case "cpu-reference": self = .cpuReference
+        case "vulkan", "gpu": self = .vulkan
+        case "":
+            throw ComputeError.noDevice("empty device name: use auto, cpu, vulkan, vulkan:N or part of a device's name")
+        default:
+            if t.lowercased().hasPrefix("vulkan:") {
+                guard let i = Int(t.dropFirst("vulkan:".count)), i >= 0 else {
+                    throw ComputeError.noDevice("bad device '\(t)': vulkan:N needs a device index (see `vae devices`)")
+                }
+                self = .vulkanIndex(i)
+            } else {
+                self = .vulkanName(t)
+            }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: return "auto"
+        case .cpu: return "cpu"
+        case .cpuReference: return "cpu-reference"
+        case .vulkan: return "vulkan"
+        case let .vulkanIndex(i): return "vulkan:\(i)"
+        case let .vulkanName(n): return n
+        }
+    }
+
+    /// What `.auto` resolves to on this machine, given the Vulkan devices present.
+    public static func automaticChoice(among devices: [DeviceInfo]) -> DeviceSpecifier {
+        guard let best = devices.filter({ $0.kind != .cpu }).min(by: { $0.kind < $1.kind }),
+              let index = best.details["index"].flatMap(Int.init) else { return .cpu }
+        return .vulkanIndex(index)
+    }
+
+    /// Opens the device.
+    public func open(validation: Bool = false, profiling: Bool = false) throws -> any ComputeDevice {
+        func vulkan(_ s: VulkanDevice.Selection) throws -> VulkanDevice {
+            try VulkanDevice(.init(selection: s, validation: validation, profiling: profiling))
+        }
+        switch self {
+        case .auto: return try Self.automaticChoice(among: VulkanDevice.devices()).open(validation: validation, profiling: profiling)
+        case .cpu: return CPUDevice(mode: .fast)
+        case .cpuReference: return CPUDevice(mode: .reference)
+        case .vulkan: return try vulkan(.best)
+        case let .vulkanIndex(i): return try vulkan(.index(i))
+        case let .vulkanName(n): return try vulkan(.name(n))
+        }
+    }
+}

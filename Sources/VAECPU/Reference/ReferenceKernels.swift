@@ -1,0 +1,97 @@
+import VAECompute
+
+/// Runs a kernel with `ReferenceMath`: operands are widened to Double, computed, and rounded once to
+/// float32 on the way out. This is what the equivalence suite compares every backend with.
+enum ReferenceKernels {
+    static func run(_ kernel: Kernel) {
+        switch kernel {
+        case let .matmul(a, b, c, ta, tb, bias, act, acc):
+            let k = ta ? a.rows : a.columns
+            store(ReferenceMath.matmul(load(a), load(b), m: c.rows, n: c.columns, k: k, transposeA: ta, transposeB: tb,
+                                       bias: bias.map(load), activation: act, accumulateInto: acc ? load(c) : nil), c)
+        case let .activation(act, x, y):
+            store(load(x).map { ReferenceMath.activate($0, act) }, y)
+        case let .activationBackward(act, y, dy, dx):
+            let yv = load(y), dyv = load(dy)
+            store((0..<yv.count).map { dyv[$0] * ReferenceMath.derivative(output: yv[$0], act) }, dx)
+        case let .columnSum(x, out, acc):
+            var s = ReferenceMath.columnSum(load(x), rows: x.rows, columns: x.columns)
+            if acc { s = zip(s, load(out)).map(+) }
+            store(s, out)
+        case let .rowSum(x, out):
+            store(ReferenceMath.rowSum(load(x), rows: x.rows, columns: x.columns), out)
+        case let .sum(x, out, acc):
+            store([load(x).reduce(0, +) + (acc ? load(out)[0] : 0)], out)
+        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream):
+            let noise = Philox.gaussianNoise(count: mu.count, seed: seed, step: words(schedule)[0], stream: stream)
+            // eps is stored as float32 and z computed from the stored value, as a GPU does.
+            let epsF = noise.map { Double(Float($0)) }
+            store(epsF, eps)
+            store(ReferenceMath.reparameterize(mu: load(mu), logvar: load(logvar), eps: epsF), z)
+        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
+            let r = ReferenceMath.reparameterizeBackward(dz: load(dz), logvar: load(logvar), eps: load(eps))
+            store(r.dmu, dmu); store(r.dlogvar, dlogvar)
+        case let .klDivergence(mu, logvar, out, beta):
+            store(ReferenceMath.klDivergence(mu: load(mu), logvar: load(logvar), rows: mu.rows, columns: mu.columns,
+                                             beta: Double(beta)), out)
+        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
+            let g = ReferenceMath.klDivergenceGradient(mu: load(mu), logvar: load(logvar), beta: Double(beta))
+            store(zip(load(dmu), g.dmu).map(+), dmu)
+            store(zip(load(dlogvar), g.dlogvar).map(+), dlogvar)
+        case let .bernoulliNLL(l, t, out):
+            store(ReferenceMath.bernoulliNLL(logits: load(l), target: load(t), rows: l.rows, columns: l.columns), out)
+        case let .bernoulliNLLBackward(l, t, d, scale):
+            store(ReferenceMath.bernoulliNLLGradient(logits: load(l), target: load(t), scale: Double(scale)), d)
+        case let .gaussianNLL(m, t, out, lv):
+            store(ReferenceMath.gaussianNLL(mean: load(m), target: load(t), rows: m.rows, columns: m.columns,
+                                            logVariance: Double(lv)), out)
+        case let .gaussianNLLBackward(m, t, d, lv, scale):
+            store(ReferenceMath.gaussianNLLGradient(mean: load(m), target: load(t), logVariance: Double(lv),
+                                                    scale: Double(scale)), d)
+        case let .adam(p, g, m, v, s, b1, b2, eps):
+            let schedule = words(s)
+            let r = ReferenceMath.adam(parameter: load(p), gradient: load(g), m: load(m), v: load(v), step: Int(schedule[0]),
+                                       learningRate: Double(Float(bitPattern: schedule[1])),
+                                       beta1: Double(b1), beta2: Double(b2), epsilon: Double(eps))
+            store(r.parameter, p); store(r.m, m); store(r.v, v)
+        case let .advanceStep(s):
+            storage(s).words(s.count)[0] &+= 1
+        case let .gatherRows(src, idx, dst, scale):
+            let cols = src.columns, indices = words(idx)
+            let values: [Double] = src.elementType == .uint8
+                ? storage(src).bytes(src.count).map { Double($0) }
+                : load(src)
+            var out = [Double](repeating: 0, count: dst.count)
+            for (r, i) in indices.enumerated() {
+                precondition(Int(i) < src.rows, "gather index \(i) out of range 0..<\(src.rows)")
+                for j in 0..<cols { out[r * cols + j] = Double(scale) * values[Int(i) * cols + j] }
+            }
+            store(out, dst)
+        case let .axpby(x, y, a, b):
+            let xv = load(x), yv = load(y)
+            store((0..<xv.count).map { Double(a) * xv[$0] + (b == 0 ? 0 : Double(b) * yv[$0]) }, y)
+        case let .fill(x, value):
+            store([Double](repeating: Double(value), count: x.count), x)
+        case let .copy(src, dst):
+            let n = src.elementType.storageBytes(count: src.count)
+            storage(dst).bytes.copyMemory(from: storage(src).bytes, byteCount: n)
+        case let .clamp(x, lo, hi):
+            store(load(x).map { min(max($0, Double(lo)), Double(hi)) }, x)
+        case let .randomBits(out, counter, key):
+            let words = storage(out).words(out.count)
+            for i in 0..<out.count {
+                let block = Philox.block(counter: (counter.x &+ UInt32(truncatingIfNeeded: i / 4), counter.y, counter.z, counter.w),
+                                         key: (key.x, key.y))
+                words[i] = [block.0, block.1, block.2, block.3][i % 4]
+            }
+        }
+    }
+
+    static func storage(_ t: Tensor) -> CPUStorage { t.storage as! CPUStorage }
+    static func load(_ t: Tensor) -> [Double] { storage(t).floats(t.count).map(Double.init) }
+    static func words(_ t: Tensor) -> [UInt32] { Array(storage(t).words(t.count)) }
+    static func store(_ values: [Double], _ t: Tensor) {
+        let out = storage(t).floats(t.count)
+        for i in 0..<t.count { out[i] = Float(values[i]) }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import VAECompute
+
+/// The plain, obviously-correct definition of every kernel, in double precision.
+///
+/// These functions are the oracle of the equivalence suite and the subject of the finite-difference
+/// gradient checks, so they favour clarity over speed: simple loops, no reuse of buffers, Double
+/// throughout. Matrices are row-major arrays.
+public enum ReferenceMath {
+    // MARK: Activations
+
+    public static func activate(_ x: Double, _ act: Activation) -> Double {
+        switch act {
+        case .identity: return x
+        case .relu: return max(x, 0)
+        case .leakyRelu: return x > 0 ? x : Double(Activation.leakySlope) * x
+        case .sigmoid: return 1 / (1 + exp(-x))
+        case .tanh: return Foundation.tanh(x)
+        case .softplus: return max(x, 0) + log1p(exp(-abs(x)))
+        }
+    }
+
+    /// The derivative of `act` at the point whose output is `y`.
+    public static func derivative(output y: Double, _ act: Activation) -> Double {
+        switch act {
+        case .identity: return 1
+        case .relu: return y > 0 ? 1 : 0
+        case .leakyRelu: return y > 0 ? 1 : Double(Activation.leakySlope)
+        case .sigmoid: return y * (1 - y)
+        case .tanh: return 1 - y * y
+        case .softplus: return -expm1(-y)
+        }
+    }
+
+    // MARK: Matrix product
+
+    /// `act(op(a)·op(b) + bias) (+ c0)`; `op(a)` is m×k, `op(b)` k×n.
+    public static func matmul(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
+                              bias: [Double]?, activation: Activation, accumulateInto c0: [Double]? = nil) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k {
+                    let av = transposeA ? a[p * m + i] : a[i * k + p]
+                    let bv = transposeB ? b[j * k + p] : b[p * n + j]
+                    s += av * bv
+                }
+                if let bias { s += bias[j] }
+                if let c0 { s += c0[i * n + j] }
+                c[i * n + j] = activate(s, activation)
+            }
+        }
+        return c
+    }
+
+    // MARK: Reductions
+
+    public static func columnSum(_ x: [Double], rows: Int, columns: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: columns)
+        for i in 0..<rows { for j in 0..<columns { out[j] += x[i * columns + j] } }
+        return out
+    }
+
+    public static func rowSum(_ x: [Double], rows: Int, columns: Int) -> [Double] {
+        (0..<rows).map { i in (0..<columns).reduce(0.0) { $0 + x[i * columns + $1] } }
+    }
+
+    // MARK: Latent variables
+
+    public static func reparameterize(mu: [Double], logvar: [Double], eps: [Double]) -> [Double] {
+        (0..<mu.count).map { mu[$0] + exp(0.5 * logvar[$0]) * eps[$0] }
+    }
+
+    public static func reparameterizeBackward(dz: [Double], logvar: [Double], eps: [Double]) -> (dmu: [Double], dlogvar: [Double]) {
+        (dz, (0..<dz.count).map { dz[$0] * eps[$0] * 0.5 * exp(0.5 * logvar[$0]) })
+    }
+
+    /// Per-row β·KL(N(mu, exp(logvar)) ‖ N(0, I)).
+    public static func klDivergence(mu: [Double], logvar: [Double], rows: Int, columns: Int, beta: Double) -> [Double] {
+        (0..<rows).map { i in
+            var s = 0.0
+            for j in 0..<columns {
+                let p = i * columns + j
+                s += 1 + logvar[p] - mu[p] * mu[p] - exp(logvar[p])
+            }
+            return -0.5 * beta * s
+        }
+    }
+
+    public static func klDivergenceGradient(mu: [Double], logvar: [Double], beta: Double) -> (dmu: [Double], dlogvar: [Double]) {
+        (mu.map { beta * $0 }, logvar.map { 0.5 * beta * (exp($0) - 1) })
+    }
+
+    // MARK: Likelihoods
+
+    public static func bernoulliNLL(logits: [Double], target: [Double], rows: Int, columns: Int) -> [Double] {
+        (0..<rows).map { i in
+            var s = 0.0
+            for j in 0..<columns {
+                let l = logits[i * columns + j], t = target[i * columns + j]
+                s += max(l, 0) - l * t + log1p(exp(-abs(l)))
+            }
+            return s
+        }
+    }
+
+    public static func bernoulliNLLGradient(logits: [Double], target: [Double], scale: Double) -> [Double] {
+        (0..<logits.count).map { scale * (1 / (1 + exp(-logits[$0])) - target[$0]) }
+    }
+
+    public static func gaussianNLL(mean: [Double], target: [Double], rows: Int, columns: Int, logVariance: Double) -> [Double] {
+        let inv = exp(-logVariance), c = 0.5 * (log(2 * Double.pi) + logVariance)
+        return (0..<rows).map { i in
+            var s = 0.0
+            for j in 0..<columns {
+                let d = target[i * columns + j] - mean[i * columns + j]
+                s += 0.5 * d * d * inv + c
+            }
+            return s
+        }
+    }
+
+    public static func gaussianNLLGradient(mean: [Double], target: [Double], logVariance: Double, scale: Double) -> [Double] {
+        let inv = exp(-logVariance)
+        return (0..<mean.count).map { scale * (mean[$0] - target[$0]) * inv }
+    }
+
+    // MARK: Optimizer
+
+    public static func adam(parameter: [Double], gradient: [Double], m: [Double], v: [Double], step: Int,
+                            learningRate: Double, beta1: Double, beta2: Double, epsilon: Double)
+        -> (parameter: [Double], m: [Double], v: [Double]) {
+        var p = parameter, m = m, v = v
+        let c1 = 1 - pow(beta1, Double(step)), c2 = 1 - pow(beta2, Double(step))
+        for i in 0..<p.count {
+            m[i] = beta1 * m[i] + (1 - beta1) * gradient[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * gradient[i] * gradient[i]
+            p[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+        }
+        return (p, m, v)
+    }
+}

@@ -1,0 +1,55 @@
+extension ComputeDevice {
+    /// Makes a float32 tensor holding `values`.
+    public func tensor(_ values: [Float], shape: [Int]) throws -> Tensor {
+        let t = try makeTensor(shape: shape, elementType: .float32)
+        try upload(values, to: t)
+        return t
+    }
+
+    /// Makes a float32 tensor of zeros.
+    public func zeros(_ shape: [Int]) throws -> Tensor {
+        try tensor([Float](repeating: 0, count: shape.reduce(1, *)), shape: shape)
+    }
+
+    /// Writes float32 values (exactly `tensor.count` of them).
+    public func upload(_ values: [Float], to tensor: Tensor) throws {
+        try checkUpload(values.count, tensor, .float32)
+        try values.withUnsafeBytes { try write($0, to: tensor) }
+    }
+
+    /// Writes uint32 values (exactly `tensor.count` of them).
+    public func upload(_ values: [UInt32], to tensor: Tensor) throws {
+        try checkUpload(values.count, tensor, .uint32)
+        try values.withUnsafeBytes { try write($0, to: tensor) }
+    }
+
+    /// Writes bytes into a uint8 tensor (exactly `tensor.count` of them).
+    public func upload(_ values: [UInt8], to tensor: Tensor) throws {
+        try checkUpload(values.count, tensor, .uint8)
+        var padded = values
+        padded.append(contentsOf: [UInt8](repeating: 0, count: tensor.elementType.storageBytes(count: tensor.count) - values.count))
+        try padded.withUnsafeBytes { try write($0, to: tensor) }
+    }
+
+    /// Reads a float32 tensor.
+    public func download(_ tensor: Tensor) throws -> [Float] {
+        guard tensor.elementType == .float32 else { throw ComputeError.invalidArguments(kernel: "download", reason: "expected float32, got \(tensor)") }
+        var out = [Float](repeating: 0, count: tensor.count)
+        try out.withUnsafeMutableBytes { try read(tensor, into: $0) }
+        return out
+    }
+
+    /// Reads a uint32 tensor.
+    public func downloadUInt32(_ tensor: Tensor) throws -> [UInt32] {
+        guard tensor.elementType == .uint32 else { throw ComputeError.invalidArguments(kernel: "download", reason: "expected uint32, got \(tensor)") }
+        var out = [UInt32](repeating: 0, count: tensor.count)
+        try out.withUnsafeMutableBytes { try read(tensor, into: $0) }
+        return out
+    }
+
+    private func checkUpload(_ count: Int, _ tensor: Tensor, _ type: ElementType) throws {
+        guard tensor.elementType == type, tensor.count == count else {
+            throw ComputeError.invalidArguments(kernel: "upload", reason: "\(count) \(type) values do not fit \(tensor)")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// What kind of processor a device runs on; `auto` device selection prefers them in this order.
+public enum DeviceKind: String, Sendable, Comparable {
+    case discreteGPU = "discrete GPU"
+    case integratedGPU = "integrated GPU"
+    case virtualGPU = "virtual GPU"
+    case cpu = "CPU"
+    case other = "other"
+
+    /// Lower is preferred.
+    public var preference: Int {
+        switch self {
+        case .discreteGPU: return 0
+        case .integratedGPU: return 1
+        case .virtualGPU: return 2
+        case .other: return 3
+        case .cpu: return 4
+        }
+    }
+
+    public static func < (a: DeviceKind, b: DeviceKind) -> Bool { a.preference < b.preference }
+}
+
+/// A description of a device, for `vae devices`, logs and test output.
+public struct DeviceInfo: Sendable, CustomStringConvertible {
+    /// The backend: "cpu" or "vulkan".
+    public var backend: String
+    /// The device's name (e.g. "llvmpipe (LLVM 15.0.6, 256 bits)").
+    public var name: String
+    public var kind: DeviceKind
+    /// Memory the device can use, in bytes (0 when unknown).
+    public var memoryBytes: UInt64
+    /// The SIMD width kernels run at (the Vulkan subgroup size; 1 for the CPU backend).
+    public var subgroupSize: Int
+    /// Further facts worth printing (driver, API version, limits).
+    public var details: [String: String]
+
+    public init(backend: String, name: String, kind: DeviceKind, memoryBytes: UInt64, subgroupSize: Int,
+                details: [String: String] = [:]) {
+        self.backend = backend; self.name = name; self.kind = kind
+        self.memoryBytes = memoryBytes; self.subgroupSize = subgroupSize; self.details = details
+    }
+
+    public var description: String { "\(backend): \(name) (\(kind.rawValue))" }
+}
+
+/// Work counts of a device since it was made: what `vae bench` reports per training step.
+public struct DeviceCounters: Sendable, Equatable {
+    /// Kernel launches.
+    public var launches = 0
+    /// Memory barriers recorded between launches (always 0 on backends that run in order).
+    public var barriers = 0
+    /// Submissions of recorded work to a queue.
+    public var submits = 0
+    /// Times the host blocked waiting for the device.
+    public var hostWaits = 0
+    /// Bytes currently allocated for tensors.
+    public var allocatedBytes = 0
+    /// The high-water mark of `allocatedBytes`.
+    public var peakAllocatedBytes = 0
+
+    public init() {}
+}
+
+/// A compute device: the one contract every backend implements and all model code is written against.
+///
+/// The vocabulary is small on purpose: tensors (made by the device), kernel launches, transfers and
+/// synchronization. A backend may execute launches at once (CPU) or record them and run them later
+/// (Vulkan); either way launches take effect in order, and `read` sees every earlier launch.
+public protocol ComputeDevice: AnyObject {
+    /// What this device is.
+    var info: DeviceInfo { get }
+    /// Work counts since the device was made.
+    var counters: DeviceCounters { get }
+
+    /// Makes a tensor of `shape`; its contents are unspecified until written.
+    func makeTensor(shape: [Int], elementType: ElementType) throws -> Tensor
+    /// Writes `bytes` (the tensor's `storageBytes`, or fewer for a prefix) into a tensor, after every
+    /// earlier launch that uses it.
+    func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws
+    /// Reads a tensor's bytes after every earlier launch. On recording backends this submits and waits.
+    func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws
+    /// Launches a kernel (validated first; an invalid one throws and changes nothing).
+    func launch(_ kernel: Kernel) throws
+    /// Submits recorded work without waiting for it.
+    func flush() throws
+    /// Waits until every launch so far has finished.
+    func synchronize() throws
+}

@@ -1,0 +1,81 @@
+extension Kernel {
+    /// Checks that the operands' shapes and element types fit the kernel's contract.
+    ///
+    /// Every backend calls this before doing any work, so a wrong shape is one clear error on every
+    /// backend rather than an out-of-bounds access on one of them.
+    public func validate() throws {
+        func fail(_ reason: String) -> ComputeError { .invalidArguments(kernel: name, reason: reason) }
+        func requireFloat(_ tensors: Tensor...) throws {
+            for t in tensors where t.elementType != .float32 { throw fail("expected float32, got \(t)") }
+        }
+        func requireSameCount(_ tensors: Tensor...) throws {
+            guard let first = tensors.first else { return }
+            for t in tensors where t.count != first.count {
+                throw fail("element counts differ: \(first) vs \(t)")
+            }
+        }
+        func requireCount(_ t: Tensor, _ n: Int, _ what: String) throws {
+            if t.count != n { throw fail("\(what) needs \(n) elements, got \(t)") }
+        }
+        func requireSchedule(_ s: Tensor) throws {
+            if s.elementType != .uint32 || s.count < 2 { throw fail("schedule must be uint32 with 2 elements, got \(s)") }
+        }
+        switch self {
+        case let .matmul(a, b, c, ta, tb, bias, act, acc):
+            try requireFloat(a, b, c)
+            let (m, k) = ta ? (a.columns, a.rows) : (a.rows, a.columns)
+            let (kb, n) = tb ? (b.columns, b.rows) : (b.rows, b.columns)
+            if k != kb { throw fail("inner dimensions differ: op(a) is \(m)×\(k), op(b) is \(kb)×\(n)") }
+            if c.rows != m || c.columns != n { throw fail("c must be \(m)×\(n), got \(c)") }
+            if let bias {
+                try requireFloat(bias)
+                try requireCount(bias, n, "bias")
+            }
+            if acc && (bias != nil || act != .identity) { throw fail("accumulate allows no bias or activation") }
+        case let .activation(_, x, y):
+            try requireFloat(x, y); try requireSameCount(x, y)
+        case let .activationBackward(_, y, dy, dx):
+            try requireFloat(y, dy, dx); try requireSameCount(y, dy, dx)
+        case let .columnSum(x, out, _):
+            try requireFloat(x, out); try requireCount(out, x.columns, "out")
+        case let .rowSum(x, out):
+            try requireFloat(x, out); try requireCount(out, x.rows, "out")
+        case let .sum(x, out, _):
+            try requireFloat(x, out); try requireCount(out, 1, "out")
+        case let .reparameterize(mu, logvar, eps, z, schedule, _, _):
+            try requireFloat(mu, logvar, eps, z); try requireSameCount(mu, logvar, eps, z)
+            try requireSchedule(schedule)
+        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
+            try requireFloat(dz, logvar, eps, dmu, dlogvar); try requireSameCount(dz, logvar, eps, dmu, dlogvar)
+        case let .klDivergence(mu, logvar, out, _):
+            try requireFloat(mu, logvar, out); try requireSameCount(mu, logvar)
+            try requireCount(out, mu.rows, "out")
+        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _):
+            try requireFloat(mu, logvar, dmu, dlogvar); try requireSameCount(mu, logvar, dmu, dlogvar)
+        case let .bernoulliNLL(l, t, out), let .gaussianNLL(l, t, out, _):
+            try requireFloat(l, t, out); try requireSameCount(l, t)
+            try requireCount(out, l.rows, "out")
+        case let .bernoulliNLLBackward(l, t, d, _), let .gaussianNLLBackward(l, t, d, _, _):
+            try requireFloat(l, t, d); try requireSameCount(l, t, d)
+        case let .adam(p, g, m, v, s, _, _, _):
+            try requireFloat(p, g, m, v); try requireSameCount(p, g, m, v); try requireSchedule(s)
+        case let .advanceStep(s):
+            try requireSchedule(s)
+        case let .gatherRows(src, idx, dst, _):
+            try requireFloat(dst)
+            if src.elementType == .uint32 { throw fail("src must be float32 or uint8, got \(src)") }
+            if idx.elementType != .uint32 { throw fail("indices must be uint32, got \(idx)") }
+            if dst.rows != idx.count { throw fail("dst needs one row per index (\(idx.count)), got \(dst)") }
+            if dst.columns != src.columns { throw fail("dst rows must have \(src.columns) columns like src, got \(dst)") }
+        case let .axpby(x, y, _, _):
+            try requireFloat(x, y); try requireSameCount(x, y)
+        case let .fill(x, _), let .clamp(x, _, _):
+            try requireFloat(x)
+        case let .copy(src, dst):
+            if src.elementType != dst.elementType { throw fail("element types differ: \(src) vs \(dst)") }
+            try requireSameCount(src, dst)
+        case let .randomBits(out, _, _):
+            if out.elementType != .uint32 { throw fail("out must be uint32, got \(out)") }
+        }
+    }
+}

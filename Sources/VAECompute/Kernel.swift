@@ -1,0 +1,156 @@
+/// The kernel vocabulary: every operation a backend must implement, with its operands.
+///
+/// Model code describes work as a sequence of `Kernel` values handed to `ComputeDevice.launch(_:)`.
+/// Shapes are read from the tensors; scalars travel with the case. Each case documents its contract; the
+/// CPU reference backend is the executable definition, and the equivalence suite holds every other
+/// backend to it.
+public enum Kernel: @unchecked Sendable {
+    /// `c = act(op(a)·op(b) + bias)`, op = transpose when the flag is set. `op(a)` is M×K, `op(b)` K×N,
+    /// `c` M×N, `bias` has N elements (one per column of `c`). With `accumulate`, `c += op(a)·op(b)`
+    /// (then bias must be nil and the activation identity).
+    case matmul(a: Tensor, b: Tensor, c: Tensor, transposeA: Bool, transposeB: Bool,
+                bias: Tensor?, activation: Activation, accumulate: Bool)
+    /// `y = act(x)` elementwise.
+    case activation(Activation, x: Tensor, y: Tensor)
+    /// `dx = dy ⊙ act'(·)`, with the derivative computed from the forward output `y`.
+    case activationBackward(Activation, y: Tensor, dy: Tensor, dx: Tensor)
+    /// `out[j] = Σ_i x[i, j]` (bias gradients); with `accumulate`, `out += …`.
+    case columnSum(x: Tensor, out: Tensor, accumulate: Bool)
+    /// `out[i] = Σ_j x[i, j]`.
+    case rowSum(x: Tensor, out: Tensor)
+    /// `out[0] = Σ x` (or `out[0] += Σ x` with `accumulate`), summed in a fixed order.
+    case sum(x: Tensor, out: Tensor, accumulate: Bool)
+    /// Reparameterization: `eps ~ N(0, I)` from Philox-4x32-10 (see `Philox`), then
+    /// `z = mu + exp(logvar / 2) ⊙ eps`. The Philox counter's second word is `schedule[0]` (the step
+    /// number, advanced on the device), so a recorded step draws fresh noise without re-recording.
+    case reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
+    /// Backward of `reparameterize`: `dmu = dz`, `dlogvar = dz ⊙ eps ⊙ exp(logvar / 2) / 2`.
+    case reparameterizeBackward(dz: Tensor, logvar: Tensor, eps: Tensor, dmu: Tensor, dlogvar: Tensor)
+    /// `out[i] = β · KL(N(mu_i, exp(logvar_i)) ‖ N(0, I)) = −β/2 Σ_j (1 + logvar − mu² − exp(logvar))`.
+    case klDivergence(mu: Tensor, logvar: Tensor, out: Tensor, beta: Float)
+    /// Adds the KL gradient: `dmu += β·mu`, `dlogvar += β/2·(exp(logvar) − 1)`.
+    case klDivergenceBackward(mu: Tensor, logvar: Tensor, dmu: Tensor, dlogvar: Tensor, beta: Float)
+    /// `out[i] = Σ_j BCE(sigmoid(logits), target)`, computed stably from logits:
+    /// `max(l, 0) − l·t + log(1 + exp(−|l|))`.
+    case bernoulliNLL(logits: Tensor, target: Tensor, out: Tensor)
+    /// `dlogits = scale · (sigmoid(logits) − target)`.
+    case bernoulliNLLBackward(logits: Tensor, target: Tensor, dlogits: Tensor, scale: Float)
+    /// `out[i] = Σ_j ½(t − μ)²/σ² + ½ log(2πσ²)` with `logVariance = log σ²` shared by all pixels.
+    case gaussianNLL(mean: Tensor, target: Tensor, out: Tensor, logVariance: Float)
+    /// `dmean = scale · (μ − t) / σ²`.
+    case gaussianNLLBackward(mean: Tensor, target: Tensor, dmean: Tensor, logVariance: Float, scale: Float)
+    /// Adam, in place, bias-corrected: `m = β1 m + (1−β1) g`, `v = β2 v + (1−β2) g²`,
+    /// `p −= lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + ε)`. The step `t` is `schedule[0]` and the
+    /// learning rate the float whose bits are `schedule[1]`: both change per step without re-recording.
+    case adam(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, schedule: Tensor,
+              beta1: Float, beta2: Float, epsilon: Float)
+    /// `schedule[0] += 1`: advances the step counter that `adam` and `reparameterize` read.
+    case advanceStep(schedule: Tensor)
+    /// `dst[i, :] = scale · src[indices[i], :]`: minibatch rows from a resident dataset. `src` may be
+    /// float32 or uint8 (bytes become floats; `scale` 1/255 maps pixels to [0, 1]).
+    case gatherRows(src: Tensor, indices: Tensor, dst: Tensor, scale: Float)
+    /// `y = a·x + b·y`.
+    case axpby(x: Tensor, y: Tensor, a: Float, b: Float)
+    /// `x = value` for every element.
+    case fill(x: Tensor, value: Float)
+    /// `dst = src`.
+    case copy(src: Tensor, dst: Tensor)
+    /// `x = min(max(x, lower), upper)` (e.g. a log-variance clamp).
+    case clamp(x: Tensor, lower: Float, upper: Float)
+    /// `out[i]` = word `i % 4` of Philox-4x32-10 at counter `(counter.x + i/4, counter.y, counter.z,
+    /// counter.w)` under `key`: the raw generator bits (uint32 `out`).
+    case randomBits(out: Tensor, counter: SIMD4<UInt32>, key: SIMD2<UInt32>)
+
+    /// A short name for logs and profiles.
+    public var name: String {
+        switch self {
+        case let .matmul(_, _, _, ta, tb, bias, act, acc):
+            return "matmul_\(ta ? "T" : "N")\(tb ? "T" : "N")" + (bias != nil ? "_bias" : "")
+                + (act != .identity ? "_\(act)" : "") + (acc ? "_acc" : "")
+        case let .activation(act, _, _): return "activation_\(act)"
+        case let .activationBackward(act, _, _, _): return "activation_backward_\(act)"
+        case .columnSum: return "column_sum"
+        case .rowSum: return "row_sum"
+        case .sum: return "sum"
+        case .reparameterize: return "reparameterize"
+        case .reparameterizeBackward: return "reparameterize_backward"
+        case .klDivergence: return "kl_divergence"
+        case .klDivergenceBackward: return "kl_divergence_backward"
+        case .bernoulliNLL: return "bernoulli_nll"
+        case .bernoulliNLLBackward: return "bernoulli_nll_backward"
+        case .gaussianNLL: return "gaussian_nll"
+        case .gaussianNLLBackward: return "gaussian_nll_backward"
+        case .adam: return "adam"
+        case .advanceStep: return "advance_step"
+        case .gatherRows: return "gather_rows"
+        case .axpby: return "axpby"
+        case .fill: return "fill"
+        case .copy: return "copy"
+        case .clamp: return "clamp"
+        case .randomBits: return "random_bits"
+        }
+    }
+
+    /// Tensors the kernel reads (including those it updates in place).
+    public var reads: [Tensor] {
+        switch self {
+        case let .matmul(a, b, c, _, _, bias, _, acc): return [a, b] + (bias.map { [$0] } ?? []) + (acc ? [c] : [])
+        case let .activation(_, x, _): return [x]
+        case let .activationBackward(_, y, dy, _): return [y, dy]
+        case let .columnSum(x, out, acc): return acc ? [x, out] : [x]
+        case let .rowSum(x, _): return [x]
+        case let .sum(x, out, acc): return acc ? [x, out] : [x]
+        case let .reparameterize(mu, logvar, _, _, schedule, _, _): return [mu, logvar, schedule]
+        case let .reparameterizeBackward(dz, logvar, eps, _, _): return [dz, logvar, eps]
+        case let .klDivergence(mu, logvar, _, _): return [mu, logvar]
+        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _): return [mu, logvar, dmu, dlogvar]
+        case let .bernoulliNLL(l, t, _): return [l, t]
+        case let .bernoulliNLLBackward(l, t, _, _): return [l, t]
+        case let .gaussianNLL(m, t, _, _): return [m, t]
+        case let .gaussianNLLBackward(m, t, _, _, _): return [m, t]
+        case let .adam(p, g, m, v, s, _, _, _): return [p, g, m, v, s]
+        case let .advanceStep(s): return [s]
+        case let .gatherRows(src, idx, _, _): return [src, idx]
+        case let .axpby(x, y, _, b): return b == 0 ? [x] : [x, y]
+        case .fill: return []
+        case let .copy(src, _): return [src]
+        case let .clamp(x, _, _): return [x]
+        case .randomBits: return []
+        }
+    }
+
+    /// Tensors the kernel writes.
+    public var writes: [Tensor] {
+        switch self {
+        case let .matmul(_, _, c, _, _, _, _, _): return [c]
+        case let .activation(_, _, y): return [y]
+        case let .activationBackward(_, _, _, dx): return [dx]
+        case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return [out]
+        case let .reparameterize(_, _, eps, z, _, _, _): return [eps, z]
+        case let .reparameterizeBackward(_, _, _, dmu, dlogvar): return [dmu, dlogvar]
+        case let .klDivergence(_, _, out, _): return [out]
+        case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return [dmu, dlogvar]
+        case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, out, _): return [out]
+        case let .bernoulliNLLBackward(_, _, d, _), let .gaussianNLLBackward(_, _, d, _, _): return [d]
+        case let .adam(p, _, m, v, _, _, _, _): return [p, m, v]
+        case let .advanceStep(s): return [s]
+        case let .gatherRows(_, _, dst, _): return [dst]
+        case let .axpby(_, y, _, _): return [y]
+        case let .fill(x, _): return [x]
+        case let .copy(_, dst): return [dst]
+        case let .clamp(x, _, _): return [x]
+        case let .randomBits(out, _, _): return [out]
+        }
+    }
+
+    /// Floating-point operations, counting a multiply-add as two (for GFLOP/s figures).
+    public var flops: Int {
+        switch self {
+        case let .matmul(a, _, c, ta, _, _, _, _):
+            let k = ta ? a.rows : a.columns
+            return 2 * c.rows * c.columns * k
+        default:
+            return writes.reduce(0) { $0 + $1.count }
+        }
+    }
+}

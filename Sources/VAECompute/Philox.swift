@@ -1,0 +1,71 @@
+import Foundation
+
+/// Philox-4x32-10, the counter-based generator of Salmon et al. (SC'11, "Parallel random numbers: as easy
+/// as 1, 2, 3"). A pure function of (counter, key): every backend computes the same bits for the same
+/// inputs, which is what lets a whole training run on the CPU be compared with one on a GPU.
+///
+/// `Shaders/include/philox.glsl` is the GPU twin of this type; both are checked against the Random123
+/// known-answer vectors.
+public enum Philox {
+    public typealias Counter = (UInt32, UInt32, UInt32, UInt32)
+    public typealias Key = (UInt32, UInt32)
+
+    /// Ten rounds of Philox-4x32 on `counter` under `key`.
+    @inlinable
+    public static func block(counter: Counter, key: Key) -> Counter {
+        var (c0, c1, c2, c3) = counter
+        var (k0, k1) = key
+        for round in 0..<10 {
+            if round > 0 {
+                k0 &+= 0x9E37_79B9
+                k1 &+= 0xBB67_AE85
+            }
+            let p0 = UInt64(0xD251_1F53) * UInt64(c0)
+            let p1 = UInt64(0xCD9E_8D57) * UInt64(c2)
+            let hi0 = UInt32(truncatingIfNeeded: p0 >> 32), lo0 = UInt32(truncatingIfNeeded: p0)
+            let hi1 = UInt32(truncatingIfNeeded: p1 >> 32), lo1 = UInt32(truncatingIfNeeded: p1)
+            (c0, c1, c2, c3) = (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0)
+        }
+        return (c0, c1, c2, c3)
+    }
+
+    /// The key for a 64-bit seed: low word first.
+    @inlinable
+    public static func key(seed: UInt64) -> Key {
+        (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
+    }
+
+    /// A uniform in [0, 1) from the top 24 bits of a word: exactly representable in float32, so the CPU
+    /// and the GPU agree on it bit for bit.
+    @inlinable
+    public static func uniform(_ bits: UInt32) -> Double { Double(bits >> 8) * 0x1p-24 }
+
+    /// The four standard normals of one block: Box–Muller on word pairs (0, 1) and (2, 3), with
+    /// `u1 = 1 − uniform` in (0, 1] so the logarithm never sees zero.
+    @inlinable
+    public static func normals(_ bits: Counter) -> (Double, Double, Double, Double) {
+        func pair(_ a: UInt32, _ b: UInt32) -> (Double, Double) {
+            let r = (-2 * Foundation.log(1 - uniform(a))).squareRoot()
+            let theta = 2 * Double.pi * uniform(b)
+            return (r * Foundation.cos(theta), r * Foundation.sin(theta))
+        }
+        let (n0, n1) = pair(bits.0, bits.1)
+        let (n2, n3) = pair(bits.2, bits.3)
+        return (n0, n1, n2, n3)
+    }
+
+    /// The normal noise of the `reparameterize` kernel: element `i` comes from block
+    /// `(i / 4, step, stream, 0)` under `key(seed)`, lane `i % 4`.
+    public static func gaussianNoise(count: Int, seed: UInt64, step: UInt32, stream: UInt32) -> [Double] {
+        let key = key(seed: seed)
+        var out = [Double](repeating: 0, count: count)
+        var i = 0
+        while i < count {
+            let n = normals(block(counter: (UInt32(truncatingIfNeeded: i / 4), step, stream, 0), key: key))
+            let lanes = [n.0, n.1, n.2, n.3]
+            for lane in 0..<min(4, count - i) { out[i + lane] = lanes[lane] }
+            i += 4
+        }
+        return out
+    }
+}

@@ -1,0 +1,291 @@
+import CVulkan
+import VAECompute
+
+/// Records launches into command buffers, inserts barriers only where launches depend on each other,
+/// and submits whole batches with one fence each.
+///
+/// Hazard tracking: the stream remembers which buffers were read and written since the last barrier. A
+/// launch that reads something written since then (read-after-write), or writes something read or written
+/// since then (write-after-read, write-after-write), gets one global memory barrier first; independent
+/// launches share none. The sets survive submission, because a barrier's first scope covers all earlier
+/// work on the queue, including earlier submissions.
+///
+/// Lifetimes: a batch keeps every buffer (and staging buffer) it uses alive until its fence signals.
+final class VulkanCommandStream: @unchecked Sendable {
+    final class Batch {
+        let commandBuffer: VkCommandBuffer
+        let fence: VkFence
+        let queryPool: VkQueryPool?
+        var serial: UInt64 = 0
+        var retained: [AnyObject] = []
+        var timestampNames: [String] = []
+        var afterCompletion: [() -> Void] = []
+        init(commandBuffer: VkCommandBuffer, fence: VkFence, queryPool: VkQueryPool?) {
+            self.commandBuffer = commandBuffer; self.fence = fence; self.queryPool = queryPool
+        }
+    }
+
+    let context: VulkanContext
+    let profiling: Bool
+    static let timestampCapacity: UInt32 = 4096
+    private let pool: VkCommandPool
+    private var recording: Batch?
+    private var inFlight: [Batch] = []
+    private var idle: [Batch] = []
+    private var allBatches: [Batch] = []
+    private var nextSerial: UInt64 = 1
+    /// Every batch with a serial at or below this has finished on the device.
+    private(set) var completedSerial: UInt64 = 0
+    private var readSinceBarrier = Set<ObjectIdentifier>()
+    private var writtenSinceBarrier = Set<ObjectIdentifier>()
+    var counters = DeviceCounters()
+    /// (kernel name, nanoseconds) of finished launches, when profiling.
+    private(set) var profile: [(name: String, nanoseconds: Double)] = []
+
+    init(context: VulkanContext, profiling: Bool) throws {
+        self.context = context
+        self.profiling = profiling && context.physical.limits.timestampComputeAndGraphics != 0
+        var info = VkCommandPoolCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
+        info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
+        info.queueFamilyIndex = context.queueFamily
+        var pool: VkCommandPool?
+        try vkCheck(vkCreateCommandPool(context.device, &info, nil, &pool), "vkCreateCommandPool", device: context.label)
+        self.pool = pool!
+    }
+
+    deinit {
+        // Nothing may be destroyed while the device still runs it.
+        for batch in inFlight { var f: VkFence? = batch.fence; vkWaitForFences(context.device, 1, &f, VkBool32(VK_TRUE), UInt64.max) }
+        for batch in allBatches {
+            vkDestroyFence(context.device, batch.fence, nil)
+            if let q = batch.queryPool { vkDestroyQueryPool(context.device, q, nil) }
+        }
+        vkDestroyCommandPool(context.device, pool, nil)
+    }
+
+    /// The serial of the batch being recorded (starting one if needed).
+    var recordingSerial: UInt64 { get throws { try current().serial } }
+
+    /// Whether a batch is being recorded.
+    var hasRecordedWork: Bool { recording != nil }
+
+    // MARK: Recording
+
+    /// Records a compute dispatch. `buffers` are bound to bindings 0..<n in order.
+    func dispatch(_ pipeline: VulkanPipelines.Pipeline, buffers: [VulkanBuffer], reads: [VulkanBuffer], writes: [VulkanBuffer],
+                  pushConstants: [UInt32], groups: (UInt32, UInt32, UInt32), name: String) throws {
+        let batch = try current()
+        let cb = batch.commandBuffer
+        orderAfterHazards(reads: reads.map(ObjectIdentifier.init), writes: writes.map(ObjectIdentifier.init), cb: cb)
+        vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline)
+        var infos = buffers.map { VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE)) }
+        infos.withUnsafeMutableBufferPointer { infoPtr in
+            var writes = (0..<infoPtr.count).map { i -> VkWriteDescriptorSet in
+                var w = VkWriteDescriptorSet()
+                w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
+                w.dstBinding = UInt32(i)
+                w.descriptorCount = 1
+                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                w.pBufferInfo = UnsafePointer(infoPtr.baseAddress! + i)
+                return w
+            }
+            context.pushDescriptorSet(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, UInt32(writes.count), &writes)
+        }
+        if !pushConstants.isEmpty {
+            pushConstants.withUnsafeBytes { bytes in
+                vkCmdPushConstants(cb, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(bytes.count), bytes.baseAddress)
+            }
+        }
+        vkCmdDispatch(cb, groups.0, groups.1, groups.2)
+        note(buffers, batch)
+        timestamp(batch, name)
+        counters.launches += 1
+    }
+
+    /// Records a buffer-to-buffer copy (`src` is read, `dst` written), for staging transfers.
+    func copy(from src: VkBuffer, srcOffset: Int = 0, to dst: VkBuffer, dstOffset: Int = 0, bytes: Int,
+              readID: ObjectIdentifier, writeID: ObjectIdentifier, retain: [AnyObject]) throws {
+        let batch = try current()
+        orderAfterHazards(reads: [readID], writes: [writeID], cb: batch.commandBuffer)
+        var region = VkBufferCopy(srcOffset: VkDeviceSize(srcOffset), dstOffset: VkDeviceSize(dstOffset), size: VkDeviceSize(bytes))
+        vkCmdCopyBuffer(batch.commandBuffer, src, dst, 1, &region)
+        batch.retained.append(contentsOf: retain)
+        for case let b as VulkanBuffer in retain {
+            b.lastUse = batch.serial
+            if ObjectIdentifier(b) == writeID { b.lastWrite = batch.serial }
+        }
+    }
+
+    /// Runs `body` once the current batch has finished on the device (after a later `wait`).
+    func whenComplete(_ body: @escaping () -> Void) throws {
+        try current().afterCompletion.append(body)
+    }
+
+    // MARK: Submission
+
+    /// Submits the batch being recorded, if any, without waiting.
+    func flush() throws {
+        guard let batch = recording else { return }
+        recording = nil
+        let cb = batch.commandBuffer
+        // Make the batch's writes visible to the host once its fence signals (reads map memory directly).
+        var toHost = VkMemoryBarrier()
+        toHost.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+        toHost.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+        toHost.dstAccessMask = VK_ACCESS_HOST_READ_BIT.rawValue
+        vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
+                             VK_PIPELINE_STAGE_HOST_BIT.rawValue, 0, 1, &toHost, 0, nil, 0, nil)
+        try vkCheck(vkEndCommandBuffer(cb), "vkEndCommandBuffer", device: context.label)
+        var cbs: VkCommandBuffer? = cb
+        var submit = VkSubmitInfo()
+        submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
+        submit.commandBufferCount = 1
+        let result = withUnsafePointer(to: &cbs) { ptr in
+            submit.pCommandBuffers = ptr
+            return vkQueueSubmit(context.queue, 1, &submit, batch.fence)
+        }
+        try vkCheck(result, "vkQueueSubmit", device: context.label)
+        counters.submits += 1
+        inFlight.append(batch)
+    }
+
+    /// Blocks until every batch up to `serial` has finished, submitting the recording batch if needed.
+    func wait(for serial: UInt64) throws {
+        if serial <= completedSerial { return }
+        if let r = recording, r.serial <= serial { try flush() }
+        var waited = false
+        while let oldest = inFlight.first, oldest.serial <= serial {
+            var fence: VkFence? = oldest.fence
+            if vkGetFenceStatus(context.device, oldest.fence) != VK_SUCCESS {
+                if !waited { counters.hostWaits += 1; waited = true }
+                try vkCheck(vkWaitForFences(context.device, 1, &fence, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences", device: context.label)
+            }
+            try retire(inFlight.removeFirst())
+        }
+    }
+
+    /// Blocks until everything launched so far has finished.
+    func synchronize() throws {
+        try flush()
+        if let last = inFlight.last { try wait(for: last.serial) }
+    }
+
+    /// Drops the finished profile records and returns them.
+    func takeProfile() -> [(name: String, nanoseconds: Double)] {
+        defer { profile.removeAll() }
+        return profile
+    }
+
+    // MARK: Internals
+
+    private func current() throws -> Batch {
+        if let r = recording { return r }
+        // Recycle batches the device has finished, without blocking.
+        while let oldest = inFlight.first, vkGetFenceStatus(context.device, oldest.fence) == VK_SUCCESS {
+            try retire(inFlight.removeFirst())
+        }
+        let batch = try idle.popLast() ?? makeBatch()
+        var fence: VkFence? = batch.fence
+        try vkCheck(vkResetFences(context.device, 1, &fence), "vkResetFences", device: context.label)
+        try vkCheck(vkResetCommandBuffer(batch.commandBuffer, 0), "vkResetCommandBuffer", device: context.label)
+        var begin = VkCommandBufferBeginInfo()
+        begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+        begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT.rawValue
+        try vkCheck(vkBeginCommandBuffer(batch.commandBuffer, &begin), "vkBeginCommandBuffer", device: context.label)
+        batch.serial = nextSerial
+        nextSerial += 1
+        if let q = batch.queryPool {
+            vkCmdResetQueryPool(batch.commandBuffer, q, 0, Self.timestampCapacity)
+            timestamp(batch, nil)
+        }
+        recording = batch
+        return batch
+    }
+
+    private func makeBatch() throws -> Batch {
+        var info = VkCommandBufferAllocateInfo()
+        info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
+        info.commandPool = pool
+        info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
+        info.commandBufferCount = 1
+        var cb: VkCommandBuffer?
+        try vkCheck(vkAllocateCommandBuffers(context.device, &info, &cb), "vkAllocateCommandBuffers", device: context.label)
+        var fenceInfo = VkFenceCreateInfo()
+        fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO
+        var fence: VkFence?
+        try vkCheck(vkCreateFence(context.device, &fenceInfo, nil, &fence), "vkCreateFence", device: context.label)
+        var queryPool: VkQueryPool?
+        if profiling {
+            var q = VkQueryPoolCreateInfo()
+            q.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO
+            q.queryType = VK_QUERY_TYPE_TIMESTAMP
+            q.queryCount = Self.timestampCapacity
+            try vkCheck(vkCreateQueryPool(context.device, &q, nil, &queryPool), "vkCreateQueryPool", device: context.label)
+        }
+        let batch = Batch(commandBuffer: cb!, fence: fence!, queryPool: queryPool)
+        allBatches.append(batch)
+        return batch
+    }
+
+    private func retire(_ batch: Batch) throws {
+        completedSerial = max(completedSerial, batch.serial)
+        if let q = batch.queryPool, batch.timestampNames.count > 1 {
+            var ticks = [UInt64](repeating: 0, count: batch.timestampNames.count)
+            let result = ticks.withUnsafeMutableBytes { raw in
+                vkGetQueryPoolResults(context.device, q, 0, UInt32(raw.count / 8), raw.count, raw.baseAddress, 8,
+                                      VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue)
+            }
+            if result == VK_SUCCESS {
+                let period = Double(context.physical.limits.timestampPeriod)
+                for i in 1..<ticks.count {
+                    profile.append((batch.timestampNames[i], Double(ticks[i] &- ticks[i - 1]) * period))
+                }
+            }
+        }
+        batch.timestampNames.removeAll()
+        batch.retained.removeAll()
+        let callbacks = batch.afterCompletion
+        batch.afterCompletion.removeAll()
+        callbacks.forEach { $0() }
+        idle.append(batch)
+    }
+
+    private func orderAfterHazards(reads: [ObjectIdentifier], writes: [ObjectIdentifier], cb: VkCommandBuffer) {
+        let conflict = reads.contains { writtenSinceBarrier.contains($0) }
+            || writes.contains { writtenSinceBarrier.contains($0) || readSinceBarrier.contains($0) }
+        if conflict {
+            var barrier = VkMemoryBarrier()
+            barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+            barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+            barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+                | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+            let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+            vkCmdPipelineBarrier(cb, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
+            counters.barriers += 1
+            readSinceBarrier.removeAll(keepingCapacity: true)
+            writtenSinceBarrier.removeAll(keepingCapacity: true)
+        }
+        readSinceBarrier.formUnion(reads)
+        writtenSinceBarrier.formUnion(writes)
+    }
+
+    private func note(_ buffers: [VulkanBuffer], _ batch: Batch) {
+        for b in buffers where b.lastUse != batch.serial {
+            b.lastUse = batch.serial
+            batch.retained.append(b)
+        }
+    }
+
+    /// Marks writes for `read` ordering; called by the device after a dispatch.
+    func noteWrites(_ buffers: [VulkanBuffer]) throws {
+        let serial = try current().serial
+        for b in buffers { b.lastWrite = serial }
+    }
+
+    private func timestamp(_ batch: Batch, _ name: String?) {
+        guard let q = batch.queryPool, batch.timestampNames.count < Int(Self.timestampCapacity) else { return }
+        vkCmdWriteTimestamp(batch.commandBuffer, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, q, UInt32(batch.timestampNames.count))
+        batch.timestampNames.append(name ?? "start")
+    }
+}

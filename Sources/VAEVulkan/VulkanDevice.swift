@@ -1,0 +1,175 @@
+import CVulkan
+import Foundation
+import VAECompute
+
+/// The Vulkan backend: kernels run as SPIR-V compute shaders, recorded into command buffers and
+/// submitted in batches (see `VulkanCommandStream`).
+///
+/// Launches are recorded, not run: `launch` returns at once, `flush` submits without waiting, and the
+/// host waits only in `read`, `synchronize`, or when writing a tensor that pending work still uses.
+public final class VulkanDevice: ComputeDevice {
+    /// Which physical device to open.
+    public enum Selection: Sendable, Equatable {
+        /// The most capable: discrete GPU, then integrated, virtual, other, CPU.
+        case best
+        /// By position in `VulkanDevice.devices()`.
+        case index(Int)
+        /// The first device whose name contains this text (case-insensitive).
+        case name(String)
+    }
+
+    /// How to open the device.
+    public struct Options: Sendable {
+        public var selection: Selection = .best
+        /// Enable the Khronos validation layer (core + synchronization) when it is installed.
+        public var validation = false
+        /// Write a timestamp after every launch (see `takeProfile`).
+        public var profiling = false
+        /// Keep tensors in device-only memory with staging transfers even where mapped device memory
+        /// exists (tests use it to exercise the staging path on drivers with one memory type).
+        public var forceStaging = false
+        /// The matmul kernel's register blocking.
+        public var matmul = MatmulVariant.blocked4x4
+
+        public init(selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
+                    forceStaging: Bool = false, matmul: MatmulVariant = .blocked4x4) {
+            self.selection = selection; self.validation = validation; self.profiling = profiling
+            self.forceStaging = forceStaging; self.matmul = matmul
+        }
+    }
+
+    let context: VulkanContext
+    let memory: VulkanMemory
+    let pipelines: VulkanPipelines
+    let stream: VulkanCommandStream
+    public let options: Options
+
+    /// Every Vulkan physical device on this machine (empty, not an error, when there is no driver).
+    public static func devices() -> [DeviceInfo] {
+        guard let instance = try? VulkanInstance(validation: false), let handles = try? instance.physicalDevices() else { return [] }
+        return handles.enumerated().map { VulkanPhysicalDevice($1, index: $0).info }
+    }
+
+    public init(_ options: Options = Options()) throws {
+        self.options = options
+        let instance = try VulkanInstance(validation: options.validation)
+        let physical = try instance.physicalDevices().enumerated().map { VulkanPhysicalDevice($1, index: $0) }
+        guard !physical.isEmpty else { throw ComputeError.noDevice("no Vulkan device found (the driver lists none)") }
+        let chosen: VulkanPhysicalDevice
+        switch options.selection {
+        case .best:
+            chosen = physical.min { ($0.kind.preference, $0.index) < ($1.kind.preference, $1.index) }!
+        case let .index(i):
+            guard physical.indices.contains(i) else {
+                throw ComputeError.noDevice("no Vulkan device \(i): there are \(physical.count) (\(physical.map(\.name).joined(separator: ", ")))")
+            }
+            chosen = physical[i]
+        case let .name(text):
+            guard let match = physical.first(where: { $0.name.lowercased().contains(text.lowercased()) }) else {
+                throw ComputeError.noDevice("no Vulkan device named like '\(text)': found \(physical.map(\.name).joined(separator: ", "))")
+            }
+            chosen = match
+        }
+        context = try VulkanContext(instance: instance, physical: chosen)
+        memory = try VulkanMemory(context: context, forceStaging: options.forceStaging)
+        pipelines = VulkanPipelines(context: context)
+        stream = try VulkanCommandStream(context: context, profiling: options.profiling)
+    }
+
+    deinit {
+        try? stream.synchronize()
+    }
+
+    public var info: DeviceInfo {
+        var info = context.physical.info
+        info.details["validation"] = context.instance.validationEnabled ? "on" : "off"
+        info.details["tensorMemory"] = memory.tensorsAreHostVisible ? "mapped" : "device-local with staging"
+        return info
+    }
+
+    public var counters: DeviceCounters {
+        var c = stream.counters
+        c.allocatedBytes = memory.allocatedBytes
+        c.peakAllocatedBytes = peakBytes
+        return c
+    }
+
+    private var peakBytes = 0
+
+    /// Whether the validation layer is active.
+    public var validationEnabled: Bool { context.instance.validationEnabled }
+
+    /// Messages the validation layer reported so far (always empty without validation).
+    public var validationMessages: [String] { context.instance.validationMessages }
+
+    /// GPU time of each finished launch since the last call (needs `Options.profiling`).
+    public func takeProfile() -> [(name: String, nanoseconds: Double)] { stream.takeProfile() }
+
+    // MARK: Tensors and transfers
+
+    public func makeTensor(shape: [Int], elementType: ElementType) throws -> Tensor {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw ComputeError.invalidArguments(kernel: "makeTensor", reason: "negative dimension in \(shape)")
+        }
+        let buffer = try memory.allocate(bytes: elementType.storageBytes(count: shape.reduce(1, *)))
+        peakBytes = max(peakBytes, memory.allocatedBytes)
+        return Tensor(shape: shape, elementType: elementType, storage: buffer, deviceID: ObjectIdentifier(self))
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws {
+        let buffer = try self.buffer(tensor, "write")
+        guard bytes.count <= buffer.byteCount else {
+            throw ComputeError.invalidArguments(kernel: "write", reason: "\(bytes.count) bytes do not fit \(tensor)")
+        }
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        if let mapped = buffer.mapped, buffer.lastUse <= stream.completedSerial {
+            // Not used by unfinished work: write in place, now.
+            mapped.copyMemory(from: source, byteCount: bytes.count)
+            return
+        }
+        // In use, or device-only memory: stage it and record a copy, ordered after earlier launches.
+        let staging = try StagingBuffer(memory: memory, bytes: bytes.count)
+        staging.mapped.copyMemory(from: source, byteCount: bytes.count)
+        try stream.copy(from: staging.buffer, to: buffer.buffer, bytes: bytes.count,
+                        readID: ObjectIdentifier(staging), writeID: ObjectIdentifier(buffer), retain: [staging, buffer])
+    }
+
+    public func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
+        let buffer = try self.buffer(tensor, "read")
+        let count = min(bytes.count, buffer.byteCount)
+        guard let destination = bytes.baseAddress, count > 0 else { return }
+        if let mapped = buffer.mapped {
+            try stream.wait(for: buffer.lastWrite)
+            destination.copyMemory(from: mapped, byteCount: count)
+            return
+        }
+        let staging = try StagingBuffer(memory: memory, bytes: count)
+        try stream.copy(from: buffer.buffer, to: staging.buffer, bytes: count,
+                        readID: ObjectIdentifier(buffer), writeID: ObjectIdentifier(staging), retain: [staging, buffer])
+        try stream.wait(for: try stream.recordingSerial)
+        destination.copyMemory(from: staging.mapped, byteCount: count)
+    }
+
+    // MARK: Launching
+
+    public func launch(_ kernel: Kernel) throws {
+        try kernel.validate()
+        let plan = try VulkanKernelPlan(kernel, device: self)
+        guard plan.groups.0 > 0, plan.groups.1 > 0, plan.groups.2 > 0 else { return }
+        let pipeline = try pipelines.pipeline(.init(shader: plan.shader, constants: plan.constants), bindings: plan.bindings.count)
+        let reads = try kernel.reads.map { try buffer($0, kernel.name) }
+        let writes = try kernel.writes.map { try buffer($0, kernel.name) }
+        try stream.dispatch(pipeline, buffers: try plan.bindings.map { try buffer($0, kernel.name) }, reads: reads, writes: writes,
+                            pushConstants: plan.pushConstants, groups: plan.groups, name: kernel.name)
+        try stream.noteWrites(writes)
+    }
+
+    public func flush() throws { try stream.flush() }
+
+    public func synchronize() throws { try stream.synchronize() }
+
+    func buffer(_ t: Tensor, _ op: String) throws -> VulkanBuffer {
+        guard t.deviceID == ObjectIdentifier(self), let b = t.storage as? VulkanBuffer else { throw ComputeError.foreignTensor(kernel: op) }
+        return b
+    }
+}

@@ -1,0 +1,103 @@
+import VAECompute
+
+/// How one `Kernel` runs as a shader dispatch: which shader, its specialization constants, the tensors
+/// bound to bindings 0..<n, the push-constant words and the workgroup grid.
+struct VulkanKernelPlan {
+    var shader: String
+    var constants: [UInt32]
+    var bindings: [Tensor]
+    var pushConstants: [UInt32]
+    var groups: (UInt32, UInt32, UInt32)
+
+    /// Invocations per workgroup of the elementwise kernels.
+    static let elementwiseGroup = 256
+    /// Invocations per workgroup of the row-reduction kernels (a power of two, see workgroup_sum.glsl).
+    static let reductionGroup = 64
+
+    init(_ kernel: Kernel, device: VulkanDevice) throws {
+        let wg = UInt32(Self.elementwiseGroup), rg = UInt32(Self.reductionGroup)
+        func bits(_ f: Float) -> UInt32 { f.bitPattern }
+        func u(_ i: Int) -> UInt32 { UInt32(i) }
+        func elementwise(_ name: String, _ tensors: [Tensor], _ n: Int, _ push: [UInt32], per: Int = 1) -> VulkanKernelPlan {
+            VulkanKernelPlan(shader: name, constants: [wg], bindings: tensors, pushConstants: [u(n)] + push,
+                             groups: Self.grid(items: (n + per - 1) / per, groupSize: Self.elementwiseGroup))
+        }
+        func perRow(_ name: String, _ tensors: [Tensor], rows: Int, cols: Int, _ push: [UInt32]) -> VulkanKernelPlan {
+            VulkanKernelPlan(shader: name, constants: [rg], bindings: tensors, pushConstants: [u(rows), u(cols)] + push,
+                             groups: Self.grid(items: rows * Self.reductionGroup, groupSize: Self.reductionGroup))
+        }
+        switch kernel {
+        case let .matmul(a, b, c, ta, tb, bias, act, acc):
+            let v = device.options.matmul
+            let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
+            self.init(shader: "matmul",
+                      constants: [u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread),
+                                  ta ? 1 : 0, tb ? 1 : 0, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0],
+                      bindings: [a, b, c, bias ?? c], pushConstants: [u(m), u(n), u(k), u(a.columns), u(b.columns)],
+                      groups: (u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),
+                               u((m + v.workgroupY * v.rowsPerThread - 1) / (v.workgroupY * v.rowsPerThread)), 1))
+            if m == 0 || n == 0 { groups = (0, 0, 0) }
+        case let .activation(act, x, y):
+            self = elementwise("activation", [x, y], x.count, [act.rawValue])
+        case let .activationBackward(act, y, dy, dx):
+            self = elementwise("activation_backward", [y, dy, dx], y.count, [act.rawValue])
+        case let .columnSum(x, out, acc):
+            self = elementwise("column_sum", [x, out], out.count, [u(x.rows), acc ? 1 : 0])
+            pushConstants = [u(x.rows), u(x.columns), acc ? 1 : 0]
+        case let .rowSum(x, out):
+            self = perRow("row_sum", [x, out], rows: x.rows, cols: x.columns, [])
+        case let .sum(x, out, acc):
+            self.init(shader: "sum", constants: [rg], bindings: [x, out], pushConstants: [u(x.count), acc ? 1 : 0], groups: (1, 1, 1))
+        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream):
+            self = elementwise("reparameterize", [mu, logvar, eps, z, schedule], mu.count,
+                               [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
+        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
+            self = elementwise("reparameterize_backward", [dz, logvar, eps, dmu, dlogvar], dz.count, [])
+        case let .klDivergence(mu, logvar, out, beta):
+            self = perRow("kl_divergence", [mu, logvar, out], rows: mu.rows, cols: mu.columns, [bits(beta)])
+        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
+            self = elementwise("kl_divergence_backward", [mu, logvar, dmu, dlogvar], mu.count, [bits(beta)])
+        case let .bernoulliNLL(l, t, out):
+            self = perRow("bernoulli_nll", [l, t, out], rows: l.rows, cols: l.columns, [])
+        case let .bernoulliNLLBackward(l, t, d, scale):
+            self = elementwise("bernoulli_nll_backward", [l, t, d], l.count, [bits(scale)])
+        case let .gaussianNLL(m, t, out, lv):
+            self = perRow("gaussian_nll", [m, t, out], rows: m.rows, cols: m.columns, [bits(lv)])
+        case let .gaussianNLLBackward(m, t, d, lv, scale):
+            self = elementwise("gaussian_nll_backward", [m, t, d], m.count, [bits(lv), bits(scale)])
+        case let .adam(p, g, m, v, s, b1, b2, eps):
+            self = elementwise("adam", [p, g, m, v, s], p.count, [bits(b1), bits(b2), bits(eps)])
+        case let .advanceStep(s):
+            self.init(shader: "advance_step", constants: [], bindings: [s], pushConstants: [], groups: (1, 1, 1))
+        case let .gatherRows(src, idx, dst, scale):
+            self = elementwise("gather_rows", [src, idx, dst], dst.count, [])
+            constants = [wg, src.elementType == .uint8 ? 1 : 0]
+            pushConstants = [u(dst.rows), u(dst.columns), bits(scale)]
+        case let .axpby(x, y, a, b):
+            self = elementwise("axpby", [x, y], x.count, [bits(a), bits(b)])
+        case let .fill(x, value):
+            self = elementwise("fill", [x], x.count, [bits(value)])
+        case let .copy(src, dst):
+            self = elementwise("copy", [src, dst], src.elementType.storageBytes(count: src.count) / 4, [])
+        case let .clamp(x, lo, hi):
+            self = elementwise("clamp", [x], x.count, [bits(lo), bits(hi)])
+        case let .randomBits(out, counter, key):
+            // std430 push-constant layout: n at 0, the uvec4 counter at 16, the uvec2 key at 32.
+            self = elementwise("random_bits", [out], out.count, [0, 0, 0, counter.x, counter.y, counter.z, counter.w, key.x, key.y], per: 4)
+        }
+    }
+
+    init(shader: String, constants: [UInt32], bindings: [Tensor], pushConstants: [UInt32], groups: (UInt32, UInt32, UInt32)) {
+        self.shader = shader; self.constants = constants; self.bindings = bindings
+        self.pushConstants = pushConstants; self.groups = groups
+    }
+
+    /// A grid of workgroups covering `items` invocations; beyond 65535 groups (the minimum per-dimension
+    /// limit) the second dimension takes the rest, as `flat_index()` in common.glsl expects.
+    static func grid(items: Int, groupSize: Int) -> (UInt32, UInt32, UInt32) {
+        let groups = (items + groupSize - 1) / groupSize
+        guard groups > 0 else { return (0, 0, 0) }
+        let x = min(groups, 65535)
+        return (UInt32(x), UInt32((groups + x - 1) / x), 1)
+    }
+}

@@ -1,0 +1,228 @@
+import CVulkan
+import VAECompute
+
+/// Sub-allocates tensor memory from large `VkDeviceMemory` blocks, one `VkBuffer` per tensor bound at
+/// its offset. Drivers cap the number of allocations (often 4096), and one allocation per tensor is slow.
+///
+/// Memory type: DEVICE_LOCAL|HOST_VISIBLE|HOST_COHERENT when the device has it with a large heap (UMA,
+/// resizable BAR, lavapipe), so uploads and reads are plain memcpy; otherwise DEVICE_LOCAL, with
+/// transfers through staging buffers (see `VulkanDevice`).
+final class VulkanMemory: @unchecked Sendable {
+    let context: VulkanContext
+    /// The memory type tensors live in.
+    let deviceTypeIndex: UInt32
+    /// Whether tensor memory is mapped (no staging needed).
+    let tensorsAreHostVisible: Bool
+    /// A HOST_VISIBLE|HOST_COHERENT type for staging buffers.
+    let stagingTypeIndex: UInt32
+    let blockSize: Int
+    let heapLimit: UInt64
+    private(set) var allocatedBytes = 0
+    private var blocks: [Block] = []
+
+    final class Block {
+        let memory: VkDeviceMemory
+        let size: Int
+        let mapped: UnsafeMutableRawPointer?
+        /// Free ranges (offset, length), sorted by offset, coalesced.
+        var free: [(offset: Int, length: Int)]
+        init(memory: VkDeviceMemory, size: Int, mapped: UnsafeMutableRawPointer?) {
+            self.memory = memory; self.size = size; self.mapped = mapped
+            free = [(0, size)]
+        }
+    }
+
+    init(context: VulkanContext, forceStaging: Bool) throws {
+        self.context = context
+        let types = context.physical.memoryTypes
+        let local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT.rawValue
+        let hostVisible = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT.rawValue | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT.rawValue
+        func first(_ flags: UInt32, minHeap: UInt64 = 0) -> Int? {
+            types.indices.first { types[$0].flags & flags == flags && types[$0].heapSize >= minHeap }
+        }
+        // A small HOST_VISIBLE device-local heap (a 256 MiB BAR window) is not where tensors should go.
+        let mappedLocal = forceStaging ? nil : first(local | hostVisible, minHeap: 1 << 30)
+        guard let deviceType = mappedLocal ?? first(local) ?? first(hostVisible),
+              let stagingType = first(hostVisible) else {
+            throw ComputeError.noDevice("\(context.label): no usable memory type")
+        }
+        deviceTypeIndex = UInt32(deviceType)
+        stagingTypeIndex = UInt32(stagingType)
+        tensorsAreHostVisible = types[deviceType].flags & hostVisible == hostVisible && !forceStaging
+        heapLimit = types[deviceType].heapSize
+        blockSize = 64 << 20
+    }
+
+    deinit {
+        for block in blocks {
+            if block.mapped != nil { vkUnmapMemory(context.device, block.memory) }
+            vkFreeMemory(context.device, block.memory, nil)
+        }
+    }
+
+    /// A buffer of `bytes` in tensor memory.
+    func allocate(bytes requested: Int) throws -> VulkanBuffer {
+        let bytes = max(requested, 4)
+        let limit = Int(context.physical.limits.maxStorageBufferRange)
+        if bytes > limit {
+            throw ComputeError.bufferTooLarge(device: context.label, requestedBytes: bytes, limit: limit)
+        }
+        if UInt64(allocatedBytes + bytes) > heapLimit {
+            throw ComputeError.outOfMemory(device: context.label, requestedBytes: bytes)
+        }
+        let buffer = try makeBuffer(bytes: bytes)
+        var requirements = VkMemoryRequirements()
+        vkGetBufferMemoryRequirements(context.device, buffer, &requirements)
+        let size = Int(requirements.size), alignment = max(Int(requirements.alignment), 256)
+        do {
+            let (block, offset) = try place(size: size, alignment: alignment)
+            try vkCheck(vkBindBufferMemory(context.device, buffer, block.memory, VkDeviceSize(offset)), "vkBindBufferMemory", device: context.label)
+            allocatedBytes += size
+            let made = VulkanBuffer(memory: self, buffer: buffer, block: block, offset: offset, size: size, byteCount: bytes)
+            // Mark the slack after the tensor's bytes so tests can detect writes past its end.
+            if let mapped = made.mapped { (mapped + bytes).initializeMemory(as: UInt8.self, repeating: VulkanBuffer.slackPattern, count: size - bytes) }
+            return made
+        } catch {
+            vkDestroyBuffer(context.device, buffer, nil)
+            throw error
+        }
+    }
+
+    /// Returns a buffer's range to its block (called once the GPU no longer uses it).
+    func release(block: Block, offset: Int, size: Int) {
+        allocatedBytes -= size
+        block.free.append((offset, size))
+        block.free.sort { $0.offset < $1.offset }
+        var merged: [(offset: Int, length: Int)] = []
+        for range in block.free {
+            if let last = merged.last, last.offset + last.length == range.offset {
+                merged[merged.count - 1].length += range.length
+            } else {
+                merged.append(range)
+            }
+        }
+        block.free = merged
+    }
+
+    private func place(size: Int, alignment: Int) throws -> (Block, Int) {
+        for block in blocks {
+            for (i, range) in block.free.enumerated() {
+                let start = (range.offset + alignment - 1) / alignment * alignment
+                let end = range.offset + range.length
+                guard start + size <= end else { continue }
+                var pieces: [(offset: Int, length: Int)] = []
+                if start > range.offset { pieces.append((range.offset, start - range.offset)) }
+                if start + size < end { pieces.append((start + size, end - start - size)) }
+                block.free.replaceSubrange(i...i, with: pieces)
+                return (block, start)
+            }
+        }
+        let block = try makeBlock(size: max(blockSize, (size + alignment - 1) / alignment * alignment))
+        blocks.append(block)
+        return try place(size: size, alignment: alignment)
+    }
+
+    private func makeBlock(size: Int) throws -> Block {
+        var info = VkMemoryAllocateInfo()
+        info.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
+        info.allocationSize = VkDeviceSize(size)
+        info.memoryTypeIndex = deviceTypeIndex
+        var memory: VkDeviceMemory?
+        try vkCheck(vkAllocateMemory(context.device, &info, nil, &memory), "vkAllocateMemory", device: context.label, bytes: size)
+        guard let memory else { throw ComputeError.outOfMemory(device: context.label, requestedBytes: size) }
+        var mapped: UnsafeMutableRawPointer?
+        if tensorsAreHostVisible {
+            try vkCheck(vkMapMemory(context.device, memory, 0, VkDeviceSize(size), 0, &mapped), "vkMapMemory", device: context.label)
+        }
+        return Block(memory: memory, size: size, mapped: mapped)
+    }
+
+    func makeBuffer(bytes: Int) throws -> VkBuffer {
+        var info = VkBufferCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
+        info.size = VkDeviceSize(bytes)
+        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue
+            | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
+        info.sharingMode = VK_SHARING_MODE_EXCLUSIVE
+        var buffer: VkBuffer?
+        try vkCheck(vkCreateBuffer(context.device, &info, nil, &buffer), "vkCreateBuffer", device: context.label, bytes: bytes)
+        return buffer!
+    }
+}
+
+/// One tensor's buffer: a `VkBuffer` over a range of a memory block. Released when the last reference
+/// goes, and command batches hold references until their fence signals, so the GPU never sees a freed
+/// buffer.
+final class VulkanBuffer: @unchecked Sendable {
+    let memory: VulkanMemory
+    let buffer: VkBuffer
+    let block: VulkanMemory.Block
+    let offset: Int
+    let size: Int
+    /// The bytes the tensor asked for (`size` may be larger).
+    let byteCount: Int
+    /// The serial of the last command batch that used this buffer (see `VulkanCommandStream`).
+    var lastUse: UInt64 = 0
+    /// The serial of the last batch that wrote it.
+    var lastWrite: UInt64 = 0
+
+    init(memory: VulkanMemory, buffer: VkBuffer, block: VulkanMemory.Block, offset: Int, size: Int, byteCount: Int) {
+        self.memory = memory; self.buffer = buffer; self.block = block
+        self.offset = offset; self.size = size; self.byteCount = byteCount
+    }
+
+    static let slackPattern: UInt8 = 0xA5
+
+    /// Whether the bytes between the tensor's end and its allocation's end still hold the pattern written at
+    /// allocation (true when memory is not mapped, where it cannot be checked).
+    var slackIntact: Bool {
+        guard let mapped else { return true }
+        return UnsafeRawBufferPointer(start: mapped + byteCount, count: size - byteCount).allSatisfy { $0 == Self.slackPattern }
+    }
+
+    /// The mapped bytes, when tensor memory is host-visible.
+    var mapped: UnsafeMutableRawPointer? { block.mapped.map { $0 + offset } }
+
+    deinit {
+        vkDestroyBuffer(memory.context.device, buffer, nil)
+        memory.release(block: block, offset: offset, size: size)
+    }
+}
+
+/// A temporary host-visible buffer for transfers to or from device-only memory.
+final class StagingBuffer: @unchecked Sendable {
+    let context: VulkanContext
+    let buffer: VkBuffer
+    let memory: VkDeviceMemory
+    let mapped: UnsafeMutableRawPointer
+
+    init(memory allocator: VulkanMemory, bytes: Int) throws {
+        context = allocator.context
+        buffer = try allocator.makeBuffer(bytes: bytes)
+        var requirements = VkMemoryRequirements()
+        vkGetBufferMemoryRequirements(context.device, buffer, &requirements)
+        var info = VkMemoryAllocateInfo()
+        info.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
+        info.allocationSize = requirements.size
+        info.memoryTypeIndex = allocator.stagingTypeIndex
+        var memory: VkDeviceMemory?
+        var mapped: UnsafeMutableRawPointer?
+        let device = context.device, buffer = buffer
+        do {
+            try vkCheck(vkAllocateMemory(device, &info, nil, &memory), "vkAllocateMemory (staging)", device: context.label, bytes: bytes)
+            try vkCheck(vkBindBufferMemory(device, buffer, memory, 0), "vkBindBufferMemory (staging)", device: context.label)
+            try vkCheck(vkMapMemory(device, memory, 0, requirements.size, 0, &mapped), "vkMapMemory (staging)", device: context.label)
+        } catch {
+            vkDestroyBuffer(device, buffer, nil)
+            if let memory { vkFreeMemory(device, memory, nil) }
+            throw error
+        }
+        self.memory = memory!
+        self.mapped = mapped!
+    }
+
+    deinit {
+        vkDestroyBuffer(context.device, buffer, nil)
+        vkFreeMemory(context.device, memory, nil)
+    }
+}

@@ -1,0 +1,96 @@
+import CVulkan
+import VAECompute
+
+/// What a physical device offers that the backend needs to know: identity, limits, memory and queues.
+struct VulkanPhysicalDevice {
+    let handle: VkPhysicalDevice
+    /// Position in the driver's enumeration: what `vulkan:N` selects.
+    let index: Int
+    let name: String
+    let kind: DeviceKind
+    let apiVersion: UInt32
+    let driverVersion: UInt32
+    let subgroupSize: Int
+    let limits: VkPhysicalDeviceLimits
+    let memory: VkPhysicalDeviceMemoryProperties
+    /// A queue family with compute support, if any.
+    let computeQueueFamily: UInt32?
+    let extensions: Set<String>
+
+    init(_ handle: VkPhysicalDevice, index: Int) {
+        self.handle = handle
+        self.index = index
+        var subgroup = VkPhysicalDeviceSubgroupProperties()
+        subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
+        var properties = VkPhysicalDeviceProperties2()
+        properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+        withUnsafeMutablePointer(to: &subgroup) { sp in
+            properties.pNext = UnsafeMutableRawPointer(sp)
+            vkGetPhysicalDeviceProperties2(handle, &properties)
+        }
+        let p = properties.properties
+        name = cString(p.deviceName)
+        switch p.deviceType {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: kind = .discreteGPU
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: kind = .integratedGPU
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: kind = .virtualGPU
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: kind = .cpu
+        default: kind = .other
+        }
+        apiVersion = p.apiVersion
+        driverVersion = p.driverVersion
+        subgroupSize = Int(max(subgroup.subgroupSize, 1))
+        limits = p.limits
+
+        var memory = VkPhysicalDeviceMemoryProperties()
+        vkGetPhysicalDeviceMemoryProperties(handle, &memory)
+        self.memory = memory
+
+        var familyCount: UInt32 = 0
+        vkGetPhysicalDeviceQueueFamilyProperties(handle, &familyCount, nil)
+        var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(familyCount))
+        vkGetPhysicalDeviceQueueFamilyProperties(handle, &familyCount, &families)
+        // Prefer a compute queue without graphics (a dedicated compute engine), else any compute queue.
+        let compute = VK_QUEUE_COMPUTE_BIT.rawValue, graphics = VK_QUEUE_GRAPHICS_BIT.rawValue
+        let dedicated = families.indices.first { families[$0].queueFlags & compute != 0 && families[$0].queueFlags & graphics == 0 }
+        let any = families.indices.first { families[$0].queueFlags & compute != 0 }
+        computeQueueFamily = (dedicated ?? any).map(UInt32.init)
+
+        var extensionCount: UInt32 = 0
+        vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil)
+        var extensionList = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(extensionCount))
+        vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionList)
+        extensions = Set(extensionList.map { cString($0.extensionName) })
+    }
+
+    /// The memory types as (flags, heap size) pairs.
+    var memoryTypes: [(flags: UInt32, heapIndex: Int, heapSize: UInt64)] {
+        let count = Int(memory.memoryTypeCount)
+        let types = withUnsafeBytes(of: memory.memoryTypes) { Array($0.bindMemory(to: VkMemoryType.self).prefix(count)) }
+        return types.map { ($0.propertyFlags, Int($0.heapIndex), heapSize(Int($0.heapIndex))) }
+    }
+
+    func heapSize(_ index: Int) -> UInt64 {
+        withUnsafeBytes(of: memory.memoryHeaps) { $0.bindMemory(to: VkMemoryHeap.self)[index].size }
+    }
+
+    /// The largest device-local heap, in bytes.
+    var deviceLocalBytes: UInt64 {
+        let count = Int(memory.memoryHeapCount)
+        let heaps = withUnsafeBytes(of: memory.memoryHeaps) { Array($0.bindMemory(to: VkMemoryHeap.self).prefix(count)) }
+        return heaps.filter { $0.flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0 }.map(\.size).max() ?? 0
+    }
+
+    var info: DeviceInfo {
+        func version(_ v: UInt32) -> String { "\(v >> 22).\((v >> 12) & 0x3FF).\(v & 0xFFF)" }
+        return DeviceInfo(
+            backend: "vulkan", name: name, kind: kind, memoryBytes: deviceLocalBytes, subgroupSize: subgroupSize,
+            details: [
+                "index": String(index),
+                "api": version(apiVersion),
+                "maxStorageBufferRange": String(limits.maxStorageBufferRange),
+                "maxComputeSharedMemorySize": String(limits.maxComputeSharedMemorySize),
+                "pushDescriptors": extensions.contains("VK_KHR_push_descriptor") ? "yes" : "no",
+            ])
+    }
+}

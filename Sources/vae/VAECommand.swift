@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `vae`: train, evaluate and sample variational autoencoders on Vulkan GPUs or the CPU.
+@main
+struct VAECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vae",
+        abstract: "Train, evaluate and sample variational autoencoders on any Vulkan GPU, or on the CPU.",
+        subcommands: [DevicesCommand.self])
+}

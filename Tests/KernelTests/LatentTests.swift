@@ -1,0 +1,70 @@
+import Testing
+import VAECompute
+
+/// Reparameterization and the KL term on latent-shaped tensors (batch × latent).
+enum LatentCases {
+    static let shapes = [(1, 1), (1, 3), (3, 5), (7, 2), (128, 20), (33, 41)]
+
+    static func schedule(step: UInt32) -> HostTensor { HostTensor([2], .words([step, Float(1e-3).bitPattern])) }
+
+    static var all: [KernelCase] {
+        var cases: [KernelCase] = []
+        for (r, c) in shapes {
+            let seed = UInt64(r * 100 + c)
+            let mu = HostTensor.uniform([r, c], -2, 2, seed: seed), logvar = HostTensor.uniform([r, c], -4, 2, seed: seed + 1)
+            for step: UInt32 in [0, 7] {
+                // eps uses the GPU's log, cos and sin, which Vulkan lets differ from exact by ~1e-6 relative
+                // and sin/cos by up to 2^-11 absolute in the worst case; drivers do far better in practice.
+                cases.append(KernelCase("reparameterize \(r)x\(c) step \(step)", inputs: [mu, logvar, schedule(step: step)],
+                                        outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(2e-5, relative: 2e-5)) { i, o in
+                    .reparameterize(mu: i[0], logvar: i[1], eps: o[0], z: o[1], schedule: i[2], seed: 0x1234_5678_9ABC, stream: 3)
+                })
+            }
+            let eps = HostTensor.uniform([r, c], -3, 3, seed: seed + 2), dz = HostTensor.uniform([r, c], seed: seed + 3)
+            cases.append(KernelCase("reparameterize_backward \(r)x\(c)", inputs: [dz, logvar, eps],
+                                    outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(1e-6, relative: 1e-5)) { i, o in
+                .reparameterizeBackward(dz: i[0], logvar: i[1], eps: i[2], dmu: o[0], dlogvar: o[1])
+            })
+            for beta: Float in [1, 0.25] {
+                cases.append(KernelCase("kl_divergence \(r)x\(c) beta \(beta)", inputs: [mu, logvar], outputs: [.unwritten([r])],
+                                        tolerance: .within(1e-5 * Float(c), relative: 1e-5)) { i, o in
+                    .klDivergence(mu: i[0], logvar: i[1], out: o[0], beta: beta)
+                })
+                cases.append(KernelCase("kl_divergence_backward \(r)x\(c) beta \(beta)", inputs: [mu, logvar],
+                                        outputs: [.uniform([r, c], seed: seed + 4), .uniform([r, c], seed: seed + 5)],
+                                        tolerance: .within(1e-6, relative: 1e-5)) { i, o in
+                    .klDivergenceBackward(mu: i[0], logvar: i[1], dmu: o[0], dlogvar: o[1], beta: beta)
+                })
+            }
+        }
+        return cases
+    }
+}
+
+@Suite("latent")
+struct LatentTests {
+    @Test(arguments: LatentCases.all)
+    func matchesReference(_ c: KernelCase) throws { try check(c) }
+
+    /// The noise is standard normal: mean ≈ 0 and variance ≈ 1 over many draws, on every device, and a new
+    /// step gives new noise.
+    @Test func noiseIsStandardNormal() throws {
+        let n = 40_000
+        for device in try TestDevices.all() {
+            let zeros = try device.zeros([n]), eps = try device.zeros([n]), z = try device.zeros([n])
+            let schedule = try device.makeTensor(shape: [2], elementType: .uint32)
+            try device.upload([5, 0] as [UInt32], to: schedule)
+            try device.launch(.reparameterize(mu: zeros, logvar: zeros, eps: eps, z: z, schedule: schedule, seed: 42, stream: 0))
+            let first = try device.download(eps)
+            let mean = first.reduce(0, +) / Float(n)
+            let variance = first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(n)
+            // Standard errors: 1/sqrt(n) = 0.005 for the mean, sqrt(2/n) = 0.007 for the variance; 5 sigma.
+            #expect(abs(mean) < 0.025 && abs(variance - 1) < 0.035, "\(device.info): mean \(mean) variance \(variance)")
+            #expect(try device.download(z) == first, "z = eps when mu = 0 and logvar = 0")
+            try device.launch(.advanceStep(schedule: schedule))
+            try device.launch(.reparameterize(mu: zeros, logvar: zeros, eps: eps, z: z, schedule: schedule, seed: 42, stream: 0))
+            let second = try device.download(eps)
+            #expect(zip(first, second).filter { $0 == $1 }.count < 10, "a new step must draw new noise")
+        }
+    }
+}

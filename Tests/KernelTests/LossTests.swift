@@ -1,0 +1,40 @@
+import Testing
+import VAECompute
+
+/// The reconstruction likelihoods: Bernoulli from logits and Gaussian with a fixed variance.
+enum LossCases {
+    static var all: [KernelCase] {
+        var cases: [KernelCase] = []
+        for (r, c) in matrixShapes {
+            let seed = UInt64(r * 7 + c)
+            // Logits up to ±30 exercise the stable form; targets in [0, 1] like scaled pixels.
+            let logits = HostTensor.uniform([r, c], -30, 30, seed: seed), target = HostTensor.uniform([r, c], 0, 1, seed: seed + 1)
+            let rowTol = Tolerance.within(2e-5 * Float(c), relative: 2e-5)
+            cases.append(KernelCase("bernoulli_nll \(r)x\(c)", inputs: [logits, target], outputs: [.unwritten([r])], tolerance: rowTol) { i, o in
+                .bernoulliNLL(logits: i[0], target: i[1], out: o[0])
+            })
+            cases.append(KernelCase("bernoulli_nll_backward \(r)x\(c)", inputs: [logits, target], outputs: [.unwritten([r, c])],
+                                    tolerance: .within(1e-6, relative: 1e-5)) { i, o in
+                .bernoulliNLLBackward(logits: i[0], target: i[1], dlogits: o[0], scale: 0.5)
+            })
+            let mean = HostTensor.uniform([r, c], -1, 2, seed: seed + 2)
+            for lv: Float in [0, -2.5] {
+                cases.append(KernelCase("gaussian_nll \(r)x\(c) logvar \(lv)", inputs: [mean, target], outputs: [.unwritten([r])],
+                                        tolerance: rowTol) { i, o in
+                    .gaussianNLL(mean: i[0], target: i[1], out: o[0], logVariance: lv)
+                })
+                cases.append(KernelCase("gaussian_nll_backward \(r)x\(c) logvar \(lv)", inputs: [mean, target], outputs: [.unwritten([r, c])],
+                                        tolerance: .within(1e-6, relative: 1e-5)) { i, o in
+                    .gaussianNLLBackward(mean: i[0], target: i[1], dmean: o[0], logVariance: lv, scale: 2)
+                })
+            }
+        }
+        return cases
+    }
+}
+
+@Suite("losses")
+struct LossTests {
+    @Test(arguments: LossCases.all)
+    func matchesReference(_ c: KernelCase) throws { try check(c) }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the system packages VulkanVAE builds and tests with (Debian 12 / Ubuntu 22.04+).
+# Swift itself (6.0 or later) must already be on PATH: https://www.swift.org/install/linux/
+set -euo pipefail
+
+packages=(
+  libvulkan-dev          # the Vulkan loader and headers
+  mesa-vulkan-drivers    # lavapipe: Vulkan on the CPU, so the GPU path is tested on every machine
+  vulkan-validationlayers  # the test suite runs Vulkan with validation on
+  glslc                  # shaderc's compiler: GLSL -> SPIR-V at build time
+  libopenblas-dev        # sgemm for the CPU backend
+  zlib1g-dev             # gzip-compressed MNIST
+)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (install Swift 6: https://www.swift.org/install/linux/)" >&2; exit 1; }
+echo "setup: ok ($(swift --version 2>/dev/null | head -1))"
