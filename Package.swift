@@ -17,6 +17,7 @@ let package = Package(
         // MARK: - C shims (headers and link lines only, no Swift API)
         .systemLibrary(name: "CVulkan", path: "Sources/CVulkan"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // MARK: - Build-time shader compilation
         .plugin(name: "CompileShaders", capability: .buildTool(), path: "Plugins/CompileShaders",
@@ -29,7 +30,7 @@ let package = Package(
         .target(name: "VAEVulkan", dependencies: ["VAECompute", "VAEKernels", "CVulkan"]),
 
         // MARK: - The VAE: model, training, data, files
-        .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
+        .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "CZlib"]),
 
         // MARK: - Command-line tool
         .executableTarget(name: "vae", dependencies: [
@@ -39,5 +40,6 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "VAECompute", "VAECPU", "VAEVulkan"]),
     ]
 )

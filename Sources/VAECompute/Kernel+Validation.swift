@@ -61,11 +61,13 @@ extension Kernel {
             try requireFloat(p, g, m, v); try requireSameCount(p, g, m, v); try requireSchedule(s)
         case let .advanceStep(s):
             try requireSchedule(s)
-        case let .gatherRows(src, idx, dst, _):
+        case let .gatherRows(src, idx, first, dst, _):
             try requireFloat(dst)
             if src.elementType == .uint32 { throw fail("src must be float32 or uint8, got \(src)") }
             if idx.elementType != .uint32 { throw fail("indices must be uint32, got \(idx)") }
-            if dst.rows != idx.count { throw fail("dst needs one row per index (\(idx.count)), got \(dst)") }
+            if first < 0 || first + dst.rows > idx.count {
+                throw fail("indices \(first)..<\(first + dst.rows) are outside the \(idx.count) given")
+            }
             if dst.columns != src.columns { throw fail("dst rows must have \(src.columns) columns like src, got \(dst)") }
         case let .axpby(x, y, _, _):
             try requireFloat(x, y); try requireSameCount(x, y)

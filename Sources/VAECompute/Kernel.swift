@@ -46,9 +46,10 @@ public enum Kernel: @unchecked Sendable {
               beta1: Float, beta2: Float, epsilon: Float)
     /// `schedule[0] += 1`: advances the step counter that `adam` and `reparameterize` read.
     case advanceStep(schedule: Tensor)
-    /// `dst[i, :] = scale · src[indices[i], :]`: minibatch rows from a resident dataset. `src` may be
-    /// float32 or uint8 (bytes become floats; `scale` 1/255 maps pixels to [0, 1]).
-    case gatherRows(src: Tensor, indices: Tensor, dst: Tensor, scale: Float)
+    /// `dst[i, :] = scale · src[indices[first + i], :]`: minibatch rows from a resident dataset, picked
+    /// by a slice of a (shuffled) index tensor. `src` may be float32 or uint8 (bytes become floats;
+    /// `scale` 1/255 maps pixels to [0, 1]).
+    case gatherRows(src: Tensor, indices: Tensor, first: Int, dst: Tensor, scale: Float)
     /// `y = a·x + b·y`.
     case axpby(x: Tensor, y: Tensor, a: Float, b: Float)
     /// `x = value` for every element.
@@ -110,7 +111,7 @@ public enum Kernel: @unchecked Sendable {
         case let .gaussianNLLBackward(m, t, _, _, _): return [m, t]
         case let .adam(p, g, m, v, s, _, _, _): return [p, g, m, v, s]
         case let .advanceStep(s): return [s]
-        case let .gatherRows(src, idx, _, _): return [src, idx]
+        case let .gatherRows(src, idx, _, _, _): return [src, idx]
         case let .axpby(x, y, _, b): return b == 0 ? [x] : [x, y]
         case .fill: return []
         case let .copy(src, _): return [src]
@@ -134,7 +135,7 @@ public enum Kernel: @unchecked Sendable {
         case let .bernoulliNLLBackward(_, _, d, _), let .gaussianNLLBackward(_, _, d, _, _): return [d]
         case let .adam(p, _, m, v, _, _, _, _): return [p, m, v]
         case let .advanceStep(s): return [s]
-        case let .gatherRows(_, _, dst, _): return [dst]
+        case let .gatherRows(_, _, _, dst, _): return [dst]
         case let .axpby(_, y, _, _): return [y]
         case let .fill(x, _): return [x]
         case let .copy(_, dst): return [dst]

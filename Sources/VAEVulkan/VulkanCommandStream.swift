@@ -148,7 +148,12 @@ final class VulkanCommandStream: @unchecked Sendable {
         try vkCheck(result, "vkQueueSubmit", device: context.label)
         counters.submits += 1
         inFlight.append(batch)
+        // Keep the host at most a few batches ahead of the device, so recorded work (and what it retains)
+        // cannot pile up without bound; deep enough that the device never starves.
+        if inFlight.count > Self.maxBatchesInFlight { try wait(for: inFlight[inFlight.count - Self.maxBatchesInFlight - 1].serial) }
     }
+
+    static let maxBatchesInFlight = 3
 
     /// Blocks until every batch up to `serial` has finished, submitting the recording batch if needed.
     func wait(for serial: UInt64) throws {

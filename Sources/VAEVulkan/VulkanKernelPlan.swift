@@ -69,10 +69,10 @@ struct VulkanKernelPlan {
             self = elementwise("adam", [p, g, m, v, s], p.count, [bits(b1), bits(b2), bits(eps)])
         case let .advanceStep(s):
             self.init(shader: "advance_step", constants: [], bindings: [s], pushConstants: [], groups: (1, 1, 1))
-        case let .gatherRows(src, idx, dst, scale):
+        case let .gatherRows(src, idx, first, dst, scale):
             self = elementwise("gather_rows", [src, idx, dst], dst.count, [])
             constants = [wg, src.elementType == .uint8 ? 1 : 0]
-            pushConstants = [u(dst.rows), u(dst.columns), bits(scale)]
+            pushConstants = [u(dst.rows), u(dst.columns), bits(scale), u(first)]
         case let .axpby(x, y, a, b):
             self = elementwise("axpby", [x, y], x.count, [bits(a), bits(b)])
         case let .fill(x, value):

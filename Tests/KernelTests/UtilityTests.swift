@@ -4,17 +4,17 @@ import VAECompute
 enum UtilityCases {
     static var all: [KernelCase] {
         var cases: [KernelCase] = []
-        for (rows, cols, batch) in [(1, 1, 1), (10, 7, 3), (60, 784, 128), (300, 5, 257)] {
-            let indices = HostTensor([batch], .words(TestRandom.words(count: batch, seed: UInt64(batch)).map { $0 % UInt32(rows) }))
+        for (rows, cols, batch, first) in [(1, 1, 1, 0), (10, 7, 3, 2), (60, 784, 128, 5), (300, 5, 257, 0)] {
+            let indices = HostTensor([batch + first], .words(TestRandom.words(count: batch + first, seed: UInt64(batch)).map { $0 % UInt32(rows) }))
             let floats = HostTensor.uniform([rows, cols], seed: UInt64(rows))
-            cases.append(KernelCase("gather_rows float \(rows)x\(cols) batch \(batch)", inputs: [floats, indices],
+            cases.append(KernelCase("gather_rows float \(rows)x\(cols) batch \(batch) from \(first)", inputs: [floats, indices],
                                     outputs: [.unwritten([batch, cols])], tolerance: .within(0, relative: 1e-7)) { i, o in
-                .gatherRows(src: i[0], indices: i[1], dst: o[0], scale: 2)
+                .gatherRows(src: i[0], indices: i[1], first: first, dst: o[0], scale: 2)
             })
             let bytes = HostTensor([rows, cols], .bytes(TestRandom.words(count: rows * cols, seed: 3).map { UInt8($0 & 0xFF) }))
-            cases.append(KernelCase("gather_rows uint8 \(rows)x\(cols) batch \(batch)", inputs: [bytes, indices],
+            cases.append(KernelCase("gather_rows uint8 \(rows)x\(cols) batch \(batch) from \(first)", inputs: [bytes, indices],
                                     outputs: [.unwritten([batch, cols])], tolerance: .within(0, relative: 1e-7)) { i, o in
-                .gatherRows(src: i[0], indices: i[1], dst: o[0], scale: 1 / 255)
+                .gatherRows(src: i[0], indices: i[1], first: first, dst: o[0], scale: 1 / 255)
             })
         }
         for n in elementCounts {

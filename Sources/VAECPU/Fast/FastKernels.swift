@@ -45,10 +45,11 @@ enum FastKernels {
                 vv[i] = b2 * vv[i] + (1 - b2) * gi * gi
                 pv[i] -= lr * (mv[i] / c1) / ((vv[i] / c2).squareRoot() + eps)
             }
-        case let .gatherRows(src, idx, dst, scale) where src.elementType == .uint8:
-            let bytes = (src.storage as! CPUStorage).bytes(src.count), indices = (idx.storage as! CPUStorage).words(idx.count)
+        case let .gatherRows(src, idx, first, dst, scale) where src.elementType == .uint8:
+            let bytes = (src.storage as! CPUStorage).bytes(src.count)
+            let indices = (idx.storage as! CPUStorage).words(idx.count)[first..<(first + dst.rows)]
             let out = floats(dst), cols = src.columns
-            for (r, i) in indices.enumerated() {
+            for (r, i) in zip(0..., indices) {
                 let base = Int(i) * cols
                 precondition(base + cols <= bytes.count, "gather index \(i) out of range")
                 for j in 0..<cols { out[r * cols + j] = scale * Float(bytes[base + j]) }

@@ -56,13 +56,13 @@ enum ReferenceKernels {
             store(r.parameter, p); store(r.m, m); store(r.v, v)
         case let .advanceStep(s):
             storage(s).words(s.count)[0] &+= 1
-        case let .gatherRows(src, idx, dst, scale):
-            let cols = src.columns, indices = words(idx)
+        case let .gatherRows(src, idx, first, dst, scale):
+            let cols = src.columns, indices = words(idx)[first..<(first + dst.rows)]
             let values: [Double] = src.elementType == .uint8
                 ? storage(src).bytes(src.count).map { Double($0) }
                 : load(src)
             var out = [Double](repeating: 0, count: dst.count)
-            for (r, i) in indices.enumerated() {
+            for (r, i) in zip(0..., indices) {
                 precondition(Int(i) < src.rows, "gather index \(i) out of range 0..<\(src.rows)")
                 for j in 0..<cols { out[r * cols + j] = Double(scale) * values[Int(i) * cols + j] }
             }

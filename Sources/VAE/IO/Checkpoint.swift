@@ -1,0 +1,160 @@
+import Foundation
+import VAECompute
+
+/// Model checkpoints as safetensors files.
+///
+/// Tensor names: a model with one hidden layer uses the state_dict names of PyTorch's VAE example —
+/// `fc1` (encoder), `fc21` (mu), `fc22` (logvar), `fc3` (decoder), `fc4` (output), each `.weight`
+/// [out, in] and `.bias` [out] — so checkpoints move between this tool and PyTorch both ways. Other depths
+/// name hidden layers `encoder.N` and `decoder.N` (N from 0, input side first) and keep `fc21`, `fc22`,
+/// `fc4` for the heads and the output. The configuration goes in `__metadata__` (`vae.*` keys); a file
+/// without it (saved by PyTorch) is read by inferring the architecture from the shapes.
+///
+/// Adam's moments and the step counter live beside it in `optimizer.safetensors`, so `--resume`
+/// continues exactly where training stopped.
+public enum Checkpoint {
+    static func layerName(_ role: LayerRole, depth: Int) -> String {
+        switch role {
+        case let .encoder(i): return depth == 1 ? "fc1" : "encoder.\(i)"
+        case .mu: return "fc21"
+        case .logvar: return "fc22"
+        case let .decoder(i): return depth == 1 ? "fc3" : "decoder.\(i)"
+        case .output: return "fc4"
+        }
+    }
+
+    /// The model's parameters and configuration.
+    public static func contents(of model: VAEModel, metadata extra: [String: String] = [:]) throws -> SafeTensors {
+        let c = model.configuration
+        var file = SafeTensors()
+        for layer in model.layers {
+            let base = layerName(layer.role, depth: c.hidden.count)
+            for p in layer.parameters {
+                file.tensors["\(base).\(p.name)"] = .init(shape: p.value.shape, values: try model.device.download(p.value))
+            }
+        }
+        file.metadata = [
+            "format": "vulkanvae", "vae.input": String(c.inputSize), "vae.hidden": c.hidden.map(String.init).joined(separator: ","),
+            "vae.latent": String(c.latent), "vae.likelihood": c.likelihood.rawValue, "vae.activation": c.activation.description,
+            "vae.gaussian_log_variance": String(c.gaussianLogVariance), "vae.image_height": String(c.imageHeight),
+            "vae.image_width": String(c.imageWidth),
+        ].merging(extra) { $1 }
+        return file
+    }
+
+    /// Writes the model (atomically) to `path`.
+    public static func save(_ model: VAEModel, to path: String, metadata: [String: String] = [:]) throws {
+        try contents(of: model, metadata: metadata).write(to: path)
+    }
+
+    /// Reads a checkpoint's configuration: from its metadata, else inferred from its tensor shapes.
+    public static func configuration(of file: SafeTensors, name: String) throws -> VAEConfiguration {
+        func bad(_ reason: String) -> DataError { .corrupt(file: name, reason: "not a VAE checkpoint this tool can read: \(reason)") }
+        let m = file.metadata
+        if m["format"] == "vulkanvae" {
+            guard let input = m["vae.input"].flatMap(Int.init), let latent = m["vae.latent"].flatMap(Int.init),
+                  let hiddenText = m["vae.hidden"], let height = m["vae.image_height"].flatMap(Int.init),
+                  let width = m["vae.image_width"].flatMap(Int.init) else { throw bad("incomplete vae.* metadata") }
+            let parsed = hiddenText.split(separator: ",").map { Int($0) }
+            guard !parsed.contains(nil) else { throw bad("vae.hidden is '\(hiddenText)'") }
+            let hidden = parsed.compactMap { $0 }
+            guard let likelihood = Likelihood(rawValue: m["vae.likelihood"] ?? "bernoulli") else { throw bad("unknown likelihood") }
+            guard let activation = Activation.allCases.first(where: { $0.description == (m["vae.activation"] ?? "relu") }) else {
+                throw bad("unknown activation \(m["vae.activation"] ?? "")")
+            }
+            return VAEConfiguration(inputSize: input, hidden: hidden, latent: latent, likelihood: likelihood, activation: activation,
+                                    gaussianLogVariance: m["vae.gaussian_log_variance"].flatMap(Float.init) ?? 0,
+                                    imageHeight: height, imageWidth: width)
+        }
+        // A PyTorch state_dict: read the architecture off the shapes.
+        guard let mu = file.tensors["fc21.weight"], mu.shape.count == 2 else { throw bad("no fc21.weight (the mu head)") }
+        var hidden: [Int] = []
+        if let fc1 = file.tensors["fc1.weight"], fc1.shape.count == 2 {
+            hidden = [fc1.shape[0]]
+        } else {
+            var i = 0
+            while let e = file.tensors["encoder.\(i).weight"], e.shape.count == 2 { hidden.append(e.shape[0]); i += 1 }
+        }
+        guard let out = file.tensors["fc4.weight"], out.shape.count == 2 else { throw bad("no fc4.weight (the output layer)") }
+        let input = out.shape[0]
+        let side = Int(Double(input).squareRoot().rounded())
+        let (h, w) = side * side == input ? (side, side) : (1, input)
+        return VAEConfiguration(inputSize: input, hidden: hidden, latent: mu.shape[0], imageHeight: h, imageWidth: w)
+    }
+
+    /// Loads a checkpoint onto `device`, checking that every tensor is present with the right shape and
+    /// that nothing else is in the file.
+    public static func load(from path: String, device: any ComputeDevice) throws -> VAEModel {
+        let file = try SafeTensors(contentsOf: path)
+        let config = try configuration(of: file, name: path)
+        try config.validate()
+        let model = try VAEModel(config, device: device, seed: 0)
+        var expected = Set<String>()
+        for layer in model.layers {
+            let base = layerName(layer.role, depth: config.hidden.count)
+            for p in layer.parameters {
+                let name = "\(base).\(p.name)"
+                expected.insert(name)
+                guard let entry = file.tensors[name] else {
+                    throw DataError.corrupt(file: path, reason: "missing tensor \(name) for a \(describe(config)) model")
+                }
+                guard entry.shape == p.value.shape else {
+                    throw DataError.corrupt(file: path, reason: "tensor \(name) has shape \(entry.shape), a \(describe(config)) model needs \(p.value.shape)")
+                }
+                try device.upload(entry.values, to: p.value)
+            }
+        }
+        if let extra = Set(file.tensors.keys).subtracting(expected).sorted().first {
+            throw DataError.corrupt(file: path, reason: "unexpected tensor \(extra): not a checkpoint of a \(describe(config)) model")
+        }
+        return model
+    }
+
+    /// The layer sizes of a configuration, e.g. "784-400-20".
+    public static func describe(_ c: VAEConfiguration) -> String {
+        ([c.inputSize] + c.hidden + [c.latent]).map(String.init).joined(separator: "-")
+    }
+
+    // MARK: Optimizer state
+
+    /// The optimizer file that goes with a checkpoint at `path`.
+    public static func optimizerPath(for path: String) -> String {
+        (URL(filePath: path).deletingLastPathComponent().appending(path: "optimizer.safetensors")).path
+    }
+
+    /// Saves Adam's moments, the step counter and the learning rate, plus `metadata` (the epoch).
+    public static func saveOptimizer(_ model: VAEModel, to path: String, metadata: [String: String]) throws {
+        var file = SafeTensors()
+        for layer in model.layers {
+            let base = layerName(layer.role, depth: model.configuration.hidden.count)
+            for p in layer.parameters {
+                file.tensors["\(base).\(p.name).exp_avg"] = .init(shape: p.m.shape, values: try model.device.download(p.m))
+                file.tensors["\(base).\(p.name).exp_avg_sq"] = .init(shape: p.v.shape, values: try model.device.download(p.v))
+            }
+        }
+        let schedule = try model.device.downloadUInt32(model.schedule)
+        file.metadata = metadata.merging(["step": String(schedule[0]), "learning_rate": String(Float(bitPattern: schedule[1]))]) { $1 }
+        try file.write(to: path)
+    }
+
+    /// Restores what `saveOptimizer` wrote; returns its metadata.
+    public static func loadOptimizer(from path: String, into model: VAEModel) throws -> [String: String] {
+        let file = try SafeTensors(contentsOf: path)
+        for layer in model.layers {
+            let base = layerName(layer.role, depth: model.configuration.hidden.count)
+            for p in layer.parameters {
+                for (suffix, tensor) in [("exp_avg", p.m), ("exp_avg_sq", p.v)] {
+                    guard let e = file.tensors["\(base).\(p.name).\(suffix)"], e.shape == tensor.shape else {
+                        throw DataError.corrupt(file: path, reason: "optimizer state does not match the model (\(base).\(p.name).\(suffix))")
+                    }
+                    try model.device.upload(e.values, to: tensor)
+                }
+            }
+        }
+        guard let step = file.metadata["step"].flatMap(UInt32.init), let lr = file.metadata["learning_rate"].flatMap(Float.init) else {
+            throw DataError.corrupt(file: path, reason: "optimizer state lacks its step or learning rate")
+        }
+        try model.device.upload([step, lr.bitPattern], to: model.schedule)
+        return file.metadata
+    }
+}

@@ -1,0 +1,53 @@
+import CZlib
+import Foundation
+
+/// gzip and zlib through the system zlib.
+enum Gzip {
+    /// Whether `data` starts with the gzip magic bytes.
+    static func isGzip(_ data: Data) -> Bool { data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B }
+
+    /// Inflates a gzip stream. Throws `DataError.corrupt` on a truncated or damaged stream.
+    static func decompress(_ data: Data, name: String) throws -> Data {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw DataError.corrupt(file: name, reason: "zlib could not start")
+        }
+        defer { inflateEnd(&stream) }
+        var output = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var status: Int32 = Z_OK
+        try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress)
+            stream.avail_in = uInt(input.count)
+            repeat {
+                status = chunk.withUnsafeMutableBufferPointer { out in
+                    stream.next_out = out.baseAddress
+                    stream.avail_out = uInt(out.count)
+                    return inflate(&stream, Z_NO_FLUSH)
+                }
+                let produced = chunk.count - Int(stream.avail_out)
+                output.append(contentsOf: chunk[0..<produced])
+                if status == Z_BUF_ERROR && stream.avail_in == 0 {
+                    throw DataError.corrupt(file: name, reason: "gzip stream is truncated")
+                }
+                if status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR {
+                    throw DataError.corrupt(file: name, reason: "gzip data is damaged (zlib status \(status))")
+                }
+            } while status != Z_STREAM_END
+        }
+        return output
+    }
+
+    /// A zlib stream (what PNG's IDAT chunks hold).
+    static func zlibCompress(_ data: [UInt8]) -> [UInt8] {
+        var size = compressBound(uLong(data.count))
+        var out = [UInt8](repeating: 0, count: Int(size))
+        let status = compress2(&out, &size, data, uLong(data.count), 6)
+        precondition(status == Z_OK, "zlib compress2 failed: \(status)")
+        return Array(out.prefix(Int(size)))
+    }
+
+    static func crc(_ bytes: [UInt8], initial: UInt32 = 0) -> UInt32 {
+        UInt32(crc32(uLong(initial), bytes, uInt(bytes.count)))
+    }
+}

@@ -1,0 +1,78 @@
+/// A picture of a run's loss curves: train (grey) and test (white) loss per epoch, with the y-range
+/// and the epoch count written in a small built-in digit font.
+public enum LossCurve {
+    public static func draw(_ records: [EpochRecord], width: Int = 480, height: Int = 320) -> PNGImage {
+        var canvas = Canvas(width: width, height: height)
+        let left = 60, right = width - 16, top = 16, bottom = height - 30
+        canvas.line(left, bottom, right, bottom, 96)
+        canvas.line(left, top, left, bottom, 96)
+        let values = records.flatMap { [$0.train.loss, $0.test.loss] }.filter(\.isFinite)
+        guard let lo = values.min(), let hi = values.max(), !records.isEmpty else { return canvas.image }
+        let span = max(hi - lo, 1e-9)
+        func x(_ i: Int) -> Int { records.count == 1 ? (left + right) / 2 : left + (right - left) * i / (records.count - 1) }
+        func y(_ v: Double) -> Int { bottom - Int(Double(bottom - top) * (v - lo) / span) }
+        for (series, shade) in [(records.map(\.train.loss), UInt8(150)), (records.map(\.test.loss), UInt8(255))] {
+            for i in series.indices {
+                canvas.dot(x(i), y(series[i]), shade)
+                if i > 0 { canvas.line(x(i - 1), y(series[i - 1]), x(i), y(series[i]), shade) }
+            }
+        }
+        canvas.text(String(format2(hi)), 4, top, 200)
+        canvas.text(String(format2(lo)), 4, bottom - 10, 200)
+        canvas.text("1", left - 2, bottom + 8, 200)
+        canvas.text(String(records.last!.epoch), right - 12, bottom + 8, 200)
+        return canvas.image
+    }
+
+    static func format2(_ v: Double) -> String {
+        let scaled = Int((v * 10).rounded())
+        return "\(scaled / 10).\(abs(scaled % 10))"
+    }
+}
+
+/// A greyscale raster with the few drawing operations plots need.
+struct Canvas {
+    var image: PNGImage
+
+    init(width: Int, height: Int) { image = PNGImage(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height)) }
+
+    mutating func set(_ x: Int, _ y: Int, _ v: UInt8) {
+        guard x >= 0, y >= 0, x < image.width, y < image.height else { return }
+        image.pixels[y * image.width + x] = max(image.pixels[y * image.width + x], v)
+    }
+
+    /// Bresenham's line.
+    mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ v: UInt8) {
+        var (x, y) = (x0, y0)
+        let dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
+        var err = dx + dy
+        while true {
+            set(x, y, v)
+            if x == x1 && y == y1 { break }
+            let e2 = 2 * err
+            if e2 >= dy { err += dy; x += sx }
+            if e2 <= dx { err += dx; y += sy }
+        }
+    }
+
+    mutating func dot(_ x: Int, _ y: Int, _ v: UInt8) {
+        for dy in -2...2 { for dx in -2...2 where dx * dx + dy * dy <= 4 { set(x + dx, y + dy, v) } }
+    }
+
+    /// Digits, '.' and '-' in a 3×5 font scaled ×2.
+    mutating func text(_ s: String, _ x: Int, _ y: Int, _ v: UInt8) {
+        let glyphs: [Character: [UInt8]] = [
+            "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7], "4": [5, 5, 7, 1, 1],
+            "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
+            ".": [0, 0, 0, 0, 2], "-": [0, 0, 7, 0, 0],
+        ]
+        for (k, ch) in s.enumerated() {
+            guard let rows = glyphs[ch] else { continue }
+            for (r, bits) in rows.enumerated() {
+                for c in 0..<3 where bits & (4 >> c) != 0 {
+                    for sy in 0..<2 { for sx in 0..<2 { set(x + k * 8 + c * 2 + sx, y + r * 2 + sy, v) } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import VAECompute
+
+extension VAEModel {
+    /// The posterior means and log-variances of images (rows of `inputSize` values in [0, 1]).
+    public func encode(_ images: [[Float]]) throws -> (mu: [[Float]], logvar: [[Float]]) {
+        guard !images.isEmpty else { return ([], []) }
+        let w = try workspace(batchSize: images.count)
+        try device.upload(images.flatMap { $0 }, to: w.x)
+        var h = w.x
+        for (layer, out) in zip(encoder, w.encoderActivations) {
+            try layer.forward(h, into: out, activation: configuration.activation, on: device)
+            h = out
+        }
+        try layer(.mu).forward(h, into: w.mu, activation: .identity, on: device)
+        try layer(.logvar).forward(h, into: w.logvar, activation: .identity, on: device)
+        let l = configuration.latent
+        return (rows(try device.download(w.mu), l), rows(try device.download(w.logvar), l))
+    }
+
+    /// Decoded images for latent vectors: Bernoulli means (sigmoid of the logits) or Gaussian means, in [0, 1].
+    public func decode(_ latents: [[Float]]) throws -> [[Float]] {
+        guard !latents.isEmpty else { return [] }
+        let w = try workspace(batchSize: latents.count)
+        try device.upload(latents.flatMap { $0 }, to: w.z)
+        try decode(w.z, w)
+        if configuration.likelihood == .bernoulli {
+            try device.launch(.activation(.sigmoid, x: w.output, y: w.dOutput))
+        } else {
+            try device.launch(.copy(src: w.output, dst: w.dOutput))
+            try device.launch(.clamp(x: w.dOutput, lower: 0, upper: 1))
+        }
+        return rows(try device.download(w.dOutput), configuration.inputSize)
+    }
+
+    /// Reconstructions through the posterior means.
+    public func reconstruct(_ images: [[Float]]) throws -> [[Float]] {
+        try decode(try encode(images).mu)
+    }
+
+    /// `count` draws from the prior N(0, I), decoded. The latents come from Philox under `seed`.
+    public func sample(count: Int, seed: UInt64) throws -> [[Float]] {
+        let noise = Philox.gaussianNoise(count: count * configuration.latent, seed: seed, step: 0, stream: 0x5A3B1E).map { Float($0) }
+        return try decode(rows(noise, configuration.latent))
+    }
+
+    func rows(_ flat: [Float], _ width: Int) -> [[Float]] {
+        stride(from: 0, to: flat.count, by: width).map { Array(flat[$0..<($0 + width)]) }
+    }
+}

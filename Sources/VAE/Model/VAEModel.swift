@@ -1,0 +1,73 @@
+import Foundation
+import VAECompute
+
+/// An MLP variational autoencoder whose parameters live on a compute device.
+///
+/// The model is written once against `ComputeDevice`: the same code records a training step on Vulkan
+/// and runs it on the CPU. Per step it launches the forward pass, the loss, the backward pass and Adam;
+/// nothing is read back (losses accumulate in device scalars, see `Workspace`).
+public final class VAEModel {
+    public let configuration: VAEConfiguration
+    public let device: any ComputeDevice
+    let layers: [DenseLayer]
+    /// uint32 [step, learning-rate bits]: advanced on the device each step (Adam's t, the noise counter).
+    let schedule: Tensor
+    private var workspaces: [Int: Workspace] = [:]
+
+    /// Adam's constants (PyTorch's defaults).
+    public static let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+
+    /// A model initialized like PyTorch's nn.Linear: weights and biases U(−1/√fan_in, 1/√fan_in), drawn
+    /// from Philox under `seed` (so the same seed gives the same model on every device).
+    public init(_ configuration: VAEConfiguration, device: any ComputeDevice, seed: UInt64, learningRate: Float = 1e-3) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.device = device
+        layers = try configuration.layers.map { try DenseLayer(role: $0.role, inputs: $0.inputs, outputs: $0.outputs, device: device) }
+        schedule = try device.makeTensor(shape: [2], elementType: .uint32)
+        try device.upload([0, learningRate.bitPattern], to: schedule)
+        for (index, layer) in layers.enumerated() {
+            let bound = 1 / Float(layer.inputs).squareRoot()
+            let stream = UInt32(index) << 1
+            try device.upload(Self.uniform(count: layer.weight.count, bound: bound, seed: seed, stream: stream), to: layer.weight)
+            try device.upload(Self.uniform(count: layer.bias.count, bound: bound, seed: seed, stream: stream | 1), to: layer.bias)
+        }
+    }
+
+    static func uniform(count: Int, bound: Float, seed: UInt64, stream: UInt32) -> [Float] {
+        let key = Philox.key(seed: seed)
+        var out = [Float](repeating: 0, count: count)
+        for block in 0..<((count + 3) / 4) {
+            let b = Philox.block(counter: (UInt32(block), stream, 0x1417, 0), key: key)
+            for (lane, word) in [b.0, b.1, b.2, b.3].enumerated() where block * 4 + lane < count {
+                out[block * 4 + lane] = bound * (2 * Float(Philox.uniform(word)) - 1)
+            }
+        }
+        return out
+    }
+
+    func layer(_ role: LayerRole) -> DenseLayer { layers.first { $0.role == role }! }
+    var encoder: [DenseLayer] { layers.filter { if case .encoder = $0.role { return true } else { return false } } }
+    var decoder: [DenseLayer] { layers.filter { if case .decoder = $0.role { return true } else { return false } } }
+
+    /// Buffers for minibatches of `batchSize` (one set per size, kept for reuse).
+    func workspace(batchSize: Int) throws -> Workspace {
+        if let w = workspaces[batchSize] { return w }
+        let w = try Workspace(model: self, batchSize: batchSize)
+        workspaces[batchSize] = w
+        return w
+    }
+
+    /// The number of trainable values.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.count + $1.bias.count } }
+
+    /// Sets the learning rate used from the next step on.
+    public func setLearningRate(_ lr: Float) throws {
+        var s = try device.downloadUInt32(schedule)
+        s[1] = lr.bitPattern
+        try device.upload(s, to: schedule)
+    }
+
+    /// Steps taken so far (Adam's t).
+    public func step() throws -> Int { Int(try device.downloadUInt32(schedule)[0]) }
+}

@@ -1,0 +1,34 @@
+import VAECompute
+
+/// Every activation and gradient buffer a minibatch of one size needs, allocated once, plus device
+/// scalars where the losses of many steps accumulate until the host asks for them.
+final class Workspace {
+    let batchSize: Int
+    let x: Tensor
+    /// Outputs of the encoder's hidden layers, then of the decoder's.
+    let encoderActivations: [Tensor], decoderActivations: [Tensor]
+    let mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, output: Tensor
+    let reconstructionPerRow: Tensor, klPerRow: Tensor
+    /// Σ reconstruction NLL and Σ KL (unweighted) since the last reset.
+    let reconstructionTotal: Tensor, klTotal: Tensor
+    // Gradients.
+    let dOutput: Tensor, dz: Tensor, dmu: Tensor, dlogvar: Tensor
+    let dEncoder: [Tensor], dDecoder: [Tensor]
+
+    init(model: VAEModel, batchSize b: Int) throws {
+        let d = model.device, c = model.configuration
+        batchSize = b
+        x = try d.zeros([b, c.inputSize])
+        encoderActivations = try c.hidden.map { try d.zeros([b, $0]) }
+        decoderActivations = try c.hidden.reversed().map { try d.zeros([b, $0]) }
+        mu = try d.zeros([b, c.latent]); logvar = try d.zeros([b, c.latent])
+        eps = try d.zeros([b, c.latent]); z = try d.zeros([b, c.latent])
+        output = try d.zeros([b, c.inputSize])
+        reconstructionPerRow = try d.zeros([b]); klPerRow = try d.zeros([b])
+        reconstructionTotal = try d.zeros([1]); klTotal = try d.zeros([1])
+        dOutput = try d.zeros([b, c.inputSize])
+        dz = try d.zeros([b, c.latent]); dmu = try d.zeros([b, c.latent]); dlogvar = try d.zeros([b, c.latent])
+        dEncoder = try c.hidden.map { try d.zeros([b, $0]) }
+        dDecoder = try c.hidden.reversed().map { try d.zeros([b, $0]) }
+    }
+}

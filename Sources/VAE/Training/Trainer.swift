@@ -1,0 +1,139 @@
+import Foundation
+import VAECompute
+
+/// Losses of a pass over a dataset, per image (nats).
+public struct LossSummary: Sendable, Equatable {
+    /// Reconstruction NLL + KL weight · KL: what was minimized (for test sets, the weight is 1: −ELBO).
+    public var loss: Double
+    public var reconstruction: Double
+    public var kl: Double
+}
+
+/// Where an epoch stands, for progress displays.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var step: Int
+    public var steps: Int
+    public var samples: Int
+    public var seconds: Double
+    /// Mean loss per image so far this epoch.
+    public var loss: Double
+}
+
+/// Training stopped because the loss stopped being a number.
+public struct NonFiniteLossError: Error, CustomStringConvertible {
+    public var epoch: Int, step: Int
+    public var description: String {
+        "the loss became NaN or infinite in epoch \(epoch) near step \(step); training stopped (try a lower --lr)"
+    }
+}
+
+/// Trains a `VAEModel` on images that stay on the device: the whole training set is uploaded once as
+/// bytes, each epoch's shuffled order once as indices, and every minibatch is gathered and scaled on
+/// the device. The host records steps and reads losses only every `logInterval` steps.
+public final class Trainer {
+    public let model: VAEModel
+    public let options: TrainingOptions
+    let device: any ComputeDevice
+    let trainImages: Tensor, testImages: Tensor
+    let trainCount: Int, testCount: Int
+    let order: Tensor, testOrder: Tensor
+
+    public init(model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions) throws {
+        try options.validate()
+        guard train.pixelsPerImage == model.configuration.inputSize, test.pixelsPerImage == model.configuration.inputSize else {
+            throw DataError.mismatch("the data has \(train.pixelsPerImage)-pixel images but the model takes \(model.configuration.inputSize)")
+        }
+        guard train.count > 0, test.count > 0 else { throw DataError.mismatch("the training and test sets must not be empty") }
+        self.model = model
+        self.options = options
+        device = model.device
+        trainCount = train.count; testCount = test.count
+        trainImages = try device.makeTensor(shape: [train.count, train.pixelsPerImage], elementType: .uint8)
+        try device.upload(train.images, to: trainImages)
+        testImages = try device.makeTensor(shape: [test.count, test.pixelsPerImage], elementType: .uint8)
+        try device.upload(test.images, to: testImages)
+        order = try device.makeTensor(shape: [train.count], elementType: .uint32)
+        testOrder = try device.makeTensor(shape: [test.count], elementType: .uint32)
+        try device.upload((0..<UInt32(test.count)).map { $0 }, to: testOrder)
+    }
+
+    /// The training order of epoch `epoch`: a Fisher–Yates shuffle driven by Philox under the seed.
+    public static func permutation(count: Int, seed: UInt64, epoch: Int) -> [UInt32] {
+        var p = (0..<UInt32(count)).map { $0 }
+        let key = Philox.key(seed: seed)
+        var i = count - 1
+        while i > 0 {
+            let b = Philox.block(counter: (UInt32(i / 4), UInt32(epoch), 0x5_4FF1, 0), key: key)
+            let word = [b.0, b.1, b.2, b.3][i % 4]
+            let j = Int((UInt64(word) * UInt64(i + 1)) >> 32)  // Lemire's multiply-shift: uniform in 0...i
+            p.swapAt(i, j)
+            i -= 1
+        }
+        return p
+    }
+
+    /// One pass over the training set; returns its mean losses per image.
+    public func trainEpoch(_ epoch: Int, progress: (TrainingProgress) -> Void = { _ in }) throws -> LossSummary {
+        let beta = options.klWeight(epoch: epoch)
+        try device.upload(Self.permutation(count: trainCount, seed: options.seed, epoch: epoch), to: order)
+        let batches = stride(from: 0, to: trainCount, by: options.batchSize).map { ($0, min(options.batchSize, trainCount - $0)) }
+        let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
+        try resetTotals(spaces)
+        let start = Date()
+        for (step, (first, size)) in batches.enumerated() {
+            let w = try model.workspace(batchSize: size)
+            try device.launch(.gatherRows(src: trainImages, indices: order, first: first, dst: w.x, scale: 1 / 255))
+            try model.trainStep(w, seed: options.seed, beta: beta)
+            try device.flush()
+            if (step + 1) % options.logInterval == 0 || step == batches.count - 1 {
+                let seen = first + size
+                let totals = try readTotals(spaces)
+                let loss = (totals.reconstruction + Double(beta) * totals.kl) / Double(seen)
+                guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, step: step + 1) }
+                progress(TrainingProgress(epoch: epoch, step: step + 1, steps: batches.count, samples: seen,
+                                          seconds: Date().timeIntervalSince(start), loss: loss))
+            }
+        }
+        let totals = try readTotals(spaces)
+        let n = Double(trainCount)
+        return LossSummary(loss: (totals.reconstruction + Double(beta) * totals.kl) / n, reconstruction: totals.reconstruction / n, kl: totals.kl / n)
+    }
+
+    /// The negative ELBO per test image, with z sampled as in training (PyTorch's example does the same).
+    public func evaluateTestSet() throws -> LossSummary {
+        try evaluate(images: testImages, order: testOrder, count: testCount)
+    }
+
+    func evaluate(images: Tensor, order: Tensor, count: Int) throws -> LossSummary {
+        let batches = stride(from: 0, to: count, by: options.batchSize).map { ($0, min(options.batchSize, count - $0)) }
+        let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
+        try resetTotals(spaces)
+        for (index, (first, size)) in batches.enumerated() {
+            let w = try model.workspace(batchSize: size)
+            try device.launch(.gatherRows(src: images, indices: order, first: first, dst: w.x, scale: 1 / 255))
+            try model.forward(w, seed: options.seed, stream: 0x4000_0000 | UInt32(index))
+            try device.flush()
+        }
+        let totals = try readTotals(spaces)
+        let n = Double(count)
+        guard totals.reconstruction.isFinite, totals.kl.isFinite else { throw NonFiniteLossError(epoch: 0, step: 0) }
+        return LossSummary(loss: (totals.reconstruction + totals.kl) / n, reconstruction: totals.reconstruction / n, kl: totals.kl / n)
+    }
+
+    private func resetTotals(_ spaces: [Workspace]) throws {
+        for w in spaces {
+            try device.launch(.fill(x: w.reconstructionTotal, value: 0))
+            try device.launch(.fill(x: w.klTotal, value: 0))
+        }
+    }
+
+    private func readTotals(_ spaces: [Workspace]) throws -> (reconstruction: Double, kl: Double) {
+        var r = 0.0, k = 0.0
+        for w in spaces {
+            r += Double(try device.download(w.reconstructionTotal)[0])
+            k += Double(try device.download(w.klTotal)[0])
+        }
+        return (r, k)
+    }
+}

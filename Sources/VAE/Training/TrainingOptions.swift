@@ -1,0 +1,30 @@
+/// How to train: PyTorch's VAE example's defaults.
+public struct TrainingOptions: Sendable, Equatable {
+    public var epochs = 10
+    public var batchSize = 128
+    public var learningRate: Float = 1e-3
+    /// Weight of the KL term (β-VAE); 1 is the ELBO.
+    public var beta: Float = 1
+    /// Epochs over which the KL weight rises linearly from 0 to `beta` (0: no warm-up).
+    public var klWarmupEpochs = 0
+    public var seed: UInt64 = 1
+    /// Steps between loss read-backs (each read waits for the device).
+    public var logInterval = 50
+
+    public init() {}
+
+    /// Throws a one-line error naming the bad option.
+    public func validate() throws {
+        guard epochs >= 0 else { throw ConfigurationError("--epochs must not be negative, got \(epochs)") }
+        guard batchSize > 0 else { throw ConfigurationError("--batch-size must be positive, got \(batchSize)") }
+        guard learningRate > 0, learningRate.isFinite else { throw ConfigurationError("--lr must be a positive number, got \(learningRate)") }
+        guard beta >= 0, beta.isFinite else { throw ConfigurationError("--beta must not be negative, got \(beta)") }
+        guard klWarmupEpochs >= 0 else { throw ConfigurationError("--kl-warmup must not be negative, got \(klWarmupEpochs)") }
+        guard logInterval > 0 else { throw ConfigurationError("the log interval must be positive") }
+    }
+
+    /// The KL weight in epoch `epoch` (1-based): β·min(1, epoch / warm-up epochs).
+    public func klWeight(epoch: Int) -> Float {
+        klWarmupEpochs == 0 ? beta : beta * min(1, Float(epoch) / Float(klWarmupEpochs))
+    }
+}

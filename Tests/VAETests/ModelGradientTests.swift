@@ -1,0 +1,56 @@
+import Testing
+import VAECompute
+import VAECPU
+@testable import VAE
+
+/// The whole model's backward pass against central finite differences of its forward loss, parameter by
+/// parameter, with the noise held fixed (same step and stream). This checks how the kernels are wired
+/// together (which the kernel suite cannot), for every depth and both likelihoods.
+@Suite("model gradients")
+struct ModelGradientTests {
+    static let configurations = [
+        VAEConfiguration(inputSize: 12, hidden: [5], latent: 3, imageHeight: 3, imageWidth: 4),
+        VAEConfiguration(inputSize: 12, hidden: [], latent: 2, imageHeight: 3, imageWidth: 4),
+        VAEConfiguration(inputSize: 12, hidden: [6, 4], latent: 3, activation: .tanh, imageHeight: 3, imageWidth: 4),
+        VAEConfiguration(inputSize: 12, hidden: [5], latent: 3, likelihood: .gaussian, gaussianLogVariance: -1, imageHeight: 3, imageWidth: 4),
+    ]
+
+    @Test(arguments: configurations)
+    func backwardMatchesFiniteDifferences(_ config: VAEConfiguration) throws {
+        let device = CPUDevice(mode: .reference)
+        let model = try VAEModel(config, device: device, seed: 3)
+        let batch = 3, beta: Float = 0.8
+        let w = try model.workspace(batchSize: batch)
+        try device.upload((0..<(batch * config.inputSize)).map { Float(($0 * 7) % 11) / 10 }, to: w.x)
+        try device.upload([1, 0] as [UInt32], to: model.schedule)  // step 1, learning rate 0: the noise is fixed
+
+        func loss() throws -> Double {
+            try device.launch(.fill(x: w.reconstructionTotal, value: 0))
+            try device.launch(.fill(x: w.klTotal, value: 0))
+            try model.forward(w, seed: 9, stream: 0)
+            return Double(try device.download(w.reconstructionTotal)[0]) + Double(beta) * Double(try device.download(w.klTotal)[0])
+        }
+        _ = try loss()
+        try model.backward(w, beta: beta)
+        let h: Float = 1e-2
+        for layer in model.layers {
+            for p in layer.parameters {
+                let analytic = try device.download(p.gradient)
+                var values = try device.download(p.value)
+                var worst: Float = 0
+                for i in values.indices {
+                    let original = values[i]
+                    values[i] = original + h; try device.upload(values, to: p.value)
+                    let plus = try loss()
+                    values[i] = original - h; try device.upload(values, to: p.value)
+                    let minus = try loss()
+                    values[i] = original; try device.upload(values, to: p.value)
+                    let numeric = Float((plus - minus) / Double(2 * h))
+                    // Float32 activations and an O(h²) truncation: 2e-2 absolute + 2e-2 relative.
+                    worst = max(worst, abs(numeric - analytic[i]) - 2e-2 * abs(numeric))
+                }
+                #expect(worst <= 2e-2, "\(layer.role) \(p.name): gradient off by \(worst) beyond tolerance")
+            }
+        }
+    }
+}
