@@ -41,5 +41,6 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "VAECompute", "VAECPU", "VAEVulkan"]),
+        .testTarget(name: "CLITests", dependencies: ["vae", "VAE"]),
     ]
 )

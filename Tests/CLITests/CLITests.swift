@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import VAE
+
+/// Runs the built `vae` executable the way a user does.
+struct VAERun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The `vae` binary beside the test bundle (SwiftPM builds it for this target).
+    static var executable: URL {
+        URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "vae")
+    }
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(filePath: Self.root)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationStatus
+        stdout = String(decoding: o, as: UTF8.self)
+        stderr = String(decoding: e, as: UTF8.self)
+    }
+}
+
+func scratch() -> String {
+    let path = NSTemporaryDirectory() + "vae-cli-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Quick training runs: a small model on a slice of MNIST.
+let quick = ["--epochs", "1", "--train-limit", "512", "--test-limit", "64", "--hidden", "32", "--latent", "4", "--device", "cpu"]
+
+@Suite("vae command line")
+struct CLITests {
+    @Test func trainWritesEveryOutputAndEvalReadsIt() throws {
+        let out = scratch()
+        let run = try VAERun(["train"] + quick + ["--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("epoch  1  train"))
+        for file in ["model.safetensors", "optimizer.safetensors", "samples.png", "reconstructions.png", "loss.png", "metrics.csv"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
+        }
+        let csv = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 2 && csv[0].hasPrefix("epoch,train_loss"))
+        // samples: 8×8 grid of 28×28 with 2-pixel padding = 242×242; PNG width/height at bytes 16..<24.
+        let png = try Data(contentsOf: URL(filePath: out + "/samples.png"))
+        #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+        #expect(Array(png[16..<24]) == [0, 0, 0, 242, 0, 0, 0, 242])
+
+        let eval = try VAERun(["eval", "--checkpoint", out + "/model.safetensors", "--json", "--device", "cpu"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any]
+        let loss = try #require(object?["test_loss"] as? Double)
+        #expect(loss > 50 && loss < 600, "an untrained 784-pixel model scores ~540 nats; \(loss)")
+        #expect(object?["reconstruction"] is Double && object?["kl"] is Double)
+
+        let resumed = try VAERun(["train"] + quick.map { $0 == "1" ? "2" : $0 } + ["--out", out, "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming") && resumed.stdout.contains("epoch  2  train"))
+    }
+
+    @Test func vulkanTrainingRunsOnLavapipe() throws {
+        let out = scratch()
+        let run = try VAERun(["train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--hidden", "32", "--latent", "4",
+                              "--device", "vulkan", "--validate", "--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("device: vulkan"))
+    }
+
+    /// Each bad input: a non-zero exit and one line on stderr naming the problem.
+    @Test(arguments: [
+        (["train", "--batch-size", "0"], "--batch-size"),
+        (["train", "--latent", "0"], "--latent"),
+        (["train", "--epochs=-1"], "--epochs"),
+        (["train", "--hidden", "400,x"], "--hidden"),
+        (["train", "--likelihood", "poisson"], "--likelihood"),
+        (["train", "--device", "no-such-gpu"], "no-such-gpu"),
+        (["train", "--device", "vulkan:7"], "no Vulkan device 7"),
+        (["train", "--data", "/nonexistent/mnist"], "/nonexistent/mnist"),
+        (["eval", "--checkpoint", "/nonexistent.safetensors"], "/nonexistent.safetensors"),
+        (["eval", "--checkpoint", "Data/mnist/README.md"], "not a valid safetensors file"),
+        (["sample", "--checkpoint", "Data/mnist/README.md", "--out", "/tmp/x.png"], "not a valid safetensors file"),
+        (["train", "--resume"], "--resume needs --out"),
+    ])
+    func badInputFailsWithOneLine(arguments: [String], expected: String) throws {
+        let run = try VAERun(arguments)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains(expected), "stderr: \(run.stderr)")
+        #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "stderr: \(run.stderr)")
+    }
+
+    /// A diverging run stops with an error and leaves the previous checkpoint untouched.
+    @Test func nonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
+        let out = scratch()
+        #expect(try VAERun(["train"] + quick + ["--out", out]).status == 0)
+        let before = try Data(contentsOf: URL(filePath: out + "/model.safetensors"))
+        let run = try VAERun(["train"] + quick + ["--out", out, "--lr", "1e30"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("NaN"), "\(run.stderr)")
+        #expect(try Data(contentsOf: URL(filePath: out + "/model.safetensors")) == before)
+    }
+
+    @Test func devicesListsTheCPUAndLavapipe() throws {
+        let run = try VAERun(["devices"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("cpu") && run.stdout.contains("<- auto"))
+        #expect(run.stdout.contains("vulkan:0"), "\(run.stdout)")
+    }
+}
