@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 import VAECompute
 
 /// The CPU backend. It runs each launch at once, in order, so `flush` and `synchronize` have nothing to do.
@@ -13,6 +14,9 @@ public final class CPUDevice: ComputeDevice {
     }
 
     public let mode: Mode
+    /// Whether launches are timed (see `takeProfile`).
+    public let profiling: Bool
+    private var profile: [KernelTiming] = []
     private var launches = 0
     private let ledger = AllocationLedger()
 
@@ -25,8 +29,9 @@ public final class CPUDevice: ComputeDevice {
     }
 
     /// - Parameter threads: OpenBLAS threads for the fast path (nil keeps OpenBLAS's default, one per core).
-    public init(mode: Mode = .fast, threads: Int? = nil) {
+    public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false) {
         self.mode = mode
+        self.profiling = profiling
         if let threads { openblas_set_num_threads(Int32(threads)) }
     }
 
@@ -65,10 +70,17 @@ public final class CPUDevice: ComputeDevice {
             throw ComputeError.foreignTensor(kernel: kernel.name)
         }
         launches += 1
+        let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
         switch mode {
         case .reference: ReferenceKernels.run(kernel)
         case .fast: FastKernels.run(kernel)
         }
+        if profiling { profile.append(KernelTiming(name: kernel.name, nanoseconds: Double(DispatchTime.now().uptimeNanoseconds - start))) }
+    }
+
+    public func takeProfile() -> [KernelTiming] {
+        defer { profile.removeAll() }
+        return profile
     }
 
     public func flush() throws {}

@@ -85,4 +85,14 @@ public protocol ComputeDevice: AnyObject {
     func flush() throws
     /// Waits until every launch so far has finished.
     func synchronize() throws
+    /// Time of each finished launch since the last call, when the device was made with profiling on
+    /// (GPU timestamps on Vulkan, wall clock on the CPU); empty otherwise.
+    func takeProfile() -> [KernelTiming]
+}
+
+/// How long one launch took.
+public struct KernelTiming: Sendable {
+    public var name: String
+    public var nanoseconds: Double
+    public init(name: String, nanoseconds: Double) { self.name = name; self.nanoseconds = nanoseconds }
 }

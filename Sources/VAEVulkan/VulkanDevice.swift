@@ -103,7 +103,7 @@ public final class VulkanDevice: ComputeDevice {
     public var validationMessages: [String] { context.instance.validationMessages }
 
     /// GPU time of each finished launch since the last call (needs `Options.profiling`).
-    public func takeProfile() -> [(name: String, nanoseconds: Double)] { stream.takeProfile() }
+    public func takeProfile() -> [KernelTiming] { stream.takeProfile().map { KernelTiming(name: $0.name, nanoseconds: $0.nanoseconds) } }
 
     // MARK: Tensors and transfers
 

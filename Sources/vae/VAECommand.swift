@@ -6,5 +6,5 @@ struct VAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae",
         abstract: "Train, evaluate and sample variational autoencoders on any Vulkan GPU, or on the CPU.",
-        subcommands: [TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, DevicesCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, BenchCommand.self, DevicesCommand.self])
 }

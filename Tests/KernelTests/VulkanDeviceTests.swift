@@ -84,6 +84,9 @@ struct VulkanDeviceTests {
         try device.synchronize()
         let profile = device.takeProfile()
         #expect(profile.map(\.name).suffix(2) == ["matmul_NN", "activation_relu"])
+        let cpu = CPUDevice(mode: .fast, profiling: true)
+        try cpu.launch(.fill(x: try cpu.zeros([10]), value: 1))
+        #expect(cpu.takeProfile().map(\.name) == ["fill"])
         #expect(profile.allSatisfy { $0.nanoseconds >= 0 })
     }
 

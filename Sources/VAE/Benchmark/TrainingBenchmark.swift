@@ -1,0 +1,59 @@
+import Foundation
+import VAECompute
+
+/// The speed of training the reference configuration, and what each step costs in device work.
+public struct TrainingMeasurement: Sendable {
+    public var images: Int
+    public var steps: Int
+    public var seconds: Double
+    public var samplesPerSecond: Double { Double(images) / seconds }
+    /// Seconds for 60,000 images at this rate.
+    public var epochSeconds: Double { 60_000 / samplesPerSecond }
+    public var launchesPerStep: Double
+    public var barriersPerStep: Double
+    public var submitsPerStep: Double
+    public var hostWaitsPerStep: Double
+    /// Peak resident memory of the process (VmHWM), bytes.
+    public var peakResidentBytes: Int
+    /// Peak bytes of tensors on the device.
+    public var peakDeviceBytes: Int
+    /// Mean time per step of each kernel kind, when the device profiles (largest first).
+    public var kernelSeconds: [(name: String, secondsPerStep: Double)]
+}
+
+public enum TrainingBenchmark {
+    /// Trains the reference model (784-400-20, batch 128) for one pass over `images` training images
+    /// after one warm-up pass of a few steps, and measures it.
+    public static func run(on device: any ComputeDevice, mnist: MNIST, images: Int = 60_000) throws -> TrainingMeasurement {
+        let model = try VAEModel(VAEConfiguration(), device: device, seed: 1)
+        var options = TrainingOptions()
+        options.logInterval = 1_000_000  // one loss read at the end, as a long epoch does
+        let warm = try Trainer(model: model, train: mnist.train.prefix(512), test: mnist.test.prefix(128), options: options)
+        _ = try warm.trainEpoch(1)
+        let trainer = try Trainer(model: model, train: mnist.train.prefix(images), test: mnist.test.prefix(128), options: options)
+        _ = device.takeProfile()
+        let before = device.counters
+        let start = Date()
+        _ = try trainer.trainEpoch(2)
+        let seconds = Date().timeIntervalSince(start)
+        let after = device.counters
+        let steps = (min(images, mnist.train.count) + options.batchSize - 1) / options.batchSize
+        let per = { (a: Int, b: Int) in Double(a - b) / Double(steps) }
+        var byKernel: [String: Double] = [:]
+        for t in device.takeProfile() { byKernel[t.name, default: 0] += t.nanoseconds / 1e9 / Double(steps) }
+        return TrainingMeasurement(
+            images: min(images, mnist.train.count), steps: steps, seconds: seconds,
+            launchesPerStep: per(after.launches, before.launches), barriersPerStep: per(after.barriers, before.barriers),
+            submitsPerStep: per(after.submits, before.submits), hostWaitsPerStep: per(after.hostWaits, before.hostWaits),
+            peakResidentBytes: peakResidentBytes(), peakDeviceBytes: after.peakAllocatedBytes,
+            kernelSeconds: byKernel.sorted { $0.value > $1.value }.map { ($0.key, $0.value) })
+    }
+
+    /// VmHWM from /proc/self/status (0 where there is none).
+    public static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+        return kb * 1024
+    }
+}

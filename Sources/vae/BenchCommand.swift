@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import VAE
+import VAECompute
+import VAECPU
+import VAEVulkan
+
+/// `vae bench`: kernel and training speed of a device, as a table or JSON.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure kernel and training speed.",
+        discussion: """
+        kernels: each kernel of a training step of the reference model (batch 128, 784-400-20), median of
+        --repetitions launches (Vulkan: GPU timestamps; CPU: wall clock), every matmul transpose variant;
+        sgemm: C = A·B at --sgemm-size³, the rate the CPU's matrix products reach;
+        training: one pass over --images training images, with launches, barriers, submits and host waits
+        per step, peak memory, and where the step's time goes.
+        """)
+
+    @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "What to measure: any of kernels, sgemm, training, comma-separated.") var what = "kernels,sgemm,training"
+    @Option(help: "Launches per kernel.") var repetitions = 20
+    @Option(name: .customLong("sgemm-size"), help: "Matrix size of the sgemm measurement.") var sgemmSize = 2048
+    @Option(help: "Training images for the training measurement.") var images = 60_000
+    @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
+    @Option(help: "Matmul variant on Vulkan: naive, 2x2, 4x4, 8x4, or all (kernels only).") var matmul = "4x4"
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors { try bench() }
+    }
+
+    func open(profiling: Bool, variant: MatmulVariant = .blocked4x4) throws -> any ComputeDevice {
+        let spec = try DeviceSpecifier(parsing: deviceOptions.device)
+        if spec == .cpu || (spec == .auto && DeviceSpecifier.automaticChoice(among: VulkanDevice.devices()) == .cpu) {
+            return CPUDevice(mode: .fast, threads: threads, profiling: profiling)
+        }
+        let device = try spec.open(validation: deviceOptions.validate, profiling: profiling)
+        guard let vulkan = device as? VulkanDevice else { return device }
+        return try VulkanDevice(.init(selection: .name(vulkan.info.name), validation: deviceOptions.validate, profiling: profiling, matmul: variant))
+    }
+
+    func bench() throws {
+        let parts = Set(what.split(separator: ",").map { String($0) })
+        guard parts.isSubset(of: ["kernels", "sgemm", "training"]), !parts.isEmpty else {
+            throw ConfigurationError("--what takes kernels, sgemm and training, got '\(what)'")
+        }
+        let variants: [(String, MatmulVariant)] = ["naive": MatmulVariant.naive, "2x2": .blocked2x2, "4x4": .blocked4x4, "8x4": .blocked8x4]
+            .filter { matmul == "all" || $0.key == matmul }.sorted { $0.key < $1.key }
+        guard !variants.isEmpty else { throw ConfigurationError("--matmul must be naive, 2x2, 4x4, 8x4 or all, got '\(matmul)'") }
+        var report: [String: Any] = [:]
+        let probe = try open(profiling: true)
+        report["device"] = probe.info.description
+        if !json { print("device: \(probe.info)") }
+
+        if parts.contains("kernels") {
+            var rows: [[String: Any]] = []
+            for (label, variant) in variants {
+                let device = try open(profiling: true, variant: variant)
+                let extra = [KernelBenchmark.matmul(128, 400, 784, transposeA: true, transposeB: true, label: "TT")]
+                for m in try KernelBenchmark.run(KernelBenchmark.trainingStep + extra, on: device, repetitions: repetitions) {
+                    let isMatmul = m.name.hasPrefix("matmul")
+                    if !isMatmul && label != variants[0].0 { continue }
+                    rows.append(["kernel": m.name, "shape": m.shape, "variant": isMatmul && device is VulkanDevice ? label : "",
+                                 "microseconds": m.seconds * 1e6, "gflops": m.gflops, "gbytes_per_second": m.gbytesPerSecond])
+                    if !json {
+                        let rate = isMatmul ? String(format: "%8.1f GFLOP/s", m.gflops) : String(format: "%8.1f GB/s", m.gbytesPerSecond)
+                        print(String(format: "  %-28@ %-24@ %@ %10.1f µs %@", m.name as NSString, m.shape as NSString,
+                                     (isMatmul && device is VulkanDevice ? label : "") as NSString, m.seconds * 1e6, rate))
+                    }
+                }
+            }
+            report["kernels"] = rows
+        }
+        if parts.contains("sgemm") {
+            let n = sgemmSize
+            let m = try KernelBenchmark.run([KernelBenchmark.matmul(n, n, n, transposeA: false, transposeB: false)], on: probe,
+                                            repetitions: max(3, repetitions / 4))[0]
+            report["sgemm"] = ["size": n, "seconds": m.seconds, "gflops": m.gflops]
+            if !json { print(String(format: "sgemm %d³: %.2f ms, %.1f GFLOP/s", n, m.seconds * 1e3, m.gflops)) }
+        }
+        if parts.contains("training") {
+            let mnist = try dataOptions.load()
+            let device = try open(profiling: false)
+            let t = try TrainingBenchmark.run(on: device, mnist: mnist, images: images)
+            report["training"] = [
+                "images": t.images, "steps": t.steps, "seconds": t.seconds, "samples_per_second": t.samplesPerSecond,
+                "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep, "barriers_per_step": t.barriersPerStep,
+                "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep,
+                "peak_resident_bytes": t.peakResidentBytes, "peak_device_bytes": t.peakDeviceBytes,
+            ] as [String: Any]
+            if !json {
+                print(String(format: "training: %d images in %.2f s, %.0f images/s, %.2f s per 60k-image epoch", t.images, t.seconds,
+                             t.samplesPerSecond, t.epochSeconds))
+                print(String(format: "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits", t.launchesPerStep,
+                             t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep))
+                print(String(format: "  peak memory: %.0f MB resident, %.1f MB of tensors", Double(t.peakResidentBytes) / 1e6,
+                             Double(t.peakDeviceBytes) / 1e6))
+            }
+            // Where a step's time goes (a profiled pass: timing every launch slows it a little).
+            let profiled = try TrainingBenchmark.run(on: try open(profiling: true), mnist: mnist, images: min(images, 12_800))
+            let total = profiled.kernelSeconds.reduce(0) { $0 + $1.secondsPerStep }
+            report["step_breakdown"] = profiled.kernelSeconds.map { ["kernel": $0.name, "microseconds_per_step": $0.secondsPerStep * 1e6] }
+            if !json {
+                print(String(format: "  step breakdown (profiled, %.0f µs of kernels per step):", total * 1e6))
+                for k in profiled.kernelSeconds.prefix(12) {
+                    print(String(format: "    %-32@ %8.1f µs  %4.1f%%", k.name as NSString, k.secondsPerStep * 1e6, 100 * k.secondsPerStep / total))
+                }
+            }
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
