@@ -28,18 +28,20 @@ public final class CPUDevice: ComputeDevice {
         return c
     }
 
-    /// - Parameter threads: OpenBLAS threads for the fast path (nil keeps OpenBLAS's default, one per core).
+    /// - Parameter threads: threads for the fast path (nil: one per core). Matrix products run as
+    ///   single-threaded OpenBLAS calls on blocks, one block per thread (see `FastKernels.matmul`).
     public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false) {
         self.mode = mode
         self.profiling = profiling
-        if let threads { openblas_set_num_threads(Int32(threads)) }
+        openblas_set_num_threads(1)
+        if let threads { Parallel.setThreads(threads) }
     }
 
     public var info: DeviceInfo {
         DeviceInfo(backend: "cpu", name: mode == .fast ? "CPU (OpenBLAS)" : "CPU (reference)", kind: .cpu,
                    memoryBytes: 0, subgroupSize: 1,
                    details: mode == .fast ? ["blas": String(cString: openblas_get_config()),
-                                            "threads": String(openblas_get_num_threads())] : [:])
+                                            "threads": String(Parallel.cores)] : [:])
     }
 
     public func makeTensor(shape: [Int], elementType: ElementType) throws -> Tensor {

@@ -55,6 +55,9 @@ extension Kernel {
         case let .bernoulliNLL(l, t, out), let .gaussianNLL(l, t, out, _):
             try requireFloat(l, t, out); try requireSameCount(l, t)
             try requireCount(out, l.rows, "out")
+        case let .bernoulliNLLWithGradient(l, t, out, d, _):
+            try requireFloat(l, t, out, d); try requireSameCount(l, t, d)
+            try requireCount(out, l.rows, "out")
         case let .bernoulliNLLBackward(l, t, d, _), let .gaussianNLLBackward(l, t, d, _, _):
             try requireFloat(l, t, d); try requireSameCount(l, t, d)
         case let .adam(p, g, m, v, s, _, _, _):

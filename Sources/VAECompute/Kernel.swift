@@ -35,6 +35,8 @@ public enum Kernel: @unchecked Sendable {
     case bernoulliNLL(logits: Tensor, target: Tensor, out: Tensor)
     /// `dlogits = scale · (sigmoid(logits) − target)`.
     case bernoulliNLLBackward(logits: Tensor, target: Tensor, dlogits: Tensor, scale: Float)
+    /// `bernoulliNLL` and `bernoulliNLLBackward` in one pass, sharing one exponential per element.
+    case bernoulliNLLWithGradient(logits: Tensor, target: Tensor, out: Tensor, dlogits: Tensor, scale: Float)
     /// `out[i] = Σ_j ½(t − μ)²/σ² + ½ log(2πσ²)` with `logVariance = log σ²` shared by all pixels.
     case gaussianNLL(mean: Tensor, target: Tensor, out: Tensor, logVariance: Float)
     /// `dmean = scale · (μ − t) / σ²`.
@@ -79,6 +81,7 @@ public enum Kernel: @unchecked Sendable {
         case .klDivergenceBackward: return "kl_divergence_backward"
         case .bernoulliNLL: return "bernoulli_nll"
         case .bernoulliNLLBackward: return "bernoulli_nll_backward"
+        case .bernoulliNLLWithGradient: return "bernoulli_nll_with_gradient"
         case .gaussianNLL: return "gaussian_nll"
         case .gaussianNLLBackward: return "gaussian_nll_backward"
         case .adam: return "adam"
@@ -107,6 +110,7 @@ public enum Kernel: @unchecked Sendable {
         case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _): return [mu, logvar, dmu, dlogvar]
         case let .bernoulliNLL(l, t, _): return [l, t]
         case let .bernoulliNLLBackward(l, t, _, _): return [l, t]
+        case let .bernoulliNLLWithGradient(l, t, _, _, _): return [l, t]
         case let .gaussianNLL(m, t, _, _): return [m, t]
         case let .gaussianNLLBackward(m, t, _, _, _): return [m, t]
         case let .adam(p, g, m, v, s, _, _, _): return [p, g, m, v, s]
@@ -133,6 +137,7 @@ public enum Kernel: @unchecked Sendable {
         case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return [dmu, dlogvar]
         case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, out, _): return [out]
         case let .bernoulliNLLBackward(_, _, d, _), let .gaussianNLLBackward(_, _, d, _, _): return [d]
+        case let .bernoulliNLLWithGradient(_, _, out, d, _): return [out, d]
         case let .adam(p, _, m, v, _, _, _, _): return [p, m, v]
         case let .advanceStep(s): return [s]
         case let .gatherRows(_, _, _, dst, _): return [dst]

@@ -59,6 +59,8 @@ struct VulkanKernelPlan {
             self = elementwise("kl_divergence_backward", [mu, logvar, dmu, dlogvar], mu.count, [bits(beta)])
         case let .bernoulliNLL(l, t, out):
             self = perRow("bernoulli_nll", [l, t, out], rows: l.rows, cols: l.columns, [])
+        case let .bernoulliNLLWithGradient(l, t, out, d, scale):
+            self = perRow("bernoulli_nll_with_gradient", [l, t, out, d], rows: l.rows, cols: l.columns, [bits(scale)])
         case let .bernoulliNLLBackward(l, t, d, scale):
             self = elementwise("bernoulli_nll_backward", [l, t, d], l.count, [bits(scale)])
         case let .gaussianNLL(m, t, out, lv):

@@ -17,6 +17,10 @@ enum LossCases {
                                     tolerance: .within(1e-6, relative: 1e-5)) { i, o in
                 .bernoulliNLLBackward(logits: i[0], target: i[1], dlogits: o[0], scale: 0.5)
             })
+            cases.append(KernelCase("bernoulli_nll_with_gradient \(r)x\(c)", inputs: [logits, target],
+                                    outputs: [.unwritten([r]), .unwritten([r, c])], tolerance: rowTol) { i, o in
+                .bernoulliNLLWithGradient(logits: i[0], target: i[1], out: o[0], dlogits: o[1], scale: 0.5)
+            })
             let mean = HostTensor.uniform([r, c], -1, 2, seed: seed + 2)
             for lv: Float in [0, -2.5] {
                 cases.append(KernelCase("gaussian_nll \(r)x\(c) logvar \(lv)", inputs: [mean, target], outputs: [.unwritten([r])],

@@ -24,13 +24,13 @@ struct ModelGradientTests {
         try device.upload((0..<(batch * config.inputSize)).map { Float(($0 * 7) % 11) / 10 }, to: w.x)
         try device.upload([1, 0] as [UInt32], to: model.schedule)  // step 1, learning rate 0: the noise is fixed
 
-        func loss() throws -> Double {
+        func loss(outputGradient: Bool = false) throws -> Double {
             try device.launch(.fill(x: w.reconstructionTotal, value: 0))
             try device.launch(.fill(x: w.klTotal, value: 0))
-            try model.forward(w, seed: 9, stream: 0)
+            try model.forward(w, seed: 9, stream: 0, outputGradient: outputGradient)
             return Double(try device.download(w.reconstructionTotal)[0]) + Double(beta) * Double(try device.download(w.klTotal)[0])
         }
-        _ = try loss()
+        _ = try loss(outputGradient: true)
         try model.backward(w, beta: beta)
         let h: Float = 1e-2
         for layer in model.layers {

@@ -91,7 +91,15 @@ public enum KernelBenchmark {
 
     /// Runs each case on `device`.
     public static func run(_ cases: [Case], on device: any ComputeDevice, repetitions: Int = 20) throws -> [KernelMeasurement] {
-        try cases.map { c in
+        // Warm up for ~0.2 s first: the first few hundred milliseconds of a process run slower (threads
+        // not yet spread over the cores, clocks ramping), which skewed the first kernels measured.
+        if let first = cases.first {
+            let kernel = try first.make(device)
+            let start = Date()
+            while Date().timeIntervalSince(start) < 0.2 { try device.launch(kernel); try device.synchronize() }
+            _ = device.takeProfile()
+        }
+        return try cases.map { c in
             let kernel = try c.make(device)
             try device.launch(kernel)  // warm-up: pipelines, caches
             try device.synchronize()

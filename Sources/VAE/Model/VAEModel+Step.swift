@@ -3,7 +3,8 @@ import VAECompute
 extension VAEModel {
     /// Records the forward pass on `workspace.x` and adds the batch's summed reconstruction NLL and KL
     /// to the workspace's totals. The noise comes from Philox under `seed`, counter (block, step, stream).
-    func forward(_ w: Workspace, seed: UInt64, stream: UInt32) throws {
+    /// With `outputGradient`, the likelihood's gradient is computed in the same pass (`w.dOutput`).
+    func forward(_ w: Workspace, seed: UInt64, stream: UInt32, outputGradient: Bool = false) throws {
         let d = device, c = configuration
         var h = w.x
         for (layer, out) in zip(encoder, w.encoderActivations) {
@@ -14,9 +15,15 @@ extension VAEModel {
         try layer(.logvar).forward(h, into: w.logvar, activation: .identity, on: d)
         try d.launch(.reparameterize(mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream))
         try decode(w.z, w)
-        switch c.likelihood {
-        case .bernoulli: try d.launch(.bernoulliNLL(logits: w.output, target: w.x, out: w.reconstructionPerRow))
-        case .gaussian: try d.launch(.gaussianNLL(mean: w.output, target: w.x, out: w.reconstructionPerRow, logVariance: c.gaussianLogVariance))
+        switch (c.likelihood, outputGradient) {
+        case (.bernoulli, false): try d.launch(.bernoulliNLL(logits: w.output, target: w.x, out: w.reconstructionPerRow))
+        case (.bernoulli, true):
+            try d.launch(.bernoulliNLLWithGradient(logits: w.output, target: w.x, out: w.reconstructionPerRow, dlogits: w.dOutput, scale: 1))
+        case (.gaussian, _):
+            try d.launch(.gaussianNLL(mean: w.output, target: w.x, out: w.reconstructionPerRow, logVariance: c.gaussianLogVariance))
+            if outputGradient {
+                try d.launch(.gaussianNLLBackward(mean: w.output, target: w.x, dmean: w.dOutput, logVariance: c.gaussianLogVariance, scale: 1))
+            }
         }
         try d.launch(.klDivergence(mu: w.mu, logvar: w.logvar, out: w.klPerRow, beta: 1))
         try d.launch(.sum(x: w.reconstructionPerRow, out: w.reconstructionTotal, accumulate: true))
@@ -34,13 +41,10 @@ extension VAEModel {
     }
 
     /// Records the backward pass of loss = Σ_batch [reconstruction NLL + β·KL] (summed, as PyTorch's
-    /// example does), leaving every layer's gradients in place. Needs the forward pass just recorded.
+    /// example does), leaving every layer's gradients in place. Needs the forward pass just recorded, made
+    /// with `outputGradient: true`.
     func backward(_ w: Workspace, beta: Float) throws {
         let d = device, c = configuration
-        switch c.likelihood {
-        case .bernoulli: try d.launch(.bernoulliNLLBackward(logits: w.output, target: w.x, dlogits: w.dOutput, scale: 1))
-        case .gaussian: try d.launch(.gaussianNLLBackward(mean: w.output, target: w.x, dmean: w.dOutput, logVariance: c.gaussianLogVariance, scale: 1))
-        }
         // Decoder, from the output back to z.
         let decoderInputs = [w.z] + w.decoderActivations
         var dy = w.dOutput
@@ -88,7 +92,7 @@ extension VAEModel {
     /// backward, Adam. Nothing waits; the losses accumulate in the workspace.
     func trainStep(_ w: Workspace, seed: UInt64, beta: Float) throws {
         try device.launch(.advanceStep(schedule: schedule))
-        try forward(w, seed: seed, stream: 0)
+        try forward(w, seed: seed, stream: 0, outputGradient: true)
         try backward(w, beta: beta)
         try optimizerStep()
     }

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 import Foundation
 import VAECompute
 
@@ -18,45 +19,45 @@ enum FastKernels {
             let xv = floats(x), o = floats(out), cols = x.columns
             if !acc { o.update(repeating: 0) }
             for i in 0..<x.rows {
-                let row = UnsafeBufferPointer(rebasing: xv[(i * cols)..<((i + 1) * cols)])
-                for j in 0..<cols { o[j] += row[j] }
+                VectorLoops.map(o, UnsafeMutableBufferPointer(rebasing: xv[(i * cols)..<((i + 1) * cols)]), into: o, +)
             }
         case let .bernoulliNLL(l, t, out):
-            let lv = floats(l), tv = floats(t), o = floats(out), cols = l.columns
-            for i in 0..<l.rows {
-                var s: Float = 0
-                for j in (i * cols)..<((i + 1) * cols) {
-                    let x = lv[j]
-                    s += max(x, 0) - x * tv[j] + log1p(exp(-abs(x)))
-                }
-                o[i] = s
-            }
+            bernoulli(l, t, out: floats(out), gradient: nil, scale: 0)
         case let .bernoulliNLLBackward(l, t, d, scale):
-            let lv = floats(l), tv = floats(t), dv = floats(d)
-            for j in 0..<lv.count { dv[j] = scale * (1 / (1 + exp(-lv[j])) - tv[j]) }
+            bernoulli(l, t, out: nil, gradient: floats(d), scale: scale)
+        case let .bernoulliNLLWithGradient(l, t, out, d, scale):
+            bernoulli(l, t, out: floats(out), gradient: floats(d), scale: scale)
         case let .adam(p, g, m, v, s, b1, b2, eps):
             let schedule = (s.storage as! CPUStorage).words(2)
             let step = Float(schedule[0]), lr = Float(bitPattern: schedule[1])
-            let c1 = 1 - pow(b1, step), c2 = 1 - pow(b2, step)
-            let pv = floats(p), gv = floats(g), mv = floats(m), vv = floats(v)
-            for i in 0..<pv.count {
-                let gi = gv[i]
-                mv[i] = b1 * mv[i] + (1 - b1) * gi
-                vv[i] = b2 * vv[i] + (1 - b2) * gi * gi
-                pv[i] -= lr * (mv[i] / c1) / ((vv[i] / c2).squareRoot() + eps)
+            let stepSize = lr / (1 - pow(b1, step)), inverseCorrection2 = 1 / (1 - pow(b2, step))
+            let pv = floats(p), gv = floats(g), mv = floats(m), vv = floats(v), n = pv.count
+            Parallel.forEachRange(n) { range in
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    let gi = VectorLoops.load(gv, i, n)
+                    let mi = b1 * VectorLoops.load(mv, i, n) + (1 - b1) * gi
+                    let vi = b2 * VectorLoops.load(vv, i, n) + (1 - b2) * gi * gi
+                    VectorLoops.store(mi, mv, i, n)
+                    VectorLoops.store(vi, vv, i, n)
+                    let update = stepSize * mi / ((vi * inverseCorrection2).squareRoot() + eps)
+                    VectorLoops.store(VectorLoops.load(pv, i, n) - update, pv, i, n)
+                    i += 8
+                }
             }
         case let .gatherRows(src, idx, first, dst, scale) where src.elementType == .uint8:
             let bytes = (src.storage as! CPUStorage).bytes(src.count)
-            let indices = (idx.storage as! CPUStorage).words(idx.count)[first..<(first + dst.rows)]
+            let indices = (idx.storage as! CPUStorage).words(idx.count)
             let out = floats(dst), cols = src.columns
-            for (r, i) in zip(0..., indices) {
-                let base = Int(i) * cols
-                precondition(base + cols <= bytes.count, "gather index \(i) out of range")
-                for j in 0..<cols { out[r * cols + j] = scale * Float(bytes[base + j]) }
+            Parallel.forEachRange(dst.rows, grain: max(1, 16_384 / max(cols, 1)), align: 1) { rows in
+                for r in rows {
+                    let base = Int(indices[first + r]) * cols
+                    precondition(base + cols <= bytes.count, "gather index \(indices[first + r]) out of range")
+                    for j in 0..<cols { out[r * cols + j] = scale * Float(bytes[base + j]) }
+                }
             }
         case let .axpby(x, y, a, b):
-            let xv = floats(x), yv = floats(y)
-            if b == 0 { for i in 0..<xv.count { yv[i] = a * xv[i] } } else { for i in 0..<xv.count { yv[i] = a * xv[i] + b * yv[i] } }
+            if b == 0 { VectorLoops.map(floats(x), into: floats(y)) { a * $0 } } else { VectorLoops.map(floats(x), floats(y), into: floats(y)) { a * $0 + b * $1 } }
         case let .fill(x, value):
             floats(x).update(repeating: value)
         default:
@@ -64,32 +65,98 @@ enum FastKernels {
         }
     }
 
+    /// The Bernoulli loss per row and/or its gradient, with one vector exp and one log1p per eight pixels.
+    static func bernoulli(_ l: Tensor, _ t: Tensor, out: UnsafeMutableBufferPointer<Float>?, gradient: UnsafeMutableBufferPointer<Float>?, scale: Float) {
+        let lv = floats(l), tv = floats(t), cols = l.columns, n = lv.count
+        Parallel.forEachRange(l.rows, grain: max(1, 16_384 / max(cols, 1)), align: 1) { rows in
+            for r in rows {
+                var loss = SIMD8<Float>()
+                var j = r * cols
+                let end = j + cols
+                while j < end {
+                    let x = VectorLoops.load(lv, j, end), target = VectorLoops.load(tv, j, end)
+                    let negAbs = x.replacing(with: -x, where: x .> 0)
+                    let e = FastMath.exp(negAbs)
+                    if out != nil {
+                        let terms = x.replacing(with: 0, where: x .< 0) - x * target + FastMath.log1pUnit(e)
+                        // Padding lanes past the row's end would add log(2): mask them.
+                        loss += j + 8 <= end ? terms : terms.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(end - j)))
+                    }
+                    if let gradient {
+                        let inverse = 1 / (1 + e)
+                        let sigmoid = (e * inverse).replacing(with: inverse, where: x .>= 0)
+                        VectorLoops.store(scale * (sigmoid - target), gradient, j, min(end, n))
+                    }
+                    j += 8
+                }
+                out?[r] = loss.sum()
+            }
+        }
+    }
+
     static func floats(_ t: Tensor) -> UnsafeMutableBufferPointer<Float> { (t.storage as! CPUStorage).floats(t.count) }
 
+    /// C = act(op(A)·op(B) + bias) through single-threaded sgemm calls on row (or column) blocks of C,
+    /// one per core, each finishing its block's epilogue while the block is in cache. Our own threads
+    /// rather than OpenBLAS's: its idle workers spin for a long time after each call and would compete
+    /// with the elementwise kernels that follow.
     static func matmul(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ ta: Bool, _ tb: Bool, _ bias: Tensor?, _ act: Activation, _ acc: Bool) {
         let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
-        let cv = floats(c)
-        var beta: Float = acc ? 1 : 0
-        if let bias {
-            let bv = floats(bias)
-            for i in 0..<m { _ = UnsafeMutableBufferPointer(rebasing: cv[(i * n)..<((i + 1) * n)]).update(fromContentsOf: bv) }
-            beta = 1
+        let av = floats(a), bv = floats(b), cv = floats(c), biasv = bias.map(floats)
+        let lda = max(a.columns, 1), ldb = max(b.columns, 1), ldc = max(n, 1)
+        let splitRows = m >= n || n < 128
+        let extent = splitRows ? m : n
+        // Split only products big enough to pay for a second thread (~1 MFLOP per part).
+        let parts = max(1, min(Parallel.cores, extent / 32, (2 * m * n * k) / 1_000_000))
+        let chunk = (extent + parts - 1) / parts
+        let work = { (part: Int) in
+            let start = part * chunk, end = min(extent, start + chunk)
+            guard start < end else { return }
+            let (rows, cols) = splitRows ? (start..<end, 0..<n) : (0..<m, start..<end)
+            if let biasv {
+                for i in rows { for j in cols { cv[i * ldc + j] = biasv[j] } }
+            } else if !acc || k == 0 {
+                if !acc { for i in rows { for j in cols { cv[i * ldc + j] = 0 } } }
+            }
+            if k > 0 {
+                // Offsets of the block's first row (or column) in op(A), op(B) and C.
+                let aOffset = splitRows ? (ta ? rows.lowerBound : rows.lowerBound * lda) : 0
+                let bOffset = splitRows ? 0 : (tb ? cols.lowerBound * ldb : cols.lowerBound)
+                let cOffset = rows.lowerBound * ldc + cols.lowerBound
+                cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                            Int32(rows.count), Int32(cols.count), Int32(k), 1, av.baseAddress! + aOffset, Int32(lda),
+                            bv.baseAddress! + bOffset, Int32(ldb), bias != nil || acc ? 1 : 0, cv.baseAddress! + cOffset, Int32(ldc))
+            }
+            if act != .identity {
+                for i in rows {
+                    let row = UnsafeMutableBufferPointer(rebasing: cv[(i * ldc + cols.lowerBound)..<(i * ldc + cols.upperBound)])
+                    activateSerial(act, row, row)
+                }
+            }
         }
-        if k == 0 {
-            if beta == 0 { cv.update(repeating: 0) }
-        } else {
-            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1, floats(a).baseAddress, Int32(max(a.columns, 1)),
-                        floats(b).baseAddress, Int32(max(b.columns, 1)), beta, cv.baseAddress, Int32(max(n, 1)))
-        }
-        if act != .identity { activate(act, cv, cv) }
+        Parallel.run(parts: parts, work)
     }
 
     static func activate(_ act: Activation, _ x: UnsafeMutableBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
         switch act {
-        case .identity: for i in 0..<x.count { y[i] = x[i] }
-        case .relu: for i in 0..<x.count { y[i] = max(x[i], 0) }
-        case .leakyRelu: let s = Activation.leakySlope; for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : s * x[i] }
+        case .relu, .leakyRelu: VectorLoops.map(x, into: y) { relu(act, $0) }
+        default: activateSerial(act, x, y)
+        }
+    }
+
+    /// relu and leaky relu by compare-and-select (`pointwiseMax` on float vectors runs lane by lane).
+    @inline(__always)
+    static func relu(_ act: Activation, _ v: SIMD8<Float>) -> SIMD8<Float> {
+        v.replacing(with: act == .relu ? .zero : Activation.leakySlope * v, where: v .< 0)
+    }
+
+    static func activateSerial(_ act: Activation, _ x: UnsafeMutableBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+        switch act {
+        case .identity: if x.baseAddress != y.baseAddress { _ = y.update(fromContentsOf: x) }
+        case .relu, .leakyRelu:
+            let n = x.count
+            var i = 0
+            while i < n { VectorLoops.store(relu(act, VectorLoops.load(x, i, n)), y, i, n); i += 8 }
         case .sigmoid: for i in 0..<x.count { y[i] = 1 / (1 + exp(-x[i])) }
         case .tanh: for i in 0..<x.count { y[i] = Foundation.tanh(x[i]) }
         case .softplus: for i in 0..<x.count { y[i] = max(x[i], 0) + log1p(exp(-abs(x[i]))) }
@@ -99,11 +166,11 @@ enum FastKernels {
     static func activationBackward(_ act: Activation, _ y: UnsafeMutableBufferPointer<Float>,
                                    _ dy: UnsafeMutableBufferPointer<Float>, _ dx: UnsafeMutableBufferPointer<Float>) {
         switch act {
-        case .identity: for i in 0..<y.count { dx[i] = dy[i] }
-        case .relu: for i in 0..<y.count { dx[i] = y[i] > 0 ? dy[i] : 0 }
-        case .leakyRelu: let s = Activation.leakySlope; for i in 0..<y.count { dx[i] = y[i] > 0 ? dy[i] : s * dy[i] }
-        case .sigmoid: for i in 0..<y.count { dx[i] = dy[i] * y[i] * (1 - y[i]) }
-        case .tanh: for i in 0..<y.count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+        case .identity: if dy.baseAddress != dx.baseAddress { _ = dx.update(fromContentsOf: dy) }
+        case .relu: VectorLoops.map(y, dy, into: dx) { $1.replacing(with: 0, where: $0 .<= 0) }
+        case .leakyRelu: let s = Activation.leakySlope; VectorLoops.map(y, dy, into: dx) { $1.replacing(with: s * $1, where: $0 .<= 0) }
+        case .sigmoid: VectorLoops.map(y, dy, into: dx) { $1 * $0 * (1 - $0) }
+        case .tanh: VectorLoops.map(y, dy, into: dx) { $1 * (1 - $0 * $0) }
         case .softplus: for i in 0..<y.count { dx[i] = -dy[i] * expm1(-y[i]) }
         }
     }

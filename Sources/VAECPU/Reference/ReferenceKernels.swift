@@ -40,6 +40,9 @@ enum ReferenceKernels {
             store(zip(load(dlogvar), g.dlogvar).map(+), dlogvar)
         case let .bernoulliNLL(l, t, out):
             store(ReferenceMath.bernoulliNLL(logits: load(l), target: load(t), rows: l.rows, columns: l.columns), out)
+        case let .bernoulliNLLWithGradient(l, t, out, d, scale):
+            run(.bernoulliNLL(logits: l, target: t, out: out))
+            run(.bernoulliNLLBackward(logits: l, target: t, dlogits: d, scale: scale))
         case let .bernoulliNLLBackward(l, t, d, scale):
             store(ReferenceMath.bernoulliNLLGradient(logits: load(l), target: load(t), scale: Double(scale)), d)
         case let .gaussianNLL(m, t, out, lv):
