@@ -21,28 +21,3 @@ struct SampleCommand: ParsableCommand {
         }
     }
 }
-
-/// `vae reconstruct`: test images over their reconstructions.
-struct ReconstructCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reconstruct", abstract: "Show test images over their reconstructions.")
-
-    @Option(help: "A model.safetensors.") var checkpoint: String
-    @Option(help: "The PNG to write.") var out: String
-    @Option(help: "How many test images, from the first.") var count = 8
-    @OptionGroup var dataOptions: DataOptions
-    @OptionGroup var deviceOptions: DeviceOptions
-
-    func run() throws {
-        try reportingErrors {
-            guard count > 0 else { throw ConfigurationError("--count must be positive, got \(count)") }
-            let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
-            let test = try dataOptions.load().test
-            guard test.pixelsPerImage == model.configuration.inputSize else {
-                throw DataError.mismatch("\(dataOptions.data) has \(test.pixelsPerImage)-pixel images but the model takes \(model.configuration.inputSize)")
-            }
-            let image = try Pictures.reconstructions(model, images: test, count: count)
-            try image.write(to: out)
-            print("wrote \(out) (\(min(count, test.count)) test images over their reconstructions)")
-        }
-    }
-}

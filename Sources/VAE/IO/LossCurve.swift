@@ -1,27 +1,36 @@
-/// A picture of a run's loss curves: train (grey) and test (white) loss per epoch, with the y-range
-/// and the epoch count written in a small built-in digit font.
+/// A picture of a run's curves per epoch, in three stacked panels: loss (−ELBO), reconstruction NLL and
+/// KL, each with the training figure in grey and the test figure in white, the panel's y-range and the
+/// epoch count written in a small built-in digit font.
 public enum LossCurve {
-    public static func draw(_ records: [EpochRecord], width: Int = 480, height: Int = 320) -> PNGImage {
-        var canvas = Canvas(width: width, height: height)
-        let left = 60, right = width - 16, top = 16, bottom = height - 30
+    public static func draw(_ records: [EpochRecord], width: Int = 480, panelHeight: Int = 200) -> PNGImage {
+        var canvas = Canvas(width: width, height: 3 * panelHeight)
+        let panels: [(KeyPath<LossSummary, Double>)] = [\.loss, \.reconstruction, \.kl]
+        for (index, key) in panels.enumerated() {
+            panel(&canvas, records.map { $0.train[keyPath: key] }, records.map { $0.test[keyPath: key] },
+                  lastEpoch: records.last?.epoch ?? 0, top: index * panelHeight, height: panelHeight, width: width)
+        }
+        return canvas.image
+    }
+
+    static func panel(_ canvas: inout Canvas, _ train: [Double], _ test: [Double], lastEpoch: Int, top panelTop: Int, height: Int, width: Int) {
+        let left = 60, right = width - 16, top = panelTop + 12, bottom = panelTop + height - 26
         canvas.line(left, bottom, right, bottom, 96)
         canvas.line(left, top, left, bottom, 96)
-        let values = records.flatMap { [$0.train.loss, $0.test.loss] }.filter(\.isFinite)
-        guard let lo = values.min(), let hi = values.max(), !records.isEmpty else { return canvas.image }
+        let values = (train + test).filter(\.isFinite)
+        guard let lo = values.min(), let hi = values.max(), !train.isEmpty else { return }
         let span = max(hi - lo, 1e-9)
-        func x(_ i: Int) -> Int { records.count == 1 ? (left + right) / 2 : left + (right - left) * i / (records.count - 1) }
+        func x(_ i: Int) -> Int { train.count == 1 ? (left + right) / 2 : left + (right - left) * i / (train.count - 1) }
         func y(_ v: Double) -> Int { bottom - Int(Double(bottom - top) * (v - lo) / span) }
-        for (series, shade) in [(records.map(\.train.loss), UInt8(150)), (records.map(\.test.loss), UInt8(255))] {
-            for i in series.indices {
+        for (series, shade) in [(train, UInt8(150)), (test, UInt8(255))] {
+            for i in series.indices where series[i].isFinite {
                 canvas.dot(x(i), y(series[i]), shade)
-                if i > 0 { canvas.line(x(i - 1), y(series[i - 1]), x(i), y(series[i]), shade) }
+                if i > 0, series[i - 1].isFinite { canvas.line(x(i - 1), y(series[i - 1]), x(i), y(series[i]), shade) }
             }
         }
-        canvas.text(String(format2(hi)), 4, top, 200)
-        canvas.text(String(format2(lo)), 4, bottom - 10, 200)
+        canvas.text(format2(hi), 4, top, 200)
+        canvas.text(format2(lo), 4, bottom - 10, 200)
         canvas.text("1", left - 2, bottom + 8, 200)
-        canvas.text(String(records.last!.epoch), right - 12, bottom + 8, 200)
-        return canvas.image
+        canvas.text(String(lastEpoch), right - 12, bottom + 8, 200)
     }
 
     static func format2(_ v: Double) -> String {

@@ -1,0 +1,15 @@
+import ArgumentParser
+import VAE
+
+/// What every exploration command takes: a checkpoint, the data (for test images), a device, an output.
+struct ExploreOptions: ParsableArguments {
+    @Option(help: "A model.safetensors.") var checkpoint: String
+    @Option(help: "The PNG to write.") var out: String
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    func explorer() throws -> Explorer {
+        let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
+        return try Explorer(model: model, images: try dataOptions.load().test)
+    }
+}
