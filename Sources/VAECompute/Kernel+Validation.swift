@@ -55,6 +55,11 @@ extension Kernel {
         case let .bernoulliNLL(l, t, out), let .gaussianNLL(l, t, out, _):
             try requireFloat(l, t, out); try requireSameCount(l, t)
             try requireCount(out, l.rows, "out")
+        case let .importanceLogWeight(z, eps, logvar, nll, out):
+            try requireFloat(z, eps, logvar, nll, out); try requireSameCount(z, eps, logvar)
+            try requireCount(nll, z.rows, "nll"); try requireCount(out, z.rows, "out")
+        case let .logSumExpAccumulate(x, m, s):
+            try requireFloat(x, m, s); try requireSameCount(x, m, s)
         case let .bernoulliNLLWithGradient(l, t, out, d, _):
             try requireFloat(l, t, out, d); try requireSameCount(l, t, d)
             try requireCount(out, l.rows, "out")
@@ -72,6 +77,8 @@ extension Kernel {
                 throw fail("indices \(first)..<\(first + dst.rows) are outside the \(idx.count) given")
             }
             if dst.columns != src.columns { throw fail("dst rows must have \(src.columns) columns like src, got \(dst)") }
+        case let .sampleBernoulli(x, s, _, _):
+            try requireFloat(x); try requireSchedule(s)
         case let .axpby(x, y, _, _):
             try requireFloat(x, y); try requireSameCount(x, y)
         case let .fill(x, _), let .clamp(x, _, _):

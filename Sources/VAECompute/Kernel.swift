@@ -30,6 +30,13 @@ public enum Kernel: @unchecked Sendable {
     case klDivergence(mu: Tensor, logvar: Tensor, out: Tensor, beta: Float)
     /// Adds the KL gradient: `dmu += β·mu`, `dlogvar += β/2·(exp(logvar) − 1)`.
     case klDivergenceBackward(mu: Tensor, logvar: Tensor, dmu: Tensor, dlogvar: Tensor, beta: Float)
+    /// The log importance weight of each row's sample z = mu + σ·eps:
+    /// `out[i] = log p(x|z) + log p(z) − log q(z|x) = −nll[i] − ½Σ_j z² + ½Σ_j (eps² + logvar)`
+    /// (the ½·log 2π terms of p and q cancel).
+    case importanceLogWeight(z: Tensor, eps: Tensor, logvar: Tensor, nll: Tensor, out: Tensor)
+    /// A streaming log-sum-exp, element by element: with `maximum` m and `sum` s (start at −∞ and 0),
+    /// `m' = max(m, x)`, `s = s·exp(m − m') + exp(x − m')`, `m = m'`; then log Σ exp(x) = m + log s.
+    case logSumExpAccumulate(x: Tensor, maximum: Tensor, sum: Tensor)
     /// `out[i] = Σ_j BCE(sigmoid(logits), target)`, computed stably from logits:
     /// `max(l, 0) − l·t + log(1 + exp(−|l|))`.
     case bernoulliNLL(logits: Tensor, target: Tensor, out: Tensor)
@@ -52,6 +59,9 @@ public enum Kernel: @unchecked Sendable {
     /// by a slice of a (shuffled) index tensor. `src` may be float32 or uint8 (bytes become floats;
     /// `scale` 1/255 maps pixels to [0, 1]).
     case gatherRows(src: Tensor, indices: Tensor, first: Int, dst: Tensor, scale: Float)
+    /// `x[i] = u_i < x[i] ? 1 : 0` with u_i uniform in [0, 1) from Philox at counter (i/4, schedule[0], stream, 1)
+    /// (lane i % 4): binary pixels drawn with probability equal to the grey level (dynamic binarization).
+    case sampleBernoulli(x: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
     /// `y = a·x + b·y`.
     case axpby(x: Tensor, y: Tensor, a: Float, b: Float)
     /// `x = value` for every element.
@@ -79,6 +89,8 @@ public enum Kernel: @unchecked Sendable {
         case .reparameterizeBackward: return "reparameterize_backward"
         case .klDivergence: return "kl_divergence"
         case .klDivergenceBackward: return "kl_divergence_backward"
+        case .importanceLogWeight: return "importance_log_weight"
+        case .logSumExpAccumulate: return "log_sum_exp_accumulate"
         case .bernoulliNLL: return "bernoulli_nll"
         case .bernoulliNLLBackward: return "bernoulli_nll_backward"
         case .bernoulliNLLWithGradient: return "bernoulli_nll_with_gradient"
@@ -87,6 +99,7 @@ public enum Kernel: @unchecked Sendable {
         case .adam: return "adam"
         case .advanceStep: return "advance_step"
         case .gatherRows: return "gather_rows"
+        case .sampleBernoulli: return "sample_bernoulli"
         case .axpby: return "axpby"
         case .fill: return "fill"
         case .copy: return "copy"
@@ -108,6 +121,8 @@ public enum Kernel: @unchecked Sendable {
         case let .reparameterizeBackward(dz, logvar, eps, _, _): return [dz, logvar, eps]
         case let .klDivergence(mu, logvar, _, _): return [mu, logvar]
         case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _): return [mu, logvar, dmu, dlogvar]
+        case let .importanceLogWeight(z, eps, logvar, nll, _): return [z, eps, logvar, nll]
+        case let .logSumExpAccumulate(x, m, s): return [x, m, s]
         case let .bernoulliNLL(l, t, _): return [l, t]
         case let .bernoulliNLLBackward(l, t, _, _): return [l, t]
         case let .bernoulliNLLWithGradient(l, t, _, _, _): return [l, t]
@@ -116,6 +131,7 @@ public enum Kernel: @unchecked Sendable {
         case let .adam(p, g, m, v, s, _, _, _): return [p, g, m, v, s]
         case let .advanceStep(s): return [s]
         case let .gatherRows(src, idx, _, _, _): return [src, idx]
+        case let .sampleBernoulli(x, s, _, _): return [x, s]
         case let .axpby(x, y, _, b): return b == 0 ? [x] : [x, y]
         case .fill: return []
         case let .copy(src, _): return [src]
@@ -135,12 +151,15 @@ public enum Kernel: @unchecked Sendable {
         case let .reparameterizeBackward(_, _, _, dmu, dlogvar): return [dmu, dlogvar]
         case let .klDivergence(_, _, out, _): return [out]
         case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return [dmu, dlogvar]
+        case let .importanceLogWeight(_, _, _, _, out): return [out]
+        case let .logSumExpAccumulate(_, m, s): return [m, s]
         case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, out, _): return [out]
         case let .bernoulliNLLBackward(_, _, d, _), let .gaussianNLLBackward(_, _, d, _, _): return [d]
         case let .bernoulliNLLWithGradient(_, _, out, d, _): return [out, d]
         case let .adam(p, _, m, v, _, _, _, _): return [p, m, v]
         case let .advanceStep(s): return [s]
         case let .gatherRows(_, _, _, dst, _): return [dst]
+        case let .sampleBernoulli(x, _, _, _): return [x]
         case let .axpby(_, y, _, _): return [y]
         case let .fill(x, _): return [x]
         case let .copy(_, dst): return [dst]

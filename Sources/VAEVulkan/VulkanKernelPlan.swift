@@ -57,6 +57,10 @@ struct VulkanKernelPlan {
             self = perRow("kl_divergence", [mu, logvar, out], rows: mu.rows, cols: mu.columns, [bits(beta)])
         case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
             self = elementwise("kl_divergence_backward", [mu, logvar, dmu, dlogvar], mu.count, [bits(beta)])
+        case let .importanceLogWeight(z, eps, logvar, nll, out):
+            self = perRow("importance_log_weight", [z, eps, logvar, nll, out], rows: z.rows, cols: z.columns, [])
+        case let .logSumExpAccumulate(x, m, s):
+            self = elementwise("log_sum_exp_accumulate", [x, m, s], x.count, [])
         case let .bernoulliNLL(l, t, out):
             self = perRow("bernoulli_nll", [l, t, out], rows: l.rows, cols: l.columns, [])
         case let .bernoulliNLLWithGradient(l, t, out, d, scale):
@@ -75,6 +79,9 @@ struct VulkanKernelPlan {
             self = elementwise("gather_rows", [src, idx, dst], dst.count, [])
             constants = [wg, src.elementType == .uint8 ? 1 : 0]
             pushConstants = [u(dst.rows), u(dst.columns), bits(scale), u(first)]
+        case let .sampleBernoulli(x, s, seed, stream):
+            self = elementwise("sample_bernoulli", [x, s], x.count,
+                               [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
         case let .axpby(x, y, a, b):
             self = elementwise("axpby", [x, y], x.count, [bits(a), bits(b)])
         case let .fill(x, value):

@@ -13,27 +13,56 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "test | train") var split = "test"
     @Option(name: .long, help: "Images per evaluation batch.") var batchSize = 128
     @Option(help: "Seed of the sampled z.") var seed: UInt64 = 1
+    @Option(help: "Also estimate −log p(x) with K importance samples per image (the literature uses 5000).") var iwae: Int?
+    @Option(help: "Evaluate only the first N images.") var limit: Int?
+    @Option(help: "none | static | dynamic: evaluate on the fixed binarized test set (default: as the checkpoint was trained).")
+    var binarize: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         try reportingErrors {
             guard ["test", "train"].contains(split) else { throw ConfigurationError("--split must be test or train, got '\(split)'") }
+            if let k = iwae, k <= 0 { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
+            if let n = limit, n <= 0 { throw ConfigurationError("--limit must be positive, got \(n)") }
             let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
+            let mode = try binarize ?? (Checkpoint.metadata(at: checkpoint)["vae.binarize"] ?? "none")
+            guard let binarization = Binarization(rawValue: mode) else {
+                throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'")
+            }
             let mnist = try dataOptions.load()
-            let images = split == "test" ? mnist.test : mnist.train
+            var images = split == "test" ? mnist.test : mnist.train
+            if let n = limit { images = images.prefix(n) }
+            // Binarized models are judged on binary data: the fixed binarized set, as the literature does.
+            if binarization != .none { images = images.binarized(seed: Binarization.testSetSeed) }
             var options = TrainingOptions()
             options.batchSize = batchSize
             options.seed = seed
             let trainer = try Trainer(model: model, train: images.prefix(1), test: images, options: options)
             let result = try trainer.evaluateTestSet()
+            let statistics = try Explorer(model: model, images: images).latentStatistics(count: images.count)
+            let active = ImportanceSampling.activeUnits(meanVariance: statistics.meanVariance)
+            var nll: Double?
+            if let k = iwae {
+                let display = ProgressDisplay(epochs: 1, label: "IWAE-\(k)")
+                let start = Date()
+                nll = try ImportanceSampling.negativeLogLikelihood(model, images: images, samples: k, batchSize: batchSize, seed: seed) { done, all in
+                    if !json { display.update(TrainingProgress(epoch: 1, step: done, steps: all, samples: done, seconds: Date().timeIntervalSince(start), loss: .nan)) }
+                }
+                display.finishLine()
+            }
             if json {
-                let object: [String: Any] = ["test_loss": result.loss, "reconstruction": result.reconstruction, "kl": result.kl,
-                                             "split": split, "images": images.count, "checkpoint": checkpoint]
+                var object: [String: Any] = ["test_loss": result.loss, "reconstruction": result.reconstruction, "kl": result.kl,
+                                             "split": split, "images": images.count, "checkpoint": checkpoint,
+                                             "kl_per_latent": statistics.kl, "active_units": active, "binarized": binarization != .none]
+                if let nll, let k = iwae { object["iwae_nll"] = nll; object["iwae_samples"] = k }
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print(String(format: "%@ loss %.4f (reconstruction %.4f, kl %.4f) over %d images", split, result.loss,
+                print(String(format: "%@ loss (−ELBO) %.4f (reconstruction %.4f, kl %.4f) over %d images", split, result.loss,
                              result.reconstruction, result.kl, images.count))
+                if let nll, let k = iwae { print(String(format: "IWAE-%d estimate of −log p(x): %.4f nats per image", k, nll)) }
+                print("active units: \(active) of \(statistics.kl.count); KL per latent: "
+                      + statistics.kl.map { String(format: "%.2f", $0) }.joined(separator: " "))
             }
         }
     }

@@ -5,6 +5,8 @@ import VAE
 struct ProgressDisplay {
     let interactive = isatty(STDOUT_FILENO) == 1
     let epochs: Int
+    /// Replaces "epoch N/M" in the display (e.g. "IWAE").
+    var label: String? = nil
 
     func update(_ p: TrainingProgress) {
         let rate = p.seconds > 0 ? Double(p.samples) / p.seconds : 0
@@ -12,11 +14,14 @@ struct ProgressDisplay {
         if interactive {
             let width = 30, filled = p.steps > 0 ? width * p.step / p.steps : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let line = String(format: "epoch %d/%d %@ %d/%d  loss %.2f  %.0f img/s  ETA %.0fs", p.epoch, epochs, bar, p.step, p.steps,
-                              p.loss, rate, remaining)
+            let loss = p.loss.isNaN ? "" : String(format: "  loss %.2f", p.loss)
+            let title = label ?? "epoch \(p.epoch)/\(epochs)"
+            let line = String(format: "%@ %@ %d/%d%@  %.0f img/s  ETA %.0fs", title, bar, p.step, p.steps, loss, rate, remaining)
             FileHandle.standardOutput.write(Data("\r\(line)\u{1B}[K".utf8))
         } else if p.step < p.steps {
-            print(String(format: "epoch %d step %d/%d loss %.4f %.0f img/s eta %.0fs", p.epoch, p.step, p.steps, p.loss, rate, remaining))
+            let loss = p.loss.isNaN ? "" : String(format: " loss %.4f", p.loss)
+            let title = label ?? "epoch \(p.epoch)"
+            print(String(format: "%@ step %d/%d%@ %.0f img/s eta %.0fs", title, p.step, p.steps, loss, rate, remaining))
         }
     }
 

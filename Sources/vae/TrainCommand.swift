@@ -23,6 +23,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β.") var klWarmup = 0
     @Option(help: "bernoulli | gaussian") var likelihood = "bernoulli"
     @Option(help: "Seed of initialization, shuffling and noise.") var seed: UInt64 = 1
+    @Option(help: "none | static | dynamic: binary pixel targets (the literature's binarized MNIST); the test set is then binarized once with a fixed seed.")
+    var binarize = "none"
     @Option(help: "Output directory (default runs/<date-time>).") var out: String?
     @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
     @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).") var trainLimit: Int?
@@ -45,6 +47,10 @@ struct TrainCommand: ParsableCommand {
         var options = TrainingOptions()
         options.epochs = epochs; options.batchSize = batchSize; options.learningRate = lr; options.beta = beta
         options.klWarmupEpochs = klWarmup; options.seed = seed
+        guard let binarization = Binarization(rawValue: binarize) else {
+            throw ConfigurationError("--binarize must be none, static or dynamic, got '\(binarize)'")
+        }
+        options.binarization = binarization
         try options.validate()
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
@@ -96,12 +102,13 @@ struct TrainCommand: ParsableCommand {
                          epoch, trainLoss.loss, trainLoss.reconstruction, trainLoss.kl, testLoss.loss, testLoss.reconstruction,
                          testLoss.kl, seconds, record.samplesPerSecond))
             log.records.append(record)
-            try Checkpoint.save(model, to: checkpointPath, metadata: ["epoch": String(epoch), "seed": String(seed)])
+            try Checkpoint.save(model, to: checkpointPath, metadata: ["epoch": String(epoch), "seed": String(seed), "vae.binarize": binarize])
             try Checkpoint.saveOptimizer(model, to: Checkpoint.optimizerPath(for: checkpointPath), metadata: ["epoch": String(epoch)])
             try log.write(to: metricsPath)
         }
         try Pictures.samples(model, seed: seed).write(to: outDirectory + "/samples.png")
-        try Pictures.reconstructions(model, images: mnist.test).write(to: outDirectory + "/reconstructions.png")
+        let shownTest = binarization == .none ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
+        try Pictures.reconstructions(model, images: shownTest).write(to: outDirectory + "/reconstructions.png")
         try LossCurve.draw(log.records).write(to: outDirectory + "/loss.png")
         print("wrote \(checkpointPath), samples.png, reconstructions.png, loss.png, metrics.csv")
     }

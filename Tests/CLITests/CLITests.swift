@@ -111,6 +111,78 @@ struct CLITests {
         #expect(try Data(contentsOf: URL(filePath: out + "/model.safetensors")) == before)
     }
 
+    /// One small trained model shared by the exploration tests.
+    static let explorationRun: String = {
+        let out = scratch()
+        _ = try? VAERun(["train"] + quick + ["--out", out])
+        return out
+    }()
+
+    static func pngSize(_ path: String) throws -> (Int, Int) {
+        let png = [UInt8](try Data(contentsOf: URL(filePath: path)))
+        func be(_ at: Int) -> Int { png[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be(16), be(20))
+    }
+
+    @Test(arguments: [
+        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 32),
+        (["interpolate", "--from", "0", "--to", "5", "--method", "lerp"], 12 * 30 + 2, 32),
+        (["jdiagram", "--corners", "0,1,2", "--size", "4"], 5 * 30 + 2, 5 * 30 + 2),
+        (["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2, 3 * 30 + 2),
+        (["traverse", "--steps", "5"], 5 * 30 + 2, 4 * 30 + 2),
+        (["sample", "--count", "16"], 8 * 30 + 2, 2 * 30 + 2),
+        (["reconstruct", "--count", "5"], 5 * 30 + 2, 2 * 30 + 2),
+    ])
+    func explorationCommandsDrawPictures(arguments: [String], width: Int, height: Int) throws {
+        let out = scratch() + "/picture.png"
+        let run = try VAERun(arguments + ["--checkpoint", Self.explorationRun + "/model.safetensors", "--out", out, "--device", "cpu"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let size = try Self.pngSize(out)
+        #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
+    }
+
+    @Test func evalReportsIWAEAndActiveUnitsAsJSON() throws {
+        let run = try VAERun(["eval", "--checkpoint", Self.explorationRun + "/model.safetensors", "--iwae", "10", "--limit", "64", "--json", "--device", "cpu"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let nll = try #require(object["iwae_nll"] as? Double), elbo = try #require(object["test_loss"] as? Double)
+        #expect(nll <= elbo + 1, "IWAE-10 (\(nll)) is a tighter bound than the ELBO (\(elbo)), up to sampling noise")
+        #expect((object["kl_per_latent"] as? [Double])?.count == 4 && object["active_units"] is Int)
+    }
+
+    @Test func plotRedrawsTheLossCurves() throws {
+        let out = scratch() + "/curves.png"
+        let run = try VAERun(["plot", Self.explorationRun, "--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try Self.pngSize(out) == (480, 600))
+    }
+
+    @Test(arguments: [
+        (["interpolate", "--from", "0", "--to", "10000"], "--to 10000 is out of range"),
+        (["jdiagram", "--corners", "0,1"], "--corners takes three indices"),
+        (["attribute", "--from-label", "1", "--to-label", "12"], "no test image has label 12"),
+        (["manifold"], "2 latent dimensions"),
+        (["eval", "--iwae", "0"], "at least 1 sample"),
+        (["traverse", "--image=-1"], "--image -1 is out of range"),
+    ])
+    func explorationBadInput(arguments: [String], expected: String) throws {
+        let run = try VAERun(arguments + ["--checkpoint", Self.explorationRun + "/model.safetensors", "--out", scratch() + "/x.png", "--device", "cpu"]
+            .filter { !(arguments[0] == "eval" && ($0 == "--out" || $0.hasSuffix("x.png"))) })
+        #expect(run.status != 0)
+        #expect(run.stderr.contains(expected), "stderr: \(run.stderr)")
+        #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1)
+    }
+
+    @Test func missingLabelsFileIsReported() throws {
+        let data = scratch()
+        for f in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"] {
+            try FileManager.default.copyItem(atPath: VAERun.root + "/Data/mnist/" + f, toPath: data + "/" + f)
+        }
+        let run = try VAERun(["attribute", "--from-label", "1", "--to-label", "7", "--checkpoint", Self.explorationRun + "/model.safetensors",
+                              "--out", scratch() + "/x.png", "--data", data])
+        #expect(run.status != 0 && run.stderr.contains("t10k-labels-idx1-ubyte"), "stderr: \(run.stderr)")
+    }
+
     @Test func devicesListsTheCPUAndLavapipe() throws {
         let run = try VAERun(["devices"])
         #expect(run.status == 0)

@@ -68,3 +68,38 @@ struct LatentTests {
         }
     }
 }
+
+/// The importance-sampling kernels behind `vae eval --iwae`.
+enum ImportanceCases {
+    static var all: [KernelCase] {
+        var cases: [KernelCase] = []
+        for (r, c) in LatentCases.shapes {
+            let seed = UInt64(r * 31 + c)
+            cases.append(KernelCase("importance_log_weight \(r)x\(c)",
+                                    inputs: [.uniform([r, c], -3, 3, seed: seed), .uniform([r, c], -3, 3, seed: seed + 1),
+                                             .uniform([r, c], -4, 1, seed: seed + 2), .uniform([r], 50, 200, seed: seed + 3)],
+                                    outputs: [.unwritten([r])], tolerance: .within(1e-4 * Float(c), relative: 1e-5)) { i, o in
+                .importanceLogWeight(z: i[0], eps: i[1], logvar: i[2], nll: i[3], out: o[0])
+            })
+        }
+        for n in elementCounts {
+            // Log weights around −100 ± 30, as for MNIST; the running state starts at −∞ and 0 or mid-stream.
+            cases.append(KernelCase("log_sum_exp_accumulate n=\(n) fresh", inputs: [.uniform([n], -130, -70, seed: UInt64(n))],
+                                    outputs: [.filled([n], -.infinity), .filled([n], 0)], tolerance: .within(1e-6, relative: 1e-6)) { i, o in
+                .logSumExpAccumulate(x: i[0], maximum: o[0], sum: o[1])
+            })
+            cases.append(KernelCase("log_sum_exp_accumulate n=\(n) running", inputs: [.uniform([n], -130, -70, seed: UInt64(n) + 1)],
+                                    outputs: [.uniform([n], -110, -90, seed: UInt64(n) + 2), .uniform([n], 1, 50, seed: UInt64(n) + 3)],
+                                    tolerance: .within(1e-5, relative: 1e-5)) { i, o in
+                .logSumExpAccumulate(x: i[0], maximum: o[0], sum: o[1])
+            })
+        }
+        return cases
+    }
+}
+
+@Suite("importance sampling")
+struct ImportanceTests {
+    @Test(arguments: ImportanceCases.all)
+    func matchesReference(_ c: KernelCase) throws { try check(c) }
+}

@@ -37,6 +37,13 @@ enum UtilityCases {
                 .randomBits(out: o[0], counter: SIMD4(0xFFFF_FFF0, 1, 2, 3), key: SIMD2(0xDEAD_BEEF, 7))
             })
         }
+        for n in elementCounts {
+            // Grey levels on the 1/255 grid, as the trainer feeds them; uniforms are 24-bit on both sides, so
+            // the comparison is exact.
+            let pixels = HostTensor([n], .floats(TestRandom.words(count: n, seed: UInt64(n)).map { Float($0 % 256) / 255 }))
+            cases.append(KernelCase("sample_bernoulli n=\(n)", inputs: [LatentCases.schedule(step: 3)], outputs: [pixels],
+                                    tolerance: .exact) { i, o in .sampleBernoulli(x: o[0], schedule: i[0], seed: 77, stream: 5) })
+        }
         // More than 65535 workgroups of 256: the grid's second dimension carries the rest.
         let big = 65_535 * 256 + 1000
         cases.append(KernelCase("fill n=\(big) (2-D grid)", inputs: [], outputs: [.unwritten([big])], tolerance: .exact) { _, o in

@@ -15,6 +15,10 @@ enum Fixtures {
     static func vulkan() throws -> VulkanDevice { try VulkanDevice(.init(validation: true)) }
 }
 
+enum VulkanTestDevice {
+    static func make() throws -> VulkanDevice { try VulkanDevice(.init(validation: true)) }
+}
+
 @Suite("training")
 struct TrainingTests {
     /// A small model trained from the same seed on the CPU and on Vulkan sees the same noise (Philox) and

@@ -1,4 +1,5 @@
 import Foundation
+import VAECompute
 
 /// Grey-level images (one byte per pixel) with labels: MNIST or any set in its format.
 public struct ImageDataset: Sendable {
@@ -17,6 +18,21 @@ public struct ImageDataset: Sendable {
     /// The pixels of image `i` scaled to [0, 1].
     public func image(_ i: Int) -> [Float] {
         images[(i * pixelsPerImage)..<((i + 1) * pixelsPerImage)].map { Float($0) / 255 }
+    }
+
+    /// The same images with each pixel drawn once as black or white, white with probability equal to its
+    /// grey level, from Philox under `seed` (a fixed binarized set, reproducible anywhere).
+    public func binarized(seed: UInt64) -> ImageDataset {
+        let key = Philox.key(seed: seed)
+        var out = images
+        for block in 0..<((images.count + 3) / 4) {
+            let b = Philox.block(counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), 0xB1_4A2E, 0), key: key)
+            for (lane, word) in [b.0, b.1, b.2, b.3].enumerated() where block * 4 + lane < images.count {
+                let i = block * 4 + lane
+                out[i] = Philox.uniform(word) < Double(images[i]) / 255 ? 255 : 0
+            }
+        }
+        return ImageDataset(images: out, labels: labels, count: count, height: height, width: width)
     }
 
     /// The first `n` images (for quick runs and tests).

@@ -82,6 +82,11 @@ public enum Checkpoint {
         return VAEConfiguration(inputSize: input, hidden: hidden, latent: mu.shape[0], imageHeight: h, imageWidth: w)
     }
 
+    /// A checkpoint's `__metadata__` (what training recorded: epoch, seed, binarization, …).
+    public static func metadata(at path: String) throws -> [String: String] {
+        try SafeTensors(contentsOf: path).metadata
+    }
+
     /// Loads a checkpoint onto `device`, checking that every tensor is present with the right shape and
     /// that nothing else is in the file.
     public static func load(from path: String, device: any ComputeDevice) throws -> VAEModel {

@@ -6,13 +6,7 @@ extension VAEModel {
         guard !images.isEmpty else { return ([], []) }
         let w = try workspace(batchSize: images.count)
         try device.upload(images.flatMap { $0 }, to: w.x)
-        var h = w.x
-        for (layer, out) in zip(encoder, w.encoderActivations) {
-            try layer.forward(h, into: out, activation: configuration.activation, on: device)
-            h = out
-        }
-        try layer(.mu).forward(h, into: w.mu, activation: .identity, on: device)
-        try layer(.logvar).forward(h, into: w.logvar, activation: .identity, on: device)
+        try encode(w)
         let l = configuration.latent
         return (rows(try device.download(w.mu), l), rows(try device.download(w.logvar), l))
     }

@@ -6,28 +6,41 @@ extension VAEModel {
     /// With `outputGradient`, the likelihood's gradient is computed in the same pass (`w.dOutput`).
     func forward(_ w: Workspace, seed: UInt64, stream: UInt32, outputGradient: Bool = false) throws {
         let d = device, c = configuration
-        var h = w.x
-        for (layer, out) in zip(encoder, w.encoderActivations) {
-            try layer.forward(h, into: out, activation: c.activation, on: d)
-            h = out
-        }
-        try layer(.mu).forward(h, into: w.mu, activation: .identity, on: d)
-        try layer(.logvar).forward(h, into: w.logvar, activation: .identity, on: d)
+        try encode(w)
         try d.launch(.reparameterize(mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream))
         try decode(w.z, w)
         switch (c.likelihood, outputGradient) {
-        case (.bernoulli, false): try d.launch(.bernoulliNLL(logits: w.output, target: w.x, out: w.reconstructionPerRow))
         case (.bernoulli, true):
             try d.launch(.bernoulliNLLWithGradient(logits: w.output, target: w.x, out: w.reconstructionPerRow, dlogits: w.dOutput, scale: 1))
-        case (.gaussian, _):
-            try d.launch(.gaussianNLL(mean: w.output, target: w.x, out: w.reconstructionPerRow, logVariance: c.gaussianLogVariance))
-            if outputGradient {
-                try d.launch(.gaussianNLLBackward(mean: w.output, target: w.x, dmean: w.dOutput, logVariance: c.gaussianLogVariance, scale: 1))
-            }
+        case (.gaussian, true):
+            try reconstructionLoss(w)
+            try d.launch(.gaussianNLLBackward(mean: w.output, target: w.x, dmean: w.dOutput, logVariance: c.gaussianLogVariance, scale: 1))
+        case (_, false):
+            try reconstructionLoss(w)
         }
         try d.launch(.klDivergence(mu: w.mu, logvar: w.logvar, out: w.klPerRow, beta: 1))
         try d.launch(.sum(x: w.reconstructionPerRow, out: w.reconstructionTotal, accumulate: true))
         try d.launch(.sum(x: w.klPerRow, out: w.klTotal, accumulate: true))
+    }
+
+    /// Records the encoder on `w.x`, leaving the posterior's parameters in `w.mu` and `w.logvar`.
+    func encode(_ w: Workspace) throws {
+        var h = w.x
+        for (layer, out) in zip(encoder, w.encoderActivations) {
+            try layer.forward(h, into: out, activation: configuration.activation, on: device)
+            h = out
+        }
+        try layer(.mu).forward(h, into: w.mu, activation: .identity, on: device)
+        try layer(.logvar).forward(h, into: w.logvar, activation: .identity, on: device)
+    }
+
+    /// Records the reconstruction NLL of `w.x` given the decoder output in `w.output`, per row.
+    func reconstructionLoss(_ w: Workspace) throws {
+        let c = configuration
+        switch c.likelihood {
+        case .bernoulli: try device.launch(.bernoulliNLL(logits: w.output, target: w.x, out: w.reconstructionPerRow))
+        case .gaussian: try device.launch(.gaussianNLL(mean: w.output, target: w.x, out: w.reconstructionPerRow, logVariance: c.gaussianLogVariance))
+        }
     }
 
     /// Records the decoder on latents `z` (rows = the workspace's batch), leaving logits or means in `w.output`.

@@ -16,8 +16,12 @@ public struct TrainingProgress: Sendable {
     public var steps: Int
     public var samples: Int
     public var seconds: Double
-    /// Mean loss per image so far this epoch.
+    /// Mean loss per image so far this epoch (NaN where there is none to show).
     public var loss: Double
+
+    public init(epoch: Int, step: Int, steps: Int, samples: Int, seconds: Double, loss: Double) {
+        self.epoch = epoch; self.step = step; self.steps = steps; self.samples = samples; self.seconds = seconds; self.loss = loss
+    }
 }
 
 /// Training stopped because the loss stopped being a number.
@@ -48,6 +52,8 @@ public final class Trainer {
         self.model = model
         self.options = options
         device = model.device
+        let train = options.binarization == .static ? train.binarized(seed: options.seed) : train
+        let test = options.binarization == .none ? test : test.binarized(seed: Binarization.testSetSeed)
         trainCount = train.count; testCount = test.count
         trainImages = try device.makeTensor(shape: [train.count, train.pixelsPerImage], elementType: .uint8)
         try device.upload(train.images, to: trainImages)
@@ -84,6 +90,9 @@ public final class Trainer {
         for (step, (first, size)) in batches.enumerated() {
             let w = try model.workspace(batchSize: size)
             try device.launch(.gatherRows(src: trainImages, indices: order, first: first, dst: w.x, scale: 1 / 255))
+            if options.binarization == .dynamic {
+                try device.launch(.sampleBernoulli(x: w.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000))
+            }
             try model.trainStep(w, seed: options.seed, beta: beta)
             try device.flush()
             if (step + 1) % options.logInterval == 0 || step == batches.count - 1 {

@@ -1,3 +1,17 @@
+/// How grey-level pixels become training targets.
+public enum Binarization: String, Sendable, CaseIterable {
+    /// Grey levels in [0, 1] as they are (PyTorch's VAE example).
+    case none
+    /// Each training pixel drawn as 0 or 1 once, before training.
+    case `static`
+    /// Each training pixel drawn anew every time its image is used (the IWAE paper's protocol).
+    case dynamic
+
+    /// The seed of the fixed binarized test set every binarized run is evaluated on, so figures compare
+    /// across runs and tools.
+    public static let testSetSeed: UInt64 = 0x5EED_B1A5
+}
+
 /// How to train: PyTorch's VAE example's defaults.
 public struct TrainingOptions: Sendable, Equatable {
     public var epochs = 10
@@ -10,6 +24,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var seed: UInt64 = 1
     /// Steps between loss read-backs (each read waits for the device).
     public var logInterval = 50
+    /// Binary targets instead of grey levels (the test set is then binarized once, with a fixed seed).
+    public var binarization = Binarization.none
 
     public init() {}
 

@@ -56,6 +56,25 @@ enum FastKernels {
                     for j in 0..<cols { out[r * cols + j] = scale * Float(bytes[base + j]) }
                 }
             }
+        case let .sampleBernoulli(x, s, seed, stream):
+            let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed), xv = floats(x)
+            philoxBlocks(xv.count, key: key, step: step, stream: stream, word3: 1) { i, bits in
+                xv[i] = Float(bits >> 8) * 0x1p-24 < xv[i] ? 1 : 0
+            }
+        case let .reparameterize(mu, logvar, eps, z, s, seed, stream):
+            let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed)
+            let muv = floats(mu), lv = floats(logvar), ev = floats(eps), zv = floats(z), n = muv.count
+            var block = 0
+            while block * 4 < n {
+                let normals = Philox.normals(Philox.block(counter: (UInt32(truncatingIfNeeded: block), step, stream, 0), key: key))
+                for lane in 0..<min(4, n - block * 4) {
+                    let i = block * 4 + lane
+                    let e = Float(lane == 0 ? normals.0 : lane == 1 ? normals.1 : lane == 2 ? normals.2 : normals.3)
+                    ev[i] = e
+                    zv[i] = muv[i] + exp(0.5 * lv[i]) * e
+                }
+                block += 1
+            }
         case let .axpby(x, y, a, b):
             if b == 0 { VectorLoops.map(floats(x), into: floats(y)) { a * $0 } } else { VectorLoops.map(floats(x), floats(y), into: floats(y)) { a * $0 + b * $1 } }
         case let .fill(x, value):
@@ -91,6 +110,21 @@ enum FastKernels {
                 }
                 out?[r] = loss.sum()
             }
+        }
+    }
+
+    /// Calls `body(i, word)` for i in 0..<count with word i % 4 of the Philox block (i/4, step, stream, word3).
+    @inline(__always)
+    static func philoxBlocks(_ count: Int, key: Philox.Key, step: UInt32, stream: UInt32, word3: UInt32, _ body: (Int, UInt32) -> Void) {
+        var block = 0
+        while block * 4 < count {
+            let b = Philox.block(counter: (UInt32(truncatingIfNeeded: block), step, stream, word3), key: key)
+            let base = block * 4
+            body(base, b.0)
+            if base + 1 < count { body(base + 1, b.1) }
+            if base + 2 < count { body(base + 2, b.2) }
+            if base + 3 < count { body(base + 3, b.3) }
+            block += 1
         }
     }
 

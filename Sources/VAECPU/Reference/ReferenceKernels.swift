@@ -1,3 +1,4 @@
+import Foundation
 import VAECompute
 
 /// Runs a kernel with `ReferenceMath`: operands are widened to Double, computed, and rounded once to
@@ -38,6 +39,21 @@ enum ReferenceKernels {
             let g = ReferenceMath.klDivergenceGradient(mu: load(mu), logvar: load(logvar), beta: Double(beta))
             store(zip(load(dmu), g.dmu).map(+), dmu)
             store(zip(load(dlogvar), g.dlogvar).map(+), dlogvar)
+        case let .importanceLogWeight(z, eps, logvar, nll, out):
+            let zv = load(z), ev = load(eps), lv = load(logvar), nv = load(nll), cols = z.columns
+            store((0..<z.rows).map { i in
+                var w = -nv[i]
+                for j in (i * cols)..<((i + 1) * cols) { w += -0.5 * zv[j] * zv[j] + 0.5 * (ev[j] * ev[j] + lv[j]) }
+                return w
+            }, out)
+        case let .logSumExpAccumulate(x, m, s):
+            let xv = load(x), mv = load(m), sv = load(s)
+            var newM = mv, newS = sv
+            for i in xv.indices {
+                newM[i] = max(mv[i], xv[i])
+                newS[i] = sv[i] * exp(mv[i] - newM[i]) + exp(xv[i] - newM[i])
+            }
+            store(newM, m); store(newS, s)
         case let .bernoulliNLL(l, t, out):
             store(ReferenceMath.bernoulliNLL(logits: load(l), target: load(t), rows: l.rows, columns: l.columns), out)
         case let .bernoulliNLLWithGradient(l, t, out, d, scale):
@@ -70,6 +86,12 @@ enum ReferenceKernels {
                 for j in 0..<cols { out[r * cols + j] = Double(scale) * values[Int(i) * cols + j] }
             }
             store(out, dst)
+        case let .sampleBernoulli(x, s, seed, stream):
+            let key = Philox.key(seed: seed), step = words(s)[0]
+            store(load(x).enumerated().map { i, p in
+                let b = Philox.block(counter: (UInt32(truncatingIfNeeded: i / 4), step, stream, 1), key: key)
+                return Philox.uniform([b.0, b.1, b.2, b.3][i % 4]) < p ? 1 : 0
+            }, x)
         case let .axpby(x, y, a, b):
             let xv = load(x), yv = load(y)
             store((0..<xv.count).map { Double(a) * xv[$0] + (b == 0 ? 0 : Double(b) * yv[$0]) }, y)
