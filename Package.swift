@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// VAE_STATIC_LINK=1 links OpenBLAS and zlib statically (scripts/build-portable.sh), so a binary built with
+// --static-swift-stdlib needs only libc, libm, libstdc++, libgcc_s and the Vulkan loader on the target.
+let staticLink = Context.environment["VAE_STATIC_LINK"] == "1"
+func systemLibrary(_ name: String) -> LinkerSetting {
+    staticLink ? .unsafeFlags(["-Xlinker", "-l:lib\(name).a"]) : .linkedLibrary(name)
+}
+
 // Layers, one way: vae (CLI) → VAE (model, training, data, IO) → VAECompute (the device contract)
 // ← VAECPU, VAEVulkan (backends) → C shims (CVulkan, COpenBLAS). VAEKernels holds the SPIR-V built
 // from Shaders/ by the CompileShaders plugin.
@@ -26,11 +33,12 @@ let package = Package(
 
         // MARK: - Compute core
         .target(name: "VAECompute"),
-        .target(name: "VAECPU", dependencies: ["VAECompute", "COpenBLAS"]),
+        .target(name: "VAECPU", dependencies: ["VAECompute", "COpenBLAS"],
+                linkerSettings: [systemLibrary("openblas")] + (staticLink ? [.linkedLibrary("pthread")] : [])),
         .target(name: "VAEVulkan", dependencies: ["VAECompute", "VAEKernels", "CVulkan"]),
 
         // MARK: - The VAE: model, training, data, files
-        .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "CZlib"]),
+        .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "CZlib"], linkerSettings: [systemLibrary("z")]),
 
         // MARK: - Command-line tool
         .executableTarget(name: "vae", dependencies: [

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs on a GPU machine from the folder scripts/build-portable.sh made (no Swift needed there):
+# unpacks the Vulkan loader beside the binary if the machine has none, lists devices, benchmarks
+# `vae` on the GPU through Vulkan, trains briefly, and times PyTorch's VAE example model on CUDA for comparison.
+#   ./run-gpu-bench.sh [OUT]    (writes OUT/*.json and logs; default: ./gpu-results)
+set -uo pipefail
+cd "$(dirname "$0")"
+out=${1:-gpu-results}
+mkdir -p "$out"
+if ! ldconfig -p | grep -q libvulkan.so.1; then
+  deb=$(ls libvulkan1_*.deb 2>/dev/null | head -1)
+  if [ -n "$deb" ]; then
+    mkdir -p loader && dpkg -x "$deb" loader
+    export LD_LIBRARY_PATH="$PWD/loader/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+  fi
+fi
+# NVIDIA's ICD file, where the driver is mounted rather than installed.
+for icd in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
+  if [ -f "$icd" ] && [ -z "${VK_DRIVER_FILES:-}" ]; then export VK_DRIVER_FILES="$icd"; fi
+done
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$out/nvidia-smi.txt"
+./vae devices 2>&1 | tee "$out/devices.txt"
+./vae bench --device vulkan --what kernels,sgemm,training --sgemm-size 4096 --repetitions 50 --json > "$out/vae-vulkan-bench.json" 2> "$out/vae-vulkan-bench.err"
+./vae bench --device vulkan --what kernels,training 2>&1 | tee "$out/vae-vulkan-bench.txt"
+./vae train --device vulkan --epochs 3 --out "$out/vae-train" 2>&1 | grep -v " step " | tee "$out/vae-train.txt"
+python3 torch_cuda_vae.py --epochs 3 --json "$out/torch-cuda.json" 2>&1 | tee "$out/torch-cuda.txt"
+python3 torch_cuda_vae.py --sgemm 4096 2>&1 | tee "$out/torch-sgemm.txt"
