@@ -51,8 +51,11 @@ public struct DeviceCounters: Sendable, Equatable {
     public var barriers = 0
     /// Submissions of recorded work to a queue.
     public var submits = 0
-    /// Times the host blocked waiting for the device.
+    /// Times the host blocked waiting for the device because it needed a result (a read, a synchronize).
     public var hostWaits = 0
+    /// Times the host blocked because it had run too far ahead of the device (a bounded queue of
+    /// submissions); the device stays busy meanwhile, so these do not stall it.
+    public var throttles = 0
     /// Bytes currently allocated for tensors.
     public var allocatedBytes = 0
     /// The high-water mark of `allocatedBytes`.

@@ -150,20 +150,26 @@ final class VulkanCommandStream: @unchecked Sendable {
         inFlight.append(batch)
         // Keep the host at most a few batches ahead of the device, so recorded work (and what it retains)
         // cannot pile up without bound; deep enough that the device never starves.
-        if inFlight.count > Self.maxBatchesInFlight { try wait(for: inFlight[inFlight.count - Self.maxBatchesInFlight - 1].serial) }
+        if inFlight.count > Self.maxBatchesInFlight {
+            try wait(for: inFlight[inFlight.count - Self.maxBatchesInFlight - 1].serial, throttling: true)
+        }
     }
 
     static let maxBatchesInFlight = 3
 
     /// Blocks until every batch up to `serial` has finished, submitting the recording batch if needed.
-    func wait(for serial: UInt64) throws {
+    /// `throttling` counts the wait as keeping the queue bounded rather than as needing a result.
+    func wait(for serial: UInt64, throttling: Bool = false) throws {
         if serial <= completedSerial { return }
         if let r = recording, r.serial <= serial { try flush() }
         var waited = false
         while let oldest = inFlight.first, oldest.serial <= serial {
             var fence: VkFence? = oldest.fence
             if vkGetFenceStatus(context.device, oldest.fence) != VK_SUCCESS {
-                if !waited { counters.hostWaits += 1; waited = true }
+                if !waited {
+                    if throttling { counters.throttles += 1 } else { counters.hostWaits += 1 }
+                    waited = true
+                }
                 try vkCheck(vkWaitForFences(context.device, 1, &fence, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences", device: context.label)
             }
             try retire(inFlight.removeFirst())

@@ -87,14 +87,14 @@ struct BenchCommand: ParsableCommand {
             report["training"] = [
                 "images": t.images, "steps": t.steps, "seconds": t.seconds, "samples_per_second": t.samplesPerSecond,
                 "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep, "barriers_per_step": t.barriersPerStep,
-                "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep,
+                "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep, "throttles_per_step": t.throttlesPerStep,
                 "peak_resident_bytes": t.peakResidentBytes, "peak_device_bytes": t.peakDeviceBytes,
             ] as [String: Any]
             if !json {
                 print(String(format: "training: %d images in %.2f s, %.0f images/s, %.2f s per 60k-image epoch", t.images, t.seconds,
                              t.samplesPerSecond, t.epochSeconds))
-                print(String(format: "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits", t.launchesPerStep,
-                             t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep))
+                print(String(format: "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits for results, %.3f queue throttles",
+                             t.launchesPerStep, t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep, t.throttlesPerStep))
                 print(String(format: "  peak memory: %.0f MB resident, %.1f MB of tensors", Double(t.peakResidentBytes) / 1e6,
                              Double(t.peakDeviceBytes) / 1e6))
             }

@@ -13,6 +13,8 @@ public struct TrainingMeasurement: Sendable {
     public var barriersPerStep: Double
     public var submitsPerStep: Double
     public var hostWaitsPerStep: Double
+    /// Waits to keep the submission queue bounded (the device stays busy through them).
+    public var throttlesPerStep: Double
     /// Peak resident memory of the process (VmHWM), bytes.
     public var peakResidentBytes: Int
     /// Peak bytes of tensors on the device.
@@ -45,6 +47,7 @@ public enum TrainingBenchmark {
             images: min(images, mnist.train.count), steps: steps, seconds: seconds,
             launchesPerStep: per(after.launches, before.launches), barriersPerStep: per(after.barriers, before.barriers),
             submitsPerStep: per(after.submits, before.submits), hostWaitsPerStep: per(after.hostWaits, before.hostWaits),
+            throttlesPerStep: per(after.throttles, before.throttles),
             peakResidentBytes: peakResidentBytes(), peakDeviceBytes: after.peakAllocatedBytes,
             kernelSeconds: byKernel.sorted { $0.value > $1.value }.map { ($0.key, $0.value) })
     }
