@@ -52,9 +52,12 @@ extension Kernel {
             try requireCount(out, mu.rows, "out")
         case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _):
             try requireFloat(mu, logvar, dmu, dlogvar); try requireSameCount(mu, logvar, dmu, dlogvar)
-        case let .bernoulliNLL(l, t, out), let .gaussianNLL(l, t, out, _):
+        case let .bernoulliNLL(l, t, out):
             try requireFloat(l, t, out); try requireSameCount(l, t)
             try requireCount(out, l.rows, "out")
+        case let .gaussianNLL(m, t, v, out):
+            try requireFloat(m, t, v, out); try requireSameCount(m, t)
+            try requireCount(out, m.rows, "out"); try requireCount(v, m.columns, "logVariance")
         case let .importanceLogWeight(z, eps, logvar, nll, out):
             try requireFloat(z, eps, logvar, nll, out); try requireSameCount(z, eps, logvar)
             try requireCount(nll, z.rows, "nll"); try requireCount(out, z.rows, "out")
@@ -63,8 +66,11 @@ extension Kernel {
         case let .bernoulliNLLWithGradient(l, t, out, d, _):
             try requireFloat(l, t, out, d); try requireSameCount(l, t, d)
             try requireCount(out, l.rows, "out")
-        case let .bernoulliNLLBackward(l, t, d, _), let .gaussianNLLBackward(l, t, d, _, _):
+        case let .bernoulliNLLBackward(l, t, d, _):
             try requireFloat(l, t, d); try requireSameCount(l, t, d)
+        case let .gaussianNLLBackward(m, t, v, d, dv, _):
+            try requireFloat(m, t, v, d); try requireSameCount(m, t, d); try requireCount(v, m.columns, "logVariance")
+            if let dv { try requireFloat(dv); try requireSameCount(m, dv) }
         case let .adam(p, g, m, v, s, _, _, _):
             try requireFloat(p, g, m, v); try requireSameCount(p, g, m, v); try requireSchedule(s)
         case let .advanceStep(s):

@@ -44,10 +44,12 @@ public enum Kernel: @unchecked Sendable {
     case bernoulliNLLBackward(logits: Tensor, target: Tensor, dlogits: Tensor, scale: Float)
     /// `bernoulliNLL` and `bernoulliNLLBackward` in one pass, sharing one exponential per element.
     case bernoulliNLLWithGradient(logits: Tensor, target: Tensor, out: Tensor, dlogits: Tensor, scale: Float)
-    /// `out[i] = Σ_j ½(t − μ)²/σ² + ½ log(2πσ²)` with `logVariance = log σ²` shared by all pixels.
-    case gaussianNLL(mean: Tensor, target: Tensor, out: Tensor, logVariance: Float)
-    /// `dmean = scale · (μ − t) / σ²`.
-    case gaussianNLLBackward(mean: Tensor, target: Tensor, dmean: Tensor, logVariance: Float, scale: Float)
+    /// `out[i] = Σ_j ½(t − μ)²·e^(−v_j) + ½(v_j + log 2π)`: a Gaussian per pixel with log-variance
+    /// `v = logVariance`, one value per column (fixed, or a learned parameter).
+    case gaussianNLL(mean: Tensor, target: Tensor, logVariance: Tensor, out: Tensor)
+    /// `dmean = scale·(μ − t)·e^(−v_j)`; with `dlogVariance` (shaped like `mean`), also its gradient with
+    /// respect to each element's log-variance, `scale·½(1 − (t − μ)²·e^(−v_j))` (sum the rows for v's).
+    case gaussianNLLBackward(mean: Tensor, target: Tensor, logVariance: Tensor, dmean: Tensor, dlogVariance: Tensor?, scale: Float)
     /// Adam, in place, bias-corrected: `m = β1 m + (1−β1) g`, `v = β2 v + (1−β2) g²`,
     /// `p −= lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + ε)`. The step `t` is `schedule[0]` and the
     /// learning rate the float whose bits are `schedule[1]`: both change per step without re-recording.
@@ -126,8 +128,8 @@ public enum Kernel: @unchecked Sendable {
         case let .bernoulliNLL(l, t, _): return [l, t]
         case let .bernoulliNLLBackward(l, t, _, _): return [l, t]
         case let .bernoulliNLLWithGradient(l, t, _, _, _): return [l, t]
-        case let .gaussianNLL(m, t, _, _): return [m, t]
-        case let .gaussianNLLBackward(m, t, _, _, _): return [m, t]
+        case let .gaussianNLL(m, t, v, _): return [m, t, v]
+        case let .gaussianNLLBackward(m, t, v, _, _, _): return [m, t, v]
         case let .adam(p, g, m, v, s, _, _, _): return [p, g, m, v, s]
         case let .advanceStep(s): return [s]
         case let .gatherRows(src, idx, _, _, _): return [src, idx]
@@ -153,8 +155,9 @@ public enum Kernel: @unchecked Sendable {
         case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return [dmu, dlogvar]
         case let .importanceLogWeight(_, _, _, _, out): return [out]
         case let .logSumExpAccumulate(_, m, s): return [m, s]
-        case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, out, _): return [out]
-        case let .bernoulliNLLBackward(_, _, d, _), let .gaussianNLLBackward(_, _, d, _, _): return [d]
+        case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, _, out): return [out]
+        case let .bernoulliNLLBackward(_, _, d, _): return [d]
+        case let .gaussianNLLBackward(_, _, _, d, dv, _): return [d] + (dv.map { [$0] } ?? [])
         case let .bernoulliNLLWithGradient(_, _, out, d, _): return [out, d]
         case let .adam(p, _, m, v, _, _, _, _): return [p, m, v]
         case let .advanceStep(s): return [s]

@@ -67,10 +67,11 @@ struct VulkanKernelPlan {
             self = perRow("bernoulli_nll_with_gradient", [l, t, out, d], rows: l.rows, cols: l.columns, [bits(scale)])
         case let .bernoulliNLLBackward(l, t, d, scale):
             self = elementwise("bernoulli_nll_backward", [l, t, d], l.count, [bits(scale)])
-        case let .gaussianNLL(m, t, out, lv):
-            self = perRow("gaussian_nll", [m, t, out], rows: m.rows, cols: m.columns, [bits(lv)])
-        case let .gaussianNLLBackward(m, t, d, lv, scale):
-            self = elementwise("gaussian_nll_backward", [m, t, d], m.count, [bits(lv), bits(scale)])
+        case let .gaussianNLL(m, t, v, out):
+            self = perRow("gaussian_nll", [m, t, v, out], rows: m.rows, cols: m.columns, [])
+        case let .gaussianNLLBackward(m, t, v, d, dv, scale):
+            // Without dlogVariance the shader's binding 4 is bound to dmean and left unwritten.
+            self = elementwise("gaussian_nll_backward", [m, t, v, d, dv ?? d], m.count, [u(m.columns), bits(scale), dv != nil ? 1 : 0])
         case let .adam(p, g, m, v, s, b1, b2, eps):
             self = elementwise("adam", [p, g, m, v, s], p.count, [bits(b1), bits(b2), bits(eps)])
         case let .advanceStep(s):

@@ -22,6 +22,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the KL term (β-VAE).") var beta: Float = 1
     @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β.") var klWarmup = 0
     @Option(help: "bernoulli | gaussian") var likelihood = "bernoulli"
+    @Option(name: .customLong("log-variance"), help: "Gaussian likelihood: log σ² of every pixel (the start when learned).")
+    var logVariance: Float = 0
+    @Flag(name: .customLong("learn-variance"), help: "Gaussian likelihood: learn one log-variance per pixel.") var learnVariance = false
     @Option(help: "Seed of initialization, shuffling and noise.") var seed: UInt64 = 1
     @Option(help: "none | static | dynamic: binary pixel targets (the literature's binarized MNIST); the test set is then binarized once with a fixed seed.")
     var binarize = "none"
@@ -38,7 +41,8 @@ struct TrainCommand: ParsableCommand {
         let parts = hidden.split(separator: ",", omittingEmptySubsequences: true).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.contains(nil) else { throw ConfigurationError("--hidden must be sizes separated by commas, got '\(hidden)'") }
         guard let l = Likelihood(rawValue: likelihood) else { throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihood)'") }
-        let config = VAEConfiguration(hidden: parts.compactMap { $0 }, latent: latent, likelihood: l)
+        let config = VAEConfiguration(hidden: parts.compactMap { $0 }, latent: latent, likelihood: l, gaussianLogVariance: logVariance,
+                                      learnedVariance: learnVariance)
         try config.validate()
         return config
     }

@@ -96,19 +96,27 @@ struct GradientTests {
     }
 
     @Test func likelihoodBackward() throws {
-        let (r, c) = (4, 9), logVariance = -0.5
+        let (r, c) = (4, 9)
         let logits = TestRandom.uniform(count: r * c, -8, 8, seed: 11), target = TestRandom.uniform(count: r * c, 0, 1, seed: 12)
-        let (ld, td) = (Self.doubles(logits), Self.doubles(target))
+        let logVariance = TestRandom.uniform(count: c, -2, 1, seed: 13)
+        let (ld, td, vd) = (Self.doubles(logits), Self.doubles(target), Self.doubles(logVariance))
         let dBernoulli = Self.finiteDifference(ld) { ReferenceMath.bernoulliNLL(logits: $0, target: td, rows: r, columns: c).reduce(0, +) }
-        let dGaussian = Self.finiteDifference(ld) {
-            ReferenceMath.gaussianNLL(mean: $0, target: td, rows: r, columns: c, logVariance: logVariance).reduce(0, +)
+        let dMean = Self.finiteDifference(ld) {
+            ReferenceMath.gaussianNLL(mean: $0, target: td, logVariance: vd, rows: r, columns: c).reduce(0, +)
+        }
+        // The gradient per log-variance is the column sum of the per-element gradients.
+        let dLogVariance = Self.finiteDifference(vd) {
+            ReferenceMath.gaussianNLL(mean: ld, target: td, logVariance: $0, rows: r, columns: c).reduce(0, +)
         }
         for device in try TestDevices.all() {
             let lt = try device.tensor(logits, shape: [r, c]), tt = try device.tensor(target, shape: [r, c]), d = try device.zeros([r, c])
+            let vt = try device.tensor(logVariance, shape: [c]), dv = try device.zeros([r, c]), dvSum = try device.zeros([c])
             try device.launch(.bernoulliNLLBackward(logits: lt, target: tt, dlogits: d, scale: 1))
             compare(.floats(try device.download(d)), .floats(Self.floats(dBernoulli)), Self.tolerance, "bernoulli on \(device.info)")
-            try device.launch(.gaussianNLLBackward(mean: lt, target: tt, dmean: d, logVariance: Float(logVariance), scale: 1))
-            compare(.floats(try device.download(d)), .floats(Self.floats(dGaussian)), Self.tolerance, "gaussian on \(device.info)")
+            try device.launch(.gaussianNLLBackward(mean: lt, target: tt, logVariance: vt, dmean: d, dlogVariance: dv, scale: 1))
+            try device.launch(.columnSum(x: dv, out: dvSum, accumulate: false))
+            compare(.floats(try device.download(d)), .floats(Self.floats(dMean)), Self.tolerance, "gaussian mean on \(device.info)")
+            compare(.floats(try device.download(dvSum)), .floats(Self.floats(dLogVariance)), Self.tolerance, "gaussian log-variance on \(device.info)")
         }
     }
 }

@@ -22,14 +22,18 @@ enum LossCases {
                 .bernoulliNLLWithGradient(logits: i[0], target: i[1], out: o[0], dlogits: o[1], scale: 0.5)
             })
             let mean = HostTensor.uniform([r, c], -1, 2, seed: seed + 2)
-            for lv: Float in [0, -2.5] {
-                cases.append(KernelCase("gaussian_nll \(r)x\(c) logvar \(lv)", inputs: [mean, target], outputs: [.unwritten([r])],
+            for (label, logVariance) in [("fixed", HostTensor.filled([c], -2.5)), ("per pixel", HostTensor.uniform([c], -3, 1, seed: seed + 3))] {
+                cases.append(KernelCase("gaussian_nll \(r)x\(c) \(label)", inputs: [mean, target, logVariance], outputs: [.unwritten([r])],
                                         tolerance: rowTol) { i, o in
-                    .gaussianNLL(mean: i[0], target: i[1], out: o[0], logVariance: lv)
+                    .gaussianNLL(mean: i[0], target: i[1], logVariance: i[2], out: o[0])
                 })
-                cases.append(KernelCase("gaussian_nll_backward \(r)x\(c) logvar \(lv)", inputs: [mean, target], outputs: [.unwritten([r, c])],
-                                        tolerance: .within(1e-6, relative: 1e-5)) { i, o in
-                    .gaussianNLLBackward(mean: i[0], target: i[1], dmean: o[0], logVariance: lv, scale: 2)
+                cases.append(KernelCase("gaussian_nll_backward \(r)x\(c) \(label)", inputs: [mean, target, logVariance],
+                                        outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(1e-5, relative: 1e-5)) { i, o in
+                    .gaussianNLLBackward(mean: i[0], target: i[1], logVariance: i[2], dmean: o[0], dlogVariance: o[1], scale: 2)
+                })
+                cases.append(KernelCase("gaussian_nll_backward \(r)x\(c) \(label) mean only", inputs: [mean, target, logVariance],
+                                        outputs: [.unwritten([r, c])], tolerance: .within(1e-5, relative: 1e-5)) { i, o in
+                    .gaussianNLLBackward(mean: i[0], target: i[1], logVariance: i[2], dmean: o[0], dlogVariance: nil, scale: 2)
                 })
             }
         }

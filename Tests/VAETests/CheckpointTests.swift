@@ -14,15 +14,16 @@ func temporaryDirectory() -> String {
 struct CheckpointTests {
     @Test func roundTripKeepsEveryParameterAndTheConfiguration() throws {
         let device = CPUDevice(mode: .fast)
-        let config = VAEConfiguration(inputSize: 784, hidden: [16], latent: 3, likelihood: .gaussian, gaussianLogVariance: -2)
+        let config = VAEConfiguration(inputSize: 784, hidden: [16], latent: 3, likelihood: .gaussian, gaussianLogVariance: -2, learnedVariance: true)
         let model = try VAEModel(config, device: device, seed: 5)
         let path = temporaryDirectory() + "/model.safetensors"
         try Checkpoint.save(model, to: path)
         let loaded = try Checkpoint.load(from: path, device: CPUDevice(mode: .reference))
         #expect(loaded.configuration == config)
-        for (a, b) in zip(model.layers, loaded.layers) {
-            #expect(try device.download(a.weight) == loaded.device.download(b.weight))
-            #expect(try device.download(a.bias) == loaded.device.download(b.bias))
+        #expect(model.trainedParameters.map(\.name) == loaded.trainedParameters.map(\.name))
+        #expect(model.trainedParameters.contains { $0.name == "logvar_x" })
+        for (a, b) in zip(model.trainedParameters, loaded.trainedParameters) {
+            #expect(try device.download(a.value) == loaded.device.download(b.value), "\(a.name)")
         }
     }
 

@@ -27,16 +27,14 @@ public enum Checkpoint {
     public static func contents(of model: VAEModel, metadata extra: [String: String] = [:]) throws -> SafeTensors {
         let c = model.configuration
         var file = SafeTensors()
-        for layer in model.layers {
-            let base = layerName(layer.role, depth: c.hidden.count)
-            for p in layer.parameters {
-                file.tensors["\(base).\(p.name)"] = .init(shape: p.value.shape, values: try model.device.download(p.value))
-            }
+        for p in model.trainedParameters {
+            file.tensors[p.name] = .init(shape: p.value.shape, values: try model.device.download(p.value))
         }
         file.metadata = [
             "format": "vulkanvae", "vae.input": String(c.inputSize), "vae.hidden": c.hidden.map(String.init).joined(separator: ","),
             "vae.latent": String(c.latent), "vae.likelihood": c.likelihood.rawValue, "vae.activation": c.activation.description,
-            "vae.gaussian_log_variance": String(c.gaussianLogVariance), "vae.image_height": String(c.imageHeight),
+            "vae.gaussian_log_variance": String(c.gaussianLogVariance), "vae.learned_variance": c.learnedVariance ? "1" : "0",
+            "vae.image_height": String(c.imageHeight),
             "vae.image_width": String(c.imageWidth),
         ].merging(extra) { $1 }
         return file
@@ -64,7 +62,7 @@ public enum Checkpoint {
             }
             return VAEConfiguration(inputSize: input, hidden: hidden, latent: latent, likelihood: likelihood, activation: activation,
                                     gaussianLogVariance: m["vae.gaussian_log_variance"].flatMap(Float.init) ?? 0,
-                                    imageHeight: height, imageWidth: width)
+                                    learnedVariance: m["vae.learned_variance"] == "1", imageHeight: height, imageWidth: width)
         }
         // A PyTorch state_dict: read the architecture off the shapes.
         guard let mu = file.tensors["fc21.weight"], mu.shape.count == 2 else { throw bad("no fc21.weight (the mu head)") }
@@ -95,19 +93,15 @@ public enum Checkpoint {
         try config.validate()
         let model = try VAEModel(config, device: device, seed: 0)
         var expected = Set<String>()
-        for layer in model.layers {
-            let base = layerName(layer.role, depth: config.hidden.count)
-            for p in layer.parameters {
-                let name = "\(base).\(p.name)"
-                expected.insert(name)
-                guard let entry = file.tensors[name] else {
-                    throw DataError.corrupt(file: path, reason: "missing tensor \(name) for a \(describe(config)) model")
-                }
-                guard entry.shape == p.value.shape else {
-                    throw DataError.corrupt(file: path, reason: "tensor \(name) has shape \(entry.shape), a \(describe(config)) model needs \(p.value.shape)")
-                }
-                try device.upload(entry.values, to: p.value)
+        for p in model.trainedParameters {
+            expected.insert(p.name)
+            guard let entry = file.tensors[p.name] else {
+                throw DataError.corrupt(file: path, reason: "missing tensor \(p.name) for a \(describe(config)) model")
             }
+            guard entry.shape == p.value.shape else {
+                throw DataError.corrupt(file: path, reason: "tensor \(p.name) has shape \(entry.shape), a \(describe(config)) model needs \(p.value.shape)")
+            }
+            try device.upload(entry.values, to: p.value)
         }
         if let extra = Set(file.tensors.keys).subtracting(expected).sorted().first {
             throw DataError.corrupt(file: path, reason: "unexpected tensor \(extra): not a checkpoint of a \(describe(config)) model")
@@ -130,12 +124,9 @@ public enum Checkpoint {
     /// Saves Adam's moments, the step counter and the learning rate, plus `metadata` (the epoch).
     public static func saveOptimizer(_ model: VAEModel, to path: String, metadata: [String: String]) throws {
         var file = SafeTensors()
-        for layer in model.layers {
-            let base = layerName(layer.role, depth: model.configuration.hidden.count)
-            for p in layer.parameters {
-                file.tensors["\(base).\(p.name).exp_avg"] = .init(shape: p.m.shape, values: try model.device.download(p.m))
-                file.tensors["\(base).\(p.name).exp_avg_sq"] = .init(shape: p.v.shape, values: try model.device.download(p.v))
-            }
+        for p in model.trainedParameters {
+            file.tensors["\(p.name).exp_avg"] = .init(shape: p.m.shape, values: try model.device.download(p.m))
+            file.tensors["\(p.name).exp_avg_sq"] = .init(shape: p.v.shape, values: try model.device.download(p.v))
         }
         let schedule = try model.device.downloadUInt32(model.schedule)
         file.metadata = metadata.merging(["step": String(schedule[0]), "learning_rate": String(Float(bitPattern: schedule[1]))]) { $1 }
@@ -145,15 +136,12 @@ public enum Checkpoint {
     /// Restores what `saveOptimizer` wrote; returns its metadata.
     public static func loadOptimizer(from path: String, into model: VAEModel) throws -> [String: String] {
         let file = try SafeTensors(contentsOf: path)
-        for layer in model.layers {
-            let base = layerName(layer.role, depth: model.configuration.hidden.count)
-            for p in layer.parameters {
-                for (suffix, tensor) in [("exp_avg", p.m), ("exp_avg_sq", p.v)] {
-                    guard let e = file.tensors["\(base).\(p.name).\(suffix)"], e.shape == tensor.shape else {
-                        throw DataError.corrupt(file: path, reason: "optimizer state does not match the model (\(base).\(p.name).\(suffix))")
-                    }
-                    try model.device.upload(e.values, to: tensor)
+        for p in model.trainedParameters {
+            for (suffix, tensor) in [("exp_avg", p.m), ("exp_avg_sq", p.v)] {
+                guard let e = file.tensors["\(p.name).\(suffix)"], e.shape == tensor.shape else {
+                    throw DataError.corrupt(file: path, reason: "optimizer state does not match the model (\(p.name).\(suffix))")
                 }
+                try model.device.upload(e.values, to: tensor)
             }
         }
         guard let step = file.metadata["step"].flatMap(UInt32.init), let lr = file.metadata["learning_rate"].flatMap(Float.init) else {

@@ -16,15 +16,20 @@ public struct VAEConfiguration: Sendable, Equatable {
     public var latent: Int
     public var likelihood: Likelihood
     public var activation: Activation
-    /// log σ² of the Gaussian likelihood (ignored for Bernoulli).
+    /// log σ² of the Gaussian likelihood (ignored for Bernoulli): the value for every pixel when fixed,
+    /// the starting value when learned.
     public var gaussianLogVariance: Float
+    /// Learn one log-variance per pixel with the rest of the model (Gaussian likelihood only).
+    public var learnedVariance: Bool
     /// Image height × width = `inputSize`, for drawing.
     public var imageHeight: Int
     public var imageWidth: Int
 
     /// PyTorch's VAE example: 784-400-20, ReLU, Bernoulli.
     public init(inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, likelihood: Likelihood = .bernoulli,
-                activation: Activation = .relu, gaussianLogVariance: Float = 0, imageHeight: Int = 28, imageWidth: Int = 28) {
+                activation: Activation = .relu, gaussianLogVariance: Float = 0, learnedVariance: Bool = false,
+                imageHeight: Int = 28, imageWidth: Int = 28) {
+        self.learnedVariance = learnedVariance
         self.inputSize = inputSize; self.hidden = hidden; self.latent = latent; self.likelihood = likelihood
         self.activation = activation; self.gaussianLogVariance = gaussianLogVariance
         self.imageHeight = imageHeight; self.imageWidth = imageWidth
@@ -35,6 +40,7 @@ public struct VAEConfiguration: Sendable, Equatable {
         guard inputSize > 0 else { throw ConfigurationError("the input size must be positive, got \(inputSize)") }
         guard latent > 0 else { throw ConfigurationError("--latent must be positive, got \(latent)") }
         guard hidden.allSatisfy({ $0 > 0 }) else { throw ConfigurationError("--hidden sizes must be positive, got \(hidden)") }
+        guard !learnedVariance || likelihood == .gaussian else { throw ConfigurationError("a learned variance needs --likelihood gaussian") }
         guard imageHeight * imageWidth == inputSize else {
             throw ConfigurationError("images of \(imageHeight)×\(imageWidth) do not have \(inputSize) pixels")
         }

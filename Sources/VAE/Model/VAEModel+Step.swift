@@ -14,7 +14,8 @@ extension VAEModel {
             try d.launch(.bernoulliNLLWithGradient(logits: w.output, target: w.x, out: w.reconstructionPerRow, dlogits: w.dOutput, scale: 1))
         case (.gaussian, true):
             try reconstructionLoss(w)
-            try d.launch(.gaussianNLLBackward(mean: w.output, target: w.x, dmean: w.dOutput, logVariance: c.gaussianLogVariance, scale: 1))
+            try d.launch(.gaussianNLLBackward(mean: w.output, target: w.x, logVariance: pixelLogVariance.value, dmean: w.dOutput,
+                                              dlogVariance: w.dPixelLogVariance, scale: 1))
         case (_, false):
             try reconstructionLoss(w)
         }
@@ -39,7 +40,7 @@ extension VAEModel {
         let c = configuration
         switch c.likelihood {
         case .bernoulli: try device.launch(.bernoulliNLL(logits: w.output, target: w.x, out: w.reconstructionPerRow))
-        case .gaussian: try device.launch(.gaussianNLL(mean: w.output, target: w.x, out: w.reconstructionPerRow, logVariance: c.gaussianLogVariance))
+        case .gaussian: try device.launch(.gaussianNLL(mean: w.output, target: w.x, logVariance: pixelLogVariance.value, out: w.reconstructionPerRow))
         }
     }
 
@@ -58,6 +59,9 @@ extension VAEModel {
     /// with `outputGradient: true`.
     func backward(_ w: Workspace, beta: Float) throws {
         let d = device, c = configuration
+        if let dv = w.dPixelLogVariance, let gradient = pixelLogVariance.gradient {
+            try d.launch(.columnSum(x: dv, out: gradient, accumulate: false))
+        }
         // Decoder, from the output back to z.
         let decoderInputs = [w.z] + w.decoderActivations
         var dy = w.dOutput
@@ -93,11 +97,13 @@ extension VAEModel {
 
     /// Records one Adam update of every parameter, after advancing the device-side step counter.
     func optimizerStep() throws {
-        for layer in layers {
-            for p in layer.parameters {
-                try device.launch(.adam(parameter: p.value, gradient: p.gradient, m: p.m, v: p.v, schedule: schedule,
-                                        beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon))
-            }
+        for p in trainedParameters {
+            try device.launch(.adam(parameter: p.value, gradient: p.gradient, m: p.m, v: p.v, schedule: schedule,
+                                    beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon))
+        }
+        if pixelLogVariance.learned {
+            let r = PixelLogVariance.range
+            try device.launch(.clamp(x: pixelLogVariance.value, lower: r.lowerBound, upper: r.upperBound))
         }
     }
 

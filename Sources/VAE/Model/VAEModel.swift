@@ -10,6 +10,8 @@ public final class VAEModel {
     public let configuration: VAEConfiguration
     public let device: any ComputeDevice
     let layers: [DenseLayer]
+    /// The Gaussian likelihood's log-variance per pixel (fixed or learned; unused for Bernoulli).
+    let pixelLogVariance: PixelLogVariance
     /// uint32 [step, learning-rate bits]: advanced on the device each step (Adam's t, the noise counter).
     let schedule: Tensor
     private var workspaces: [Int: Workspace] = [:]
@@ -24,6 +26,7 @@ public final class VAEModel {
         self.configuration = configuration
         self.device = device
         layers = try configuration.layers.map { try DenseLayer(role: $0.role, inputs: $0.inputs, outputs: $0.outputs, device: device) }
+        pixelLogVariance = try PixelLogVariance(configuration, device: device)
         schedule = try device.makeTensor(shape: [2], elementType: .uint32)
         try device.upload([0, learningRate.bitPattern], to: schedule)
         for (index, layer) in layers.enumerated() {
@@ -59,7 +62,17 @@ public final class VAEModel {
     }
 
     /// The number of trainable values.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.count + $1.bias.count } }
+    public var parameterCount: Int {
+        layers.reduce(0) { $0 + $1.weight.count + $1.bias.count } + (configuration.learnedVariance ? configuration.inputSize : 0)
+    }
+
+    /// Every trained tensor with its checkpoint name, gradient and Adam moments.
+    var trainedParameters: [(name: String, value: Tensor, gradient: Tensor, m: Tensor, v: Tensor)] {
+        let depth = configuration.hidden.count
+        return layers.flatMap { layer in
+            layer.parameters.map { ("\(Checkpoint.layerName(layer.role, depth: depth)).\($0.name)", $0.value, $0.gradient, $0.m, $0.v) }
+        } + pixelLogVariance.parameters
+    }
 
     /// Sets the learning rate used from the next step on.
     public func setLearningRate(_ lr: Float) throws {

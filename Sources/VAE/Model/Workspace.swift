@@ -14,6 +14,8 @@ final class Workspace {
     // Gradients.
     let dOutput: Tensor, dz: Tensor, dmu: Tensor, dlogvar: Tensor
     let dEncoder: [Tensor], dDecoder: [Tensor]
+    /// The per-element gradient of a learned pixel log-variance (nil when it is not learned).
+    let dPixelLogVariance: Tensor?
 
     init(model: VAEModel, batchSize b: Int) throws {
         let d = model.device, c = model.configuration
@@ -30,5 +32,6 @@ final class Workspace {
         dz = try d.zeros([b, c.latent]); dmu = try d.zeros([b, c.latent]); dlogvar = try d.zeros([b, c.latent])
         dEncoder = try c.hidden.map { try d.zeros([b, $0]) }
         dDecoder = try c.hidden.reversed().map { try d.zeros([b, $0]) }
+        dPixelLogVariance = c.learnedVariance ? try d.zeros([b, c.inputSize]) : nil
     }
 }

@@ -61,12 +61,12 @@ enum ReferenceKernels {
             run(.bernoulliNLLBackward(logits: l, target: t, dlogits: d, scale: scale))
         case let .bernoulliNLLBackward(l, t, d, scale):
             store(ReferenceMath.bernoulliNLLGradient(logits: load(l), target: load(t), scale: Double(scale)), d)
-        case let .gaussianNLL(m, t, out, lv):
-            store(ReferenceMath.gaussianNLL(mean: load(m), target: load(t), rows: m.rows, columns: m.columns,
-                                            logVariance: Double(lv)), out)
-        case let .gaussianNLLBackward(m, t, d, lv, scale):
-            store(ReferenceMath.gaussianNLLGradient(mean: load(m), target: load(t), logVariance: Double(lv),
-                                                    scale: Double(scale)), d)
+        case let .gaussianNLL(m, t, v, out):
+            store(ReferenceMath.gaussianNLL(mean: load(m), target: load(t), logVariance: load(v), rows: m.rows, columns: m.columns), out)
+        case let .gaussianNLLBackward(m, t, v, d, dv, scale):
+            let g = ReferenceMath.gaussianNLLGradient(mean: load(m), target: load(t), logVariance: load(v), columns: m.columns, scale: Double(scale))
+            store(g.dmean, d)
+            if let dv { store(g.dlogVariance, dv) }
         case let .adam(p, g, m, v, s, b1, b2, eps):
             let schedule = words(s)
             let r = ReferenceMath.adam(parameter: load(p), gradient: load(g), m: load(m), v: load(v), step: Int(schedule[0]),

@@ -109,21 +109,27 @@ public enum ReferenceMath {
         (0..<logits.count).map { scale * (1 / (1 + exp(-logits[$0])) - target[$0]) }
     }
 
-    public static func gaussianNLL(mean: [Double], target: [Double], rows: Int, columns: Int, logVariance: Double) -> [Double] {
-        let inv = exp(-logVariance), c = 0.5 * (log(2 * Double.pi) + logVariance)
-        return (0..<rows).map { i in
+    /// Per-row Gaussian NLL with one log-variance per column.
+    public static func gaussianNLL(mean: [Double], target: [Double], logVariance: [Double], rows: Int, columns: Int) -> [Double] {
+        (0..<rows).map { i in
             var s = 0.0
             for j in 0..<columns {
                 let d = target[i * columns + j] - mean[i * columns + j]
-                s += 0.5 * d * d * inv + c
+                s += 0.5 * d * d * exp(-logVariance[j]) + 0.5 * (log(2 * Double.pi) + logVariance[j])
             }
             return s
         }
     }
 
-    public static func gaussianNLLGradient(mean: [Double], target: [Double], logVariance: Double, scale: Double) -> [Double] {
-        let inv = exp(-logVariance)
-        return (0..<mean.count).map { scale * (mean[$0] - target[$0]) * inv }
+    /// Gradients of the summed Gaussian NLL with respect to the means and to each element's log-variance.
+    public static func gaussianNLLGradient(mean: [Double], target: [Double], logVariance: [Double], columns: Int, scale: Double)
+        -> (dmean: [Double], dlogVariance: [Double]) {
+        let dmean = (0..<mean.count).map { scale * (mean[$0] - target[$0]) * exp(-logVariance[$0 % columns]) }
+        let dlv = (0..<mean.count).map { i -> Double in
+            let d = target[i] - mean[i]
+            return scale * 0.5 * (1 - d * d * exp(-logVariance[i % columns]))
+        }
+        return (dmean, dlv)
     }
 
     // MARK: Optimizer

@@ -1,0 +1,26 @@
+import VAECompute
+
+/// The log-variance of a Gaussian decoder, one value per pixel: a constant when fixed, a parameter (with
+/// its gradient and Adam moments) when learned. Stored in checkpoints as `logvar_x` when learned.
+final class PixelLogVariance {
+    static let checkpointName = "logvar_x"
+    /// The learned log-variance is kept in this range after each step. Pixels that never change (MNIST's
+    /// border) would otherwise drive their variance to 0 and the loss to −∞.
+    static let range: ClosedRange<Float> = -6.9 ... 6.9
+    let value: Tensor
+    let learned: Bool
+    let gradient: Tensor?, m: Tensor?, v: Tensor?
+
+    init(_ c: VAEConfiguration, device: any ComputeDevice) throws {
+        value = try device.tensor([Float](repeating: c.gaussianLogVariance, count: c.inputSize), shape: [c.inputSize])
+        learned = c.learnedVariance
+        gradient = learned ? try device.zeros([c.inputSize]) : nil
+        m = learned ? try device.zeros([c.inputSize]) : nil
+        v = learned ? try device.zeros([c.inputSize]) : nil
+    }
+
+    var parameters: [(name: String, value: Tensor, gradient: Tensor, m: Tensor, v: Tensor)] {
+        guard let gradient, let m, let v else { return [] }
+        return [(Self.checkpointName, value, gradient, m, v)]
+    }
+}
