@@ -28,11 +28,11 @@ public final class VulkanDevice: ComputeDevice {
         /// Keep tensors in device-only memory with staging transfers even where mapped device memory
         /// exists (tests use it to exercise the staging path on drivers with one memory type).
         public var forceStaging = false
-        /// The matmul kernel's register blocking.
-        public var matmul = MatmulVariant.blocked4x4
+        /// The matmul kernel's register blocking; nil chooses by shape (`MatmulVariant.forShape`).
+        public var matmul: MatmulVariant? = nil
 
         public init(selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
-                    forceStaging: Bool = false, matmul: MatmulVariant = .blocked4x4) {
+                    forceStaging: Bool = false, matmul: MatmulVariant? = nil) {
             self.selection = selection; self.validation = validation; self.profiling = profiling
             self.forceStaging = forceStaging; self.matmul = matmul
         }

@@ -28,8 +28,8 @@ struct VulkanKernelPlan {
         }
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
-            let v = device.options.matmul
             let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
+            let v = device.options.matmul ?? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
             self.init(shader: "matmul",
                       constants: [u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread),
                                   ta ? 1 : 0, tb ? 1 : 0, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0],

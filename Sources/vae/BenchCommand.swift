@@ -24,14 +24,14 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("sgemm-size"), help: "Matrix size of the sgemm measurement.") var sgemmSize = 2048
     @Option(help: "Training images for the training measurement.") var images = 60_000
     @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
-    @Option(help: "Matmul variant on Vulkan: naive, 2x2, 4x4, 8x4, or all (kernels only).") var matmul = "4x4"
+    @Option(help: "Matmul variant on Vulkan: auto (by shape), naive, 2x2, 4x4, 8x4, or all (kernels only).") var matmul = "auto"
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         try reportingErrors { try bench() }
     }
 
-    func open(profiling: Bool, variant: MatmulVariant = .blocked4x4) throws -> any ComputeDevice {
+    func open(profiling: Bool, variant: MatmulVariant? = nil) throws -> any ComputeDevice {
         let spec = try DeviceSpecifier(parsing: deviceOptions.device)
         if spec == .cpu || (spec == .auto && DeviceSpecifier.automaticChoice(among: VulkanDevice.devices()) == .cpu) {
             return CPUDevice(mode: .fast, threads: threads, profiling: profiling)
@@ -46,9 +46,9 @@ struct BenchCommand: ParsableCommand {
         guard parts.isSubset(of: ["kernels", "sgemm", "training"]), !parts.isEmpty else {
             throw ConfigurationError("--what takes kernels, sgemm and training, got '\(what)'")
         }
-        let variants: [(String, MatmulVariant)] = ["naive": MatmulVariant.naive, "2x2": .blocked2x2, "4x4": .blocked4x4, "8x4": .blocked8x4]
+        let variants: [(String, MatmulVariant?)] = ["auto": nil, "naive": MatmulVariant.naive, "2x2": .blocked2x2, "4x4": .blocked4x4, "8x4": .blocked8x4]
             .filter { matmul == "all" || $0.key == matmul }.sorted { $0.key < $1.key }
-        guard !variants.isEmpty else { throw ConfigurationError("--matmul must be naive, 2x2, 4x4, 8x4 or all, got '\(matmul)'") }
+        guard !variants.isEmpty else { throw ConfigurationError("--matmul must be auto, naive, 2x2, 4x4, 8x4 or all, got '\(matmul)'") }
         var report: [String: Any] = [:]
         let probe = try open(profiling: true)
         report["device"] = probe.info.description

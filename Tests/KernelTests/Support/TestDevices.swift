@@ -12,7 +12,7 @@ enum TestDevices {
     static var vulkanRequired: Bool { ProcessInfo.processInfo.environment["VAE_TEST_NO_VULKAN"] == nil }
 
     /// Vulkan with validation (core + synchronization) when the layer is installed.
-    static func vulkan(staging: Bool = false, matmul: MatmulVariant = .blocked4x4, profiling: Bool = false) throws -> VulkanDevice {
+    static func vulkan(staging: Bool = false, matmul: MatmulVariant? = nil, profiling: Bool = false) throws -> VulkanDevice {
         try VulkanDevice(.init(validation: true, profiling: profiling, forceStaging: staging, matmul: matmul))
     }
 
