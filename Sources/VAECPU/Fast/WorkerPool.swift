@@ -18,7 +18,7 @@ final class WorkerPool: @unchecked Sendable {
     private var parts = 0
     private let submitLock = NSLock()
 
-    static let spinsBeforeSleeping = 50_000
+    static let spinsBeforeSleeping = 1_000_000  // ~1 ms: longer than any gap inside a training step
 
     init(workers: Int) {
         self.workers = workers
