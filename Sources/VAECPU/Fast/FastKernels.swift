@@ -75,6 +75,33 @@ enum FastKernels {
                 }
                 block += 1
             }
+        case let .klDivergence(mu, logvar, out, beta):
+            let m = floats(mu), lv = floats(logvar), o = floats(out), cols = mu.columns
+            for r in 0..<mu.rows {
+                var s: Float = 0
+                for i in (r * cols)..<((r + 1) * cols) { s += 1 + lv[i] - m[i] * m[i] - exp(lv[i]) }
+                o[r] = -0.5 * beta * s
+            }
+        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
+            let m = floats(mu), lv = floats(logvar), dm = floats(dmu), dl = floats(dlogvar)
+            for i in 0..<m.count {
+                dm[i] += beta * m[i]
+                dl[i] += 0.5 * beta * (exp(lv[i]) - 1)
+            }
+        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
+            let g = floats(dz), lv = floats(logvar), e = floats(eps), dm = floats(dmu), dl = floats(dlogvar)
+            for i in 0..<g.count {
+                dm[i] = g[i]
+                dl[i] = g[i] * e[i] * 0.5 * exp(0.5 * lv[i])
+            }
+        case let .sum(x, out, acc):
+            // Double accumulation in a fixed order, like the reference.
+            var s = 0.0
+            for v in floats(x) { s += Double(v) }
+            let o = floats(out)
+            o[0] = Float(s + (acc ? Double(o[0]) : 0))
+        case let .advanceStep(s):
+            (s.storage as! CPUStorage).words(s.count)[0] &+= 1
         case let .axpby(x, y, a, b):
             if b == 0 { VectorLoops.map(floats(x), into: floats(y)) { a * $0 } } else { VectorLoops.map(floats(x), floats(y), into: floats(y)) { a * $0 + b * $1 } }
         case let .fill(x, value):
