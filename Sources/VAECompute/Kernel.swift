@@ -171,7 +171,8 @@ public enum Kernel: @unchecked Sendable {
         }
     }
 
-    /// Floating-point operations, counting a multiply-add as two (for GFLOP/s figures).
+    /// Floating-point operations of a matmul, counting a multiply-add as two (for GFLOP/s figures); for
+    /// the other kernels, the number of elements written.
     public var flops: Int {
         switch self {
         case let .matmul(a, _, c, ta, _, _, _, _):

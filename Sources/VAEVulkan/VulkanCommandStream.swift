@@ -19,7 +19,6 @@ final class VulkanCommandStream: @unchecked Sendable {
         var serial: UInt64 = 0
         var retained: [AnyObject] = []
         var timestampNames: [String] = []
-        var afterCompletion: [() -> Void] = []
         init(commandBuffer: VkCommandBuffer, fence: VkFence, queryPool: VkQueryPool?) {
             self.commandBuffer = commandBuffer; self.fence = fence; self.queryPool = queryPool
         }
@@ -67,9 +66,6 @@ final class VulkanCommandStream: @unchecked Sendable {
     /// The serial of the batch being recorded (starting one if needed).
     var recordingSerial: UInt64 { get throws { try current().serial } }
 
-    /// Whether a batch is being recorded.
-    var hasRecordedWork: Bool { recording != nil }
-
     // MARK: Recording
 
     /// Records a compute dispatch. `buffers` are bound to bindings 0..<n in order.
@@ -115,11 +111,6 @@ final class VulkanCommandStream: @unchecked Sendable {
             b.lastUse = batch.serial
             if ObjectIdentifier(b) == writeID { b.lastWrite = batch.serial }
         }
-    }
-
-    /// Runs `body` once the current batch has finished on the device (after a later `wait`).
-    func whenComplete(_ body: @escaping () -> Void) throws {
-        try current().afterCompletion.append(body)
     }
 
     // MARK: Submission
@@ -256,9 +247,6 @@ final class VulkanCommandStream: @unchecked Sendable {
         }
         batch.timestampNames.removeAll()
         batch.retained.removeAll()
-        let callbacks = batch.afterCompletion
-        batch.afterCompletion.removeAll()
-        callbacks.forEach { $0() }
         idle.append(batch)
     }
 

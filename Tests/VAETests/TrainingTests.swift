@@ -11,11 +11,10 @@ enum Fixtures {
     static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     static let mnist: MNIST = try! MNIST(directory: root + "/" + MNIST.bundledDirectory)
-
-    static func vulkan() throws -> VulkanDevice { try VulkanDevice(.init(validation: true)) }
 }
 
 enum VulkanTestDevice {
+    /// Vulkan (lavapipe on machines without a GPU) with validation on.
     static func make() throws -> VulkanDevice { try VulkanDevice(.init(validation: true)) }
 }
 
@@ -30,7 +29,7 @@ struct TrainingTests {
         options.logInterval = 1
         let train = Fixtures.mnist.train.prefix(80), test = Fixtures.mnist.test.prefix(20)
         var results: [(LossSummary, LossSummary, [Float])] = []
-        let vulkan = try Fixtures.vulkan()
+        let vulkan = try VulkanTestDevice.make()
         for device in [CPUDevice(mode: .fast), vulkan] as [any ComputeDevice] {
             let model = try VAEModel(config, device: device, seed: 7)
             let trainer = try Trainer(model: model, train: train, test: test, options: options)

@@ -74,13 +74,6 @@ public final class VAEModel {
         } + pixelLogVariance.parameters
     }
 
-    /// Sets the learning rate used from the next step on.
-    public func setLearningRate(_ lr: Float) throws {
-        var s = try device.downloadUInt32(schedule)
-        s[1] = lr.bitPattern
-        try device.upload(s, to: schedule)
-    }
-
     /// Steps taken so far (Adam's t).
     public func step() throws -> Int { Int(try device.downloadUInt32(schedule)[0]) }
 }
