@@ -48,7 +48,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
-        .testTarget(name: "VAETests", dependencies: ["VAE", "VAECompute", "VAECPU", "VAEVulkan"]),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "VAECompute", "VAECPU", "VAEVulkan"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["vae", "VAE"]),
     ]
 )

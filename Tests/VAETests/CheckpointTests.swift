@@ -52,6 +52,23 @@ struct CheckpointTests {
         #expect(loaded.configuration.hidden == [24] && loaded.configuration.latent == 5 && loaded.configuration.imageWidth == 28)
     }
 
+    /// A checkpoint written by PyTorch's safetensors library (scripts/fixtures/make-pytorch-checkpoint.py)
+    /// loads, and the model computes what PyTorch computed from it, on the CPU and on Vulkan.
+    @Test func pyTorchSavedCheckpointComputesWhatPyTorchDid() throws {
+        let base = Fixtures.root + "/Tests/VAETests/Fixtures/pytorch-784-8-2"
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: base + ".json"))) as? [String: [Double]])
+        for device in [CPUDevice(mode: .fast), try VulkanTestDevice.make()] as [any ComputeDevice] {
+            let model = try Checkpoint.load(from: base + ".safetensors", device: device)
+            #expect(model.configuration.hidden == [8] && model.configuration.latent == 2)
+            let image = Fixtures.mnist.test.image(0)
+            let (mu, logvar) = try model.encode([image])
+            let reconstruction = try model.reconstruct([image])[0]
+            func close(_ a: [Float], _ b: [Double]?) -> Bool { a.count == b?.count && zip(a, b!).allSatisfy { abs(Double($0) - $1) < 1e-5 } }
+            #expect(close(mu[0], expected["mu"]) && close(logvar[0], expected["logvar"]), "\(device.info)")
+            #expect(close(Array(reconstruction[200..<216]), expected["reconstruction_pixels_200_216"]), "\(device.info)")
+        }
+    }
+
     /// Damaged and hostile files: each is one clear error, never a crash or a huge allocation.
     @Test func hostileFilesAreRejected() throws {
         let good = try Checkpoint.contents(of: try VAEModel(VAEConfiguration(hidden: [4], latent: 2), device: CPUDevice(mode: .fast), seed: 1)).encoded()
