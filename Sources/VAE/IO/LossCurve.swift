@@ -4,11 +4,14 @@
 public enum LossCurve {
     public static func draw(_ records: [EpochRecord], width: Int = 480, panelHeight: Int = 200) -> PNGImage {
         var canvas = Canvas(width: width, height: 3 * panelHeight)
-        let panels: [(KeyPath<LossSummary, Double>)] = [\.loss, \.reconstruction, \.kl]
-        for (index, key) in panels.enumerated() {
+        let panels: [(String, KeyPath<LossSummary, Double>)] = [("LOSS", \.loss), ("REC", \.reconstruction), ("KL", \.kl)]
+        for (index, (title, key)) in panels.enumerated() {
             panel(&canvas, records.map { $0.train[keyPath: key] }, records.map { $0.test[keyPath: key] },
                   lastEpoch: records.last?.epoch ?? 0, top: index * panelHeight, height: panelHeight, width: width)
+            canvas.text(title, 4, index * panelHeight + 40, 255)
         }
+        canvas.text("TRAIN", width - 150, panelHeight - 14, 150)
+        canvas.text("TEST", width - 100, panelHeight - 14, 255)
         return canvas.image
     }
 
@@ -68,12 +71,15 @@ struct Canvas {
         for dy in -2...2 { for dx in -2...2 where dx * dx + dy * dy <= 4 { set(x + dx, y + dy, v) } }
     }
 
-    /// Digits, '.' and '-' in a 3×5 font scaled ×2.
+    /// Digits, '.', '-' and the capitals of the panel titles in a 3×5 font scaled ×2.
     mutating func text(_ s: String, _ x: Int, _ y: Int, _ v: UInt8) {
         let glyphs: [Character: [UInt8]] = [
             "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7], "4": [5, 5, 7, 1, 1],
             "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
             ".": [0, 0, 0, 0, 2], "-": [0, 0, 7, 0, 0],
+            "A": [2, 5, 7, 5, 5], "C": [7, 4, 4, 4, 7], "E": [7, 4, 6, 4, 7], "I": [7, 2, 2, 2, 7], "K": [5, 5, 6, 5, 5],
+            "L": [4, 4, 4, 4, 7], "N": [5, 7, 7, 7, 5], "O": [7, 5, 5, 5, 7], "R": [6, 5, 6, 5, 5], "S": [7, 4, 7, 1, 7],
+            "T": [7, 2, 2, 2, 2],
         ]
         for (k, ch) in s.enumerated() {
             guard let rows = glyphs[ch] else { continue }
