@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VAE
 import VAECompute
+import VAEVulkan
 
 /// Options every command that computes shares.
 struct DeviceOptions: ParsableArguments {
@@ -13,6 +14,17 @@ struct DeviceOptions: ParsableArguments {
 
     func open() throws -> any ComputeDevice {
         try DeviceSpecifier(parsing: device).open(validation: validate)
+    }
+
+    /// With --validate, prints what the validation layer reported (to stderr) and fails if it reported
+    /// anything, so a driver or kernel bug does not pass silently.
+    func checkValidation(_ device: any ComputeDevice) throws {
+        guard validate, let vulkan = device as? VulkanDevice else { return }
+        if !vulkan.validationEnabled { note("vae: note: --validate: the Khronos validation layer is not installed (vulkan-validationlayers)") }
+        guard vulkan.validationMessages.isEmpty else {
+            for message in vulkan.validationMessages.prefix(20) { note("validation: \(message)") }
+            throw ComputeError.deviceFailure("the Vulkan validation layer reported \(vulkan.validationMessages.count) problem(s)")
+        }
     }
 }
 

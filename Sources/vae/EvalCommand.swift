@@ -24,7 +24,8 @@ struct EvalCommand: ParsableCommand {
             guard ["test", "train"].contains(split) else { throw ConfigurationError("--split must be test or train, got '\(split)'") }
             if let k = iwae, k <= 0 { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
             if let n = limit, n <= 0 { throw ConfigurationError("--limit must be positive, got \(n)") }
-            let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
+            let device = try deviceOptions.open()
+            let model = try Checkpoint.load(from: checkpoint, device: device)
             let mode = try binarize ?? (Checkpoint.metadata(at: checkpoint)["vae.binarize"] ?? "none")
             guard let binarization = Binarization(rawValue: mode) else {
                 throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'")
@@ -64,6 +65,7 @@ struct EvalCommand: ParsableCommand {
                 print("active units: \(active) of \(statistics.kl.count); KL per latent: "
                       + statistics.kl.map { String(format: "%.2f", $0) }.joined(separator: " "))
             }
+            try deviceOptions.checkValidation(device)
         }
     }
 }

@@ -115,6 +115,7 @@ struct TrainCommand: ParsableCommand {
         try Pictures.reconstructions(model, images: shownTest).write(to: outDirectory + "/reconstructions.png")
         try LossCurve.draw(log.records).write(to: outDirectory + "/loss.png")
         print("wrote \(checkpointPath), samples.png, reconstructions.png, loss.png, metrics.csv")
+        try deviceOptions.checkValidation(device)
     }
 
     static func timestamp() -> String {
