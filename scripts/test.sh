@@ -10,7 +10,8 @@ status=0
 for configuration in debug release; do
   echo "== swift test -c $configuration"
   swift test -c "$configuration" 2>&1 | tee -a "$log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ]; then echo "== swift test -c $configuration exited with status $rc"; status=1; fi
 done
 # Swift Testing's closing lines: "✔ Test run with N tests in S suites passed …" or "✘ … failed … with K issues".
 passed=$(grep -E "Test run with [0-9]+ tests? .*passed" "$log" | sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' | awk '{s+=$1} END {print s+0}')
