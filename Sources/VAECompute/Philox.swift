@@ -29,6 +29,29 @@ public enum Philox {
         return (c0, c1, c2, c3)
     }
 
+    /// The stream of words every kernel and host routine draws from: element `i` is word `i % 4` of the
+    /// block at counter `(counter.0 + i/4, counter.1, counter.2, counter.3)`. Calls `body(i, word)` for
+    /// i in 0..<count, computing each block once.
+    @inlinable
+    public static func forEachWord(count: Int, counter: Counter, key: Key, _ body: (Int, UInt32) -> Void) {
+        var first = 0
+        while first < count {
+            let b = block(counter: (counter.0 &+ UInt32(truncatingIfNeeded: first / 4), counter.1, counter.2, counter.3), key: key)
+            body(first, b.0)
+            if first + 1 < count { body(first + 1, b.1) }
+            if first + 2 < count { body(first + 2, b.2) }
+            if first + 3 < count { body(first + 3, b.3) }
+            first += 4
+        }
+    }
+
+    /// The first `count` words of the stream of `forEachWord`.
+    public static func words(count: Int, counter: Counter, key: Key) -> [UInt32] {
+        var out = [UInt32](repeating: 0, count: count)
+        forEachWord(count: count, counter: counter, key: key) { out[$0] = $1 }
+        return out
+    }
+
     /// The key for a 64-bit seed: low word first.
     @inlinable
     public static func key(seed: UInt64) -> Key {

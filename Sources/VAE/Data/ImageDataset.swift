@@ -23,15 +23,8 @@ public struct ImageDataset: Sendable {
     /// The same images with each pixel drawn once as black or white, white with probability equal to its
     /// grey level, from Philox under `seed` (a fixed binarized set, reproducible anywhere).
     public func binarized(seed: UInt64) -> ImageDataset {
-        let key = Philox.key(seed: seed)
-        var out = images
-        for block in 0..<((images.count + 3) / 4) {
-            let b = Philox.block(counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), 0xB1_4A2E, 0), key: key)
-            for (lane, word) in [b.0, b.1, b.2, b.3].enumerated() where block * 4 + lane < images.count {
-                let i = block * 4 + lane
-                out[i] = Philox.uniform(word) < Double(images[i]) / 255 ? 255 : 0
-            }
-        }
+        let bits = Philox.words(count: images.count, counter: (0, 0, 0xB1_4A2E, 0), key: Philox.key(seed: seed))
+        let out = zip(images, bits).map { pixel, word in Philox.uniform(word) < Double(pixel) / 255 ? UInt8(255) : 0 }
         return ImageDataset(images: out, labels: labels, count: count, height: height, width: width)
     }
 

@@ -38,15 +38,8 @@ public final class VAEModel {
     }
 
     static func uniform(count: Int, bound: Float, seed: UInt64, stream: UInt32) -> [Float] {
-        let key = Philox.key(seed: seed)
-        var out = [Float](repeating: 0, count: count)
-        for block in 0..<((count + 3) / 4) {
-            let b = Philox.block(counter: (UInt32(block), stream, 0x1417, 0), key: key)
-            for (lane, word) in [b.0, b.1, b.2, b.3].enumerated() where block * 4 + lane < count {
-                out[block * 4 + lane] = bound * (2 * Float(Philox.uniform(word)) - 1)
-            }
-        }
-        return out
+        Philox.words(count: count, counter: (0, stream, 0x1417, 0), key: Philox.key(seed: seed))
+            .map { bound * (2 * Float(Philox.uniform($0)) - 1) }
     }
 
     func layer(_ role: LayerRole) -> DenseLayer { layers.first { $0.role == role }! }

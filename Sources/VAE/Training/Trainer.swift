@@ -67,12 +67,10 @@ public final class Trainer {
     /// The training order of epoch `epoch`: a Fisher–Yates shuffle driven by Philox under the seed.
     public static func permutation(count: Int, seed: UInt64, epoch: Int) -> [UInt32] {
         var p = (0..<UInt32(count)).map { $0 }
-        let key = Philox.key(seed: seed)
+        let words = Philox.words(count: count, counter: (0, UInt32(truncatingIfNeeded: epoch), 0x5_4FF1, 0), key: Philox.key(seed: seed))
         var i = count - 1
         while i > 0 {
-            let b = Philox.block(counter: (UInt32(i / 4), UInt32(epoch), 0x5_4FF1, 0), key: key)
-            let word = [b.0, b.1, b.2, b.3][i % 4]
-            let j = Int((UInt64(word) * UInt64(i + 1)) >> 32)  // Lemire's multiply-shift: uniform in 0...i
+            let j = Int((UInt64(words[i]) * UInt64(i + 1)) >> 32)  // Lemire's multiply-shift: uniform in 0...i
             p.swapAt(i, j)
             i -= 1
         }

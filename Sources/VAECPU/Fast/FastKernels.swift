@@ -58,7 +58,7 @@ enum FastKernels {
             }
         case let .sampleBernoulli(x, s, seed, stream):
             let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed), xv = floats(x)
-            philoxBlocks(xv.count, key: key, step: step, stream: stream, word3: 1) { i, bits in
+            Philox.forEachWord(count: xv.count, counter: (0, step, stream, 1), key: key) { i, bits in
                 xv[i] = Float(bits >> 8) * 0x1p-24 < xv[i] ? 1 : 0
             }
         case let .reparameterize(mu, logvar, eps, z, s, seed, stream):
@@ -137,21 +137,6 @@ enum FastKernels {
                 }
                 out?[r] = loss.sum()
             }
-        }
-    }
-
-    /// Calls `body(i, word)` for i in 0..<count with word i % 4 of the Philox block (i/4, step, stream, word3).
-    @inline(__always)
-    static func philoxBlocks(_ count: Int, key: Philox.Key, step: UInt32, stream: UInt32, word3: UInt32, _ body: (Int, UInt32) -> Void) {
-        var block = 0
-        while block * 4 < count {
-            let b = Philox.block(counter: (UInt32(truncatingIfNeeded: block), step, stream, word3), key: key)
-            let base = block * 4
-            body(base, b.0)
-            if base + 1 < count { body(base + 1, b.1) }
-            if base + 2 < count { body(base + 2, b.2) }
-            if base + 3 < count { body(base + 3, b.3) }
-            block += 1
         }
     }
 

@@ -87,11 +87,8 @@ enum ReferenceKernels {
             }
             store(out, dst)
         case let .sampleBernoulli(x, s, seed, stream):
-            let key = Philox.key(seed: seed), step = words(s)[0]
-            store(load(x).enumerated().map { i, p in
-                let b = Philox.block(counter: (UInt32(truncatingIfNeeded: i / 4), step, stream, 1), key: key)
-                return Philox.uniform([b.0, b.1, b.2, b.3][i % 4]) < p ? 1 : 0
-            }, x)
+            let bits = Philox.words(count: x.count, counter: (0, words(s)[0], stream, 1), key: Philox.key(seed: seed))
+            store(zip(load(x), bits).map { p, word in Philox.uniform(word) < p ? 1 : 0 }, x)
         case let .axpby(x, y, a, b):
             let xv = load(x), yv = load(y)
             store((0..<xv.count).map { Double(a) * xv[$0] + (b == 0 ? 0 : Double(b) * yv[$0]) }, y)
@@ -103,12 +100,8 @@ enum ReferenceKernels {
         case let .clamp(x, lo, hi):
             store(load(x).map { min(max($0, Double(lo)), Double(hi)) }, x)
         case let .randomBits(out, counter, key):
-            let words = storage(out).words(out.count)
-            for i in 0..<out.count {
-                let block = Philox.block(counter: (counter.x &+ UInt32(truncatingIfNeeded: i / 4), counter.y, counter.z, counter.w),
-                                         key: (key.x, key.y))
-                words[i] = [block.0, block.1, block.2, block.3][i % 4]
-            }
+            let bits = Philox.words(count: out.count, counter: (counter.x, counter.y, counter.z, counter.w), key: (key.x, key.y))
+            _ = storage(out).words(out.count).update(fromContentsOf: bits)
         }
     }
 
