@@ -9,7 +9,7 @@ func systemLibrary(_ name: String) -> LinkerSetting {
 }
 
 // Layers, one way: vae (CLI) → VAE (model, training, data, IO) → VAECompute (the device contract)
-// ← VAECPU, VAEVulkan (backends) → C shims (CVulkan, COpenBLAS). VAEKernels holds the SPIR-V built
+// ← VAECPU, VAEVulkan (backends) → C shims (CVulkan, COpenBLAS) and CKernels. VAEKernels holds the SPIR-V built
 // from Shaders/ by the CompileShaders plugin.
 let package = Package(
     name: "VulkanVAE",
@@ -26,6 +26,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
+        // MARK: - Hand-vectorized CPU kernels (C: AVX-512 and AVX2 chosen at run time)
+        // Optimized in debug builds too, so the debug test suite runs the code that ships at a usable speed.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+
         // MARK: - Build-time shader compilation
         .plugin(name: "CompileShaders", capability: .buildTool(), path: "Plugins/CompileShaders",
                 exclude: ["compile-shaders.sh"]),
@@ -33,7 +37,7 @@ let package = Package(
 
         // MARK: - Compute core
         .target(name: "VAECompute"),
-        .target(name: "VAECPU", dependencies: ["VAECompute", "COpenBLAS"],
+        .target(name: "VAECPU", dependencies: ["VAECompute", "COpenBLAS", "CKernels"],
                 linkerSettings: [systemLibrary("openblas")] + (staticLink ? [.linkedLibrary("pthread")] : [])),
         .target(name: "VAEVulkan", dependencies: ["VAECompute", "VAEKernels", "CVulkan"]),
 

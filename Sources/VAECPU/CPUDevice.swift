@@ -1,11 +1,13 @@
 import COpenBLAS
 import Dispatch
+import Foundation
 import VAECompute
 
 /// The CPU backend. It runs each launch at once, in order, so `flush` and `synchronize` have nothing to do.
 ///
 /// It has two faces: `.reference`, the plain double-precision definitions that every other backend is
-/// tested against, and `.fast`, OpenBLAS and float loops for training. Both give the same answers to
+/// tested against, and `.fast`, blocked matrix products (our AVX-512 kernel or OpenBLAS) and vectorized
+/// loops for training. Both give the same answers to
 /// float rounding.
 public final class CPUDevice: ComputeDevice {
     /// Which implementation runs the kernels.
@@ -13,7 +15,20 @@ public final class CPUDevice: ComputeDevice {
         case reference, fast
     }
 
+    /// Which routine runs the fast path's matrix products.
+    public enum MatrixEngine: String, Sendable, CaseIterable {
+        /// The AVX-512 kernel (`CKernels`) where the CPU has AVX-512 and the product is big enough to
+        /// pay for its packing, OpenBLAS otherwise. `VAE_CPU_GEMM=openblas|avx512` overrides it.
+        case automatic
+        /// OpenBLAS sgemm (whatever kernels OpenBLAS picks for this CPU, or OPENBLAS_CORETYPE says).
+        case openblas
+        /// The AVX-512 kernel for every product; falls back to OpenBLAS only on a CPU without AVX-512.
+        case avx512
+    }
+
     public let mode: Mode
+    /// The matrix-product routine of the fast path.
+    public let matrixEngine: MatrixEngine
     /// Whether launches are timed (see `takeProfile`).
     public let profiling: Bool
     private var profile: [KernelTiming] = []
@@ -30,8 +45,11 @@ public final class CPUDevice: ComputeDevice {
 
     /// - Parameter threads: threads for the fast path (nil: one per core). Matrix products run as
     ///   single-threaded OpenBLAS calls on blocks, one block per thread (see `FastKernels.matmul`).
-    public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false) {
+    /// - Parameter matrixEngine: nil reads `VAE_CPU_GEMM` from the environment, else `.automatic`.
+    public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false, matrixEngine: MatrixEngine? = nil) {
         self.mode = mode
+        let fromEnvironment = ProcessInfo.processInfo.environment["VAE_CPU_GEMM"].flatMap(MatrixEngine.init(rawValue:))
+        self.matrixEngine = matrixEngine ?? fromEnvironment ?? .automatic
         self.profiling = profiling
         openblas_set_num_threads(1)
         if let threads { Parallel.setThreads(threads) }
@@ -41,6 +59,7 @@ public final class CPUDevice: ComputeDevice {
         DeviceInfo(backend: "cpu", name: mode == .fast ? "CPU (OpenBLAS)" : "CPU (reference)", kind: .cpu,
                    memoryBytes: 0, subgroupSize: 1,
                    details: mode == .fast ? ["blas": String(cString: openblas_get_config()),
+                                            "gemm": FastKernels.engineDescription(matrixEngine),
                                             "threads": String(Parallel.cores)] : [:])
     }
 
@@ -75,7 +94,7 @@ public final class CPUDevice: ComputeDevice {
         let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
         switch mode {
         case .reference: ReferenceKernels.run(kernel)
-        case .fast: FastKernels.run(kernel)
+        case .fast: FastKernels.run(kernel, matrixEngine: matrixEngine)
         }
         if profiling { profile.append(KernelTiming(name: kernel.name, nanoseconds: Double(DispatchTime.now().uptimeNanoseconds - start))) }
     }

@@ -21,6 +21,14 @@ enum LossCases {
                                     outputs: [.unwritten([r]), .unwritten([r, c])], tolerance: rowTol) { i, o in
                 .bernoulliNLLWithGradient(logits: i[0], target: i[1], out: o[0], dlogits: o[1], scale: 0.5)
             })
+            if r * c > 500 {
+                // Saturated logits: the exponential's clamp and the log1p of tiny values.
+                let far = HostTensor.uniform([r, c], -120, 120, seed: seed + 4)
+                cases.append(KernelCase("bernoulli_nll_with_gradient \(r)x\(c) saturated", inputs: [far, target],
+                                        outputs: [.unwritten([r]), .unwritten([r, c])], tolerance: rowTol) { i, o in
+                    .bernoulliNLLWithGradient(logits: i[0], target: i[1], out: o[0], dlogits: o[1], scale: 1)
+                })
+            }
             let mean = HostTensor.uniform([r, c], -1, 2, seed: seed + 2)
             for (label, logVariance) in [("fixed", HostTensor.filled([c], -2.5)), ("per pixel", HostTensor.uniform([c], -3, 1, seed: seed + 3))] {
                 cases.append(KernelCase("gaussian_nll \(r)x\(c) \(label)", inputs: [mean, target, logVariance], outputs: [.unwritten([r])],

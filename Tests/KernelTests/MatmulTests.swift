@@ -1,5 +1,6 @@
 import Testing
 import VAECompute
+import VAECPU
 @testable import VAEVulkan
 
 /// op(A)·op(B) over every transpose combination, shapes that are 1, odd, not multiples of any tile
@@ -61,6 +62,28 @@ struct MatmulTests {
         let (m, n, k) = transposeA ? (400, 784, 128) : transposeB ? (128, 400, 784) : (128, 784, 400)
         try check(MatmulCases.make(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, bias: !transposeA,
                                    activation: transposeA ? .identity : .relu, seed: 3))
+    }
+
+    /// The CPU's AVX-512 kernel on every product (the automatic choice sends small ones to OpenBLAS), on
+    /// shapes around its 8-row and 48-column register block and its 192-deep k-blocks. On a CPU without
+    /// AVX-512 this checks the OpenBLAS fallback instead (the device's details say which ran).
+    @Test(arguments: [(1, 1, 1), (7, 47, 191), (8, 48, 192), (9, 49, 193), (17, 97, 385), (130, 100, 37), (64, 784, 400), (3, 200, 0)])
+    func cpuAVX512Engine(m: Int, n: Int, k: Int) throws {
+        let device = CPUDevice(mode: .fast, matrixEngine: .avx512)
+        var seed: UInt64 = 500
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            seed += 10
+            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity, seed: seed), devices: [device])
+            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity, accumulate: true, seed: seed + 1),
+                      devices: [device])
+        }
+        // Bias and ReLU/leaky ReLU are fused into the kernel's stores; the other activations follow it.
+        for act in Activation.allCases {
+            seed += 10
+            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed), devices: [device])
+            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: true, transposeB: false, bias: true, activation: act, seed: seed + 1),
+                      devices: [device])
+        }
     }
 
     /// Every register-blocking variant of the shader on shapes that straddle its tiles.

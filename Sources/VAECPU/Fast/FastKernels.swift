@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 import Foundation
@@ -7,10 +8,10 @@ import VAECompute
 /// elementwise kernels that dominate a VAE step. Kernels without a fast form (the small latent-sized
 /// ones) run the reference.
 enum FastKernels {
-    static func run(_ kernel: Kernel) {
+    static func run(_ kernel: Kernel, matrixEngine: CPUDevice.MatrixEngine) {
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
-            matmul(a, b, c, ta, tb, bias, act, acc)
+            matmul(a, b, c, ta, tb, bias, act, acc, engine: matrixEngine)
         case let .activation(act, x, y):
             activate(act, floats(x), floats(y))
         case let .activationBackward(act, y, dy, dx):
@@ -31,19 +32,10 @@ enum FastKernels {
             let schedule = (s.storage as! CPUStorage).words(2)
             let step = Float(schedule[0]), lr = Float(bitPattern: schedule[1])
             let stepSize = lr / (1 - pow(b1, step)), inverseCorrection2 = 1 / (1 - pow(b2, step))
-            let pv = floats(p), gv = floats(g), mv = floats(m), vv = floats(v), n = pv.count
-            Parallel.forEachRange(n) { range in
-                var i = range.lowerBound
-                while i < range.upperBound {
-                    let gi = VectorLoops.load(gv, i, n)
-                    let mi = b1 * VectorLoops.load(mv, i, n) + (1 - b1) * gi
-                    let vi = b2 * VectorLoops.load(vv, i, n) + (1 - b2) * gi * gi
-                    VectorLoops.store(mi, mv, i, n)
-                    VectorLoops.store(vi, vv, i, n)
-                    let update = stepSize * mi / ((vi * inverseCorrection2).squareRoot() + eps)
-                    VectorLoops.store(VectorLoops.load(pv, i, n) - update, pv, i, n)
-                    i += 8
-                }
+            let pv = floats(p), gv = floats(g), mv = floats(m), vv = floats(v)
+            Parallel.forEachRange(pv.count) { r in
+                vae_adam(pv.baseAddress! + r.lowerBound, gv.baseAddress! + r.lowerBound, mv.baseAddress! + r.lowerBound,
+                         vv.baseAddress! + r.lowerBound, r.count, b1, b2, stepSize, inverseCorrection2, eps)
             }
         case let .gatherRows(src, idx, first, dst, scale) where src.elementType == .uint8:
             let bytes = (src.storage as! CPUStorage).bytes(src.count)
@@ -111,76 +103,99 @@ enum FastKernels {
         }
     }
 
-    /// The Bernoulli loss per row and/or its gradient, with one vector exp and one log1p per eight pixels.
+    /// The Bernoulli loss per row and/or its gradient (`vae_bernoulli_rows`), rows split across cores.
     static func bernoulli(_ l: Tensor, _ t: Tensor, out: UnsafeMutableBufferPointer<Float>?, gradient: UnsafeMutableBufferPointer<Float>?, scale: Float) {
-        let lv = floats(l), tv = floats(t), cols = l.columns, n = lv.count
+        let lv = floats(l), tv = floats(t), cols = l.columns
         Parallel.forEachRange(l.rows, grain: max(1, 16_384 / max(cols, 1)), align: 1) { rows in
-            for r in rows {
-                var loss = SIMD8<Float>()
-                var j = r * cols
-                let end = j + cols
-                while j < end {
-                    let x = VectorLoops.load(lv, j, end), target = VectorLoops.load(tv, j, end)
-                    let negAbs = x.replacing(with: -x, where: x .> 0)
-                    let e = FastMath.exp(negAbs)
-                    if out != nil {
-                        let terms = x.replacing(with: 0, where: x .< 0) - x * target + FastMath.log1pUnit(e)
-                        // Padding lanes past the row's end would add log(2): mask them.
-                        loss += j + 8 <= end ? terms : terms.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8<Int32>(repeating: Int32(end - j)))
-                    }
-                    if let gradient {
-                        let inverse = 1 / (1 + e)
-                        let sigmoid = (e * inverse).replacing(with: inverse, where: x .>= 0)
-                        VectorLoops.store(scale * (sigmoid - target), gradient, j, min(end, n))
-                    }
-                    j += 8
-                }
-                out?[r] = loss.sum()
-            }
+            let offset = rows.lowerBound * cols
+            vae_bernoulli_rows(lv.baseAddress.map { $0 + offset }, tv.baseAddress.map { $0 + offset }, rows.count, cols,
+                               out.map { $0.baseAddress! + rows.lowerBound }, gradient.map { $0.baseAddress! + offset }, scale)
         }
     }
 
     static func floats(_ t: Tensor) -> UnsafeMutableBufferPointer<Float> { (t.storage as! CPUStorage).floats(t.count) }
 
+    /// Whether a product of this shape runs on the AVX-512 kernel. Automatic choice: only where every
+    /// dimension fills its 8×48 register block well enough to beat OpenBLAS (measured on the latent-sized
+    /// products, where OpenBLAS's small-matrix paths win).
+    static func usesAVX512(_ engine: CPUDevice.MatrixEngine, m: Int, n: Int, k: Int) -> Bool {
+        guard vae_cpu_has_avx512() else { return false }
+        switch engine {
+        case .openblas: return false
+        case .avx512: return true
+        case .automatic: return m >= 8 && n >= 48 && k >= 32
+        }
+    }
+
+    static func engineDescription(_ engine: CPUDevice.MatrixEngine) -> String {
+        switch engine {
+        case .openblas: "openblas"
+        case .avx512, .automatic:
+            vae_cpu_has_avx512() ? (engine == .avx512 ? "avx512" : "avx512 (large), openblas (small)") : "openblas (no AVX-512 on this CPU)"
+        }
+    }
+
     /// C = act(op(A)·op(B) + bias) through single-threaded sgemm calls on row (or column) blocks of C,
     /// one per core, each finishing its block's epilogue while the block is in cache. Our own threads
     /// rather than OpenBLAS's: its idle workers spin for a long time after each call and would compete
     /// with the elementwise kernels that follow.
-    static func matmul(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ ta: Bool, _ tb: Bool, _ bias: Tensor?, _ act: Activation, _ acc: Bool) {
+    static func matmul(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ ta: Bool, _ tb: Bool, _ bias: Tensor?, _ act: Activation, _ acc: Bool,
+                       engine: CPUDevice.MatrixEngine) {
         let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
         let av = floats(a), bv = floats(b), cv = floats(c), biasv = bias.map(floats)
         let lda = max(a.columns, 1), ldb = max(b.columns, 1), ldc = max(n, 1)
-        let splitRows = m >= n || n < 128
+        let avx512 = usesAVX512(engine, m: m, n: n, k: k)
+        // Our kernel packs B quickly, so row blocks (whole 48-column panels, B packed by both threads)
+        // beat column blocks whose last panel is mostly padding; OpenBLAS prefers the larger side split.
+        let splitRows = avx512 ? m >= 64 || n < 128 : m >= n || n < 128
         let extent = splitRows ? m : n
         // Split only products big enough to pay for a second thread (~1 MFLOP per part).
         let parts = max(1, min(Parallel.cores, extent / 32, (2 * m * n * k) / 1_000_000))
         let chunk = (extent + parts - 1) / parts
+        let fusedActivation: Int32? = switch act {
+        case .identity: Int32(VAE_GEMM_IDENTITY)
+        case .relu: Int32(VAE_GEMM_RELU)
+        case .leakyRelu: Int32(VAE_GEMM_LEAKY_RELU)
+        default: nil
+        }
         let work = { (part: Int) in
             let start = part * chunk, end = min(extent, start + chunk)
             guard start < end else { return }
             let (rows, cols) = splitRows ? (start..<end, 0..<n) : (0..<m, start..<end)
+            // Offsets of the block's first row (or column) in op(A), op(B) and C.
+            let aOffset = splitRows ? (ta ? rows.lowerBound : rows.lowerBound * lda) : 0
+            let bOffset = splitRows ? 0 : (tb ? cols.lowerBound * ldb : cols.lowerBound)
+            let cOffset = rows.lowerBound * ldc + cols.lowerBound
+            if avx512 {
+                // Bias and (leaky) ReLU are applied as the kernel stores its tiles.
+                vae_sgemm_avx512(ta, tb, Int32(rows.count), Int32(cols.count), Int32(k), av.baseAddress! + aOffset, Int32(lda),
+                                 bv.baseAddress! + bOffset, Int32(ldb), cv.baseAddress! + cOffset, Int32(ldc), acc,
+                                 biasv.map { $0.baseAddress! + cols.lowerBound }, fusedActivation ?? Int32(VAE_GEMM_IDENTITY))
+                if fusedActivation == nil { activateRows(act, cv, rows: rows, cols: cols, ldc: ldc) }
+                return
+            }
             if let biasv {
                 for i in rows { for j in cols { cv[i * ldc + j] = biasv[j] } }
             } else if !acc || k == 0 {
                 if !acc { for i in rows { for j in cols { cv[i * ldc + j] = 0 } } }
             }
             if k > 0 {
-                // Offsets of the block's first row (or column) in op(A), op(B) and C.
-                let aOffset = splitRows ? (ta ? rows.lowerBound : rows.lowerBound * lda) : 0
-                let bOffset = splitRows ? 0 : (tb ? cols.lowerBound * ldb : cols.lowerBound)
-                let cOffset = rows.lowerBound * ldc + cols.lowerBound
                 cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                             Int32(rows.count), Int32(cols.count), Int32(k), 1, av.baseAddress! + aOffset, Int32(lda),
                             bv.baseAddress! + bOffset, Int32(ldb), bias != nil || acc ? 1 : 0, cv.baseAddress! + cOffset, Int32(ldc))
             }
-            if act != .identity {
-                for i in rows {
-                    let row = UnsafeMutableBufferPointer(rebasing: cv[(i * ldc + cols.lowerBound)..<(i * ldc + cols.upperBound)])
-                    activateSerial(act, row, row)
-                }
-            }
+            activateRows(act, cv, rows: rows, cols: cols, ldc: ldc)
         }
         Parallel.run(parts: parts, work)
+    }
+
+    /// The activation on a block of C in place.
+    static func activateRows(_ act: Activation, _ c: UnsafeMutableBufferPointer<Float>, rows: Range<Int>, cols: Range<Int>, ldc: Int) {
+        guard act != .identity else { return }
+        for i in rows {
+            let row = UnsafeMutableBufferPointer(rebasing: c[(i * ldc + cols.lowerBound)..<(i * ldc + cols.upperBound)])
+            activateSerial(act, row, row)
+        }
     }
 
     static func activate(_ act: Activation, _ x: UnsafeMutableBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {

@@ -1,0 +1,30 @@
+#ifndef VAE_CKERNELS_H
+#define VAE_CKERNELS_H
+
+#include <stdbool.h>
+
+/// Whether this CPU runs the AVX-512 kernels below (checked once, at run time: the binary itself is
+/// built for baseline x86-64 and runs anywhere).
+bool vae_cpu_has_avx512(void);
+
+/// The activations the product's epilogue applies (leaky ReLU's slope is 0.01, as `Activation.leakySlope`).
+enum { VAE_GEMM_IDENTITY = 0, VAE_GEMM_RELU = 1, VAE_GEMM_LEAKY_RELU = 2 };
+
+/// C = act(op(A)·op(B) + (accumulate ? C : 0) + bias), row-major, single-threaded; op(A) is m×k, op(B)
+/// is k×n, bias (n floats) may be NULL. Without bias and activation this is cblas_sgemm with alpha = 1
+/// and beta = accumulate. Only call when vae_cpu_has_avx512() is true.
+void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k,
+                      const float *a, int lda, const float *b, int ldb,
+                      float *c, int ldc, bool accumulate, const float *bias, int activation);
+
+/// Adam on n parameters in place: m, v updated, param −= step_size·m / (√(v·inverse_correction2) + ε),
+/// where step_size = lr / (1 − β1^t) and inverse_correction2 = 1 / (1 − β2^t).
+void vae_adam(float *param, const float *grad, float *m, float *v, long n,
+              float beta1, float beta2, float step_size, float inverse_correction2, float epsilon);
+
+/// The Bernoulli negative log-likelihood of `target` under `logits`, summed per row, and/or its gradient
+/// scale·(sigmoid(logits) − target); either output may be NULL. rows×cols, row-major, contiguous.
+void vae_bernoulli_rows(const float *logits, const float *target, long rows, long cols,
+                        float *loss_per_row, float *gradient, float scale);
+
+#endif
