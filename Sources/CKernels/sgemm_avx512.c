@@ -4,10 +4,19 @@
 // B panel of a k-block (KC×48 floats, 36 KiB) stays in L1 while the kernel runs down every A panel.
 #include "CKernels.h"
 
-#include <immintrin.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if !defined(__x86_64__)
+// Other architectures use OpenBLAS for every product.
+bool vae_cpu_has_avx512(void) { return false; }
+void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                      float *c, int ldc, bool accumulate, const float *bias, int activation) {
+    abort();
+}
+#else
+
+#include <immintrin.h>
 
 enum { MR = 8, NR = 48, KC = 192 };
 
@@ -225,3 +234,5 @@ void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k,
         }
     }
 }
+
+#endif

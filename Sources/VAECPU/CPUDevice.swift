@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 import Foundation
@@ -25,6 +26,9 @@ public final class CPUDevice: ComputeDevice {
         /// The AVX-512 kernel for every product; falls back to OpenBLAS only on a CPU without AVX-512.
         case avx512
     }
+
+    /// Whether this CPU can run the AVX-512 matrix kernel.
+    public static var hasAVX512: Bool { vae_cpu_has_avx512() }
 
     public let mode: Mode
     /// The matrix-product routine of the fast path.

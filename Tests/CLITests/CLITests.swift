@@ -189,4 +189,21 @@ struct CLITests {
         #expect(run.stdout.contains("cpu") && run.stdout.contains("<- auto"))
         #expect(run.stdout.contains("vulkan:0"), "\(run.stdout)")
     }
+
+    /// `vae bench --json` on the CPU: the fields the benchmark notes quote, with sane values. (Speed itself
+    /// is never asserted: this checks the measuring, not the machine.)
+    @Test func benchReportsTrainingCountsAndTheSgemmFraction() throws {
+        let run = try VAERun(["bench", "--device", "cpu", "--what", "sgemm,training", "--images", "512", "--sgemm-size", "96",
+                              "--repetitions", "4", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let training = try #require(object["training"] as? [String: Any])
+        #expect(training["flops_per_image"] as? Double == 3_280_000)
+        // 40 launches a step, plus the epoch's few resets of the loss totals spread over its 4 steps.
+        #expect((40.0..<42.0).contains(try #require(training["launches_per_step"] as? Double)))
+        let fraction = try #require(training["fraction_of_best_sgemm"] as? Double)
+        #expect(fraction > 0 && fraction.isFinite)
+        let engines = try #require(object["sgemm"] as? [[String: Any]]).compactMap { $0["engine"] as? String }
+        #expect(engines.contains("openblas"))
+    }
 }

@@ -21,6 +21,10 @@ public struct TrainingMeasurement: Sendable {
     public var peakDeviceBytes: Int
     /// Mean time per step of each kernel kind, when the device profiles (largest first).
     public var kernelSeconds: [(name: String, secondsPerStep: Double)]
+    /// Floating-point operations of the matrix products per training image (forward and backward).
+    public var flopsPerImage: Double
+    /// The products' FLOPs over the whole time: the rate the training sustains.
+    public var sustainedFlopsPerSecond: Double { flopsPerImage * samplesPerSecond }
 }
 
 public enum TrainingBenchmark {
@@ -49,7 +53,18 @@ public enum TrainingBenchmark {
             submitsPerStep: per(after.submits, before.submits), hostWaitsPerStep: per(after.hostWaits, before.hostWaits),
             throttlesPerStep: per(after.throttles, before.throttles),
             peakResidentBytes: peakResidentBytes(), peakDeviceBytes: after.peakAllocatedBytes,
-            kernelSeconds: byKernel.sorted { $0.value > $1.value }.map { ($0.key, $0.value) })
+            kernelSeconds: byKernel.sorted { $0.value > $1.value }.map { ($0.key, $0.value) },
+            flopsPerImage: flopsPerImage(VAEConfiguration()))
+    }
+
+    /// Multiply-adds ×2 of one image's training step: every layer forward, every weight gradient, and
+    /// every input gradient except the first layer's (the image needs none). 3.28 MFLOP for 784-400-20.
+    public static func flopsPerImage(_ configuration: VAEConfiguration) -> Double {
+        let layers = configuration.layers
+        let products = layers.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
+        let firstLayers = layers.filter { $0.inputs == configuration.inputSize }
+        let inputGradients = products - firstLayers.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
+        return 2 * products + inputGradients
     }
 
     /// VmHWM from /proc/self/status (0 where there is none).
