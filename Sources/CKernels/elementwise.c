@@ -1,5 +1,5 @@
-// The elementwise kernels that dominate a CPU training step besides the products: Adam and the
-// Bernoulli loss with its gradient. Plain C loops written to vectorize, compiled three times
+// The elementwise kernels of a CPU training step besides the products: Adam, the Bernoulli loss with
+// its gradient, the reparameterization's noise, the minibatch gather and the bias gradients' column sums. Plain C loops written to vectorize, compiled three times
 // (AVX-512, AVX2+FMA, baseline x86-64) and chosen by the loader for the CPU at hand (target_clones):
 // Swift's own SIMD types compile for the baseline only.
 #include "CKernels.h"
@@ -14,12 +14,25 @@
 #define VAE_CLONES
 #endif
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+unsigned vae_enter_flush_denormals(void) {
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
+    return saved;
+}
+void vae_restore_float_mode(unsigned saved) { _mm_setcsr(saved); }
+#else
+unsigned vae_enter_flush_denormals(void) { return 0; }
+void vae_restore_float_mode(unsigned saved) { (void)saved; }
+#endif
+
 static inline float bits_to_float(int32_t i) { float f; memcpy(&f, &i, sizeof f); return f; }
 static inline int32_t float_to_bits(float f) { int32_t i; memcpy(&i, &f, sizeof i); return i; }
 
-// e^x for x <= 0 (the loss only needs exp(-|x|)); Cephes' reduction and minimax polynomial, a few ulp.
-static inline float exp_nonpositive(float x) {
-    x = x < -87.3f ? -87.3f : x;
+// e^x for x <= 88 (larger x saturate at e^88.3); Cephes' reduction and minimax polynomial, a few ulp.
+static inline float exp_poly(float x) {
+    x = x < -87.3f ? -87.3f : x > 88.3f ? 88.3f : x;
     // Rounds x·log2(e) to an integer held in the low mantissa bits of the sum.
     const float shifter = 12582912.0f;
     const float biased = x * 1.44269504f + shifter;
@@ -58,6 +71,100 @@ static inline float log1p_unit(float e) {
     return d == 0.0f ? e : log_u * e / d;
 }
 
+// log(u) for normal positive u: u = m·2^k with m in [√½, √2), then the polynomial of log1p_unit.
+static inline float log_poly(float u) {
+    int32_t bits = float_to_bits(u);
+    float k = (float)((bits >> 23) - 127);
+    float m = bits_to_float((bits & 0x007FFFFF) | 0x3F800000);  // [1, 2)
+    const int big = m > 1.41421356f;
+    m = big ? m * 0.5f : m;
+    k = big ? k + 1.0f : k;
+    const float x = m - 1.0f, z = x * x;
+    float y = 7.0376836292e-2f;
+    y = y * x - 1.1514610310e-1f;
+    y = y * x + 1.1676998740e-1f;
+    y = y * x - 1.2420140846e-1f;
+    y = y * x + 1.4249322787e-1f;
+    y = y * x - 1.6668057665e-1f;
+    y = y * x + 2.0000714765e-1f;
+    y = y * x - 2.4999993993e-1f;
+    y = y * x + 3.3333331174e-1f;
+    y = y * x * z;
+    y = y + k * -2.12194440e-4f - 0.5f * z;
+    return x + y + k * 0.693359375f;
+}
+
+// cos(2πt) and sin(2πt) for t in [0, 1): t − q/4 is exact in float, leaving |angle| <= π/4 for Cephes'
+// polynomials, then a quarter-turn rotation by q.
+static inline void cos_sin_turns(float t, float *c, float *s) {
+    const float q = (float)(int32_t)(4.0f * t + 0.5f);
+    const float a = 6.28318531f * (t - 0.25f * q), a2 = a * a;
+    const float sa = a + a * a2 * (-1.6666654611e-1f + a2 * (8.3321608736e-3f + a2 * -1.9515295891e-4f));
+    const float ca = 1.0f - 0.5f * a2 + a2 * a2 * (4.166664568298827e-2f + a2 * (-1.388731625493765e-3f + a2 * 2.443315711809948e-5f));
+    const int quadrant = (int)q & 3;
+    *c = quadrant == 0 ? ca : quadrant == 1 ? -sa : quadrant == 2 ? -ca : sa;
+    *s = quadrant == 0 ? sa : quadrant == 1 ? ca : quadrant == 2 ? -sa : -ca;
+}
+
+// Philox-4x32-10 (the twin of Philox.block in Swift and philox.glsl).
+static inline void philox4x32_10(uint32_t c[4], uint32_t k0, uint32_t k1) {
+    for (int round = 0; round < 10; round++) {
+        if (round > 0) {
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        const uint64_t p0 = (uint64_t)0xD2511F53u * c[0], p1 = (uint64_t)0xCD9E8D57u * c[2];
+        const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c[1] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c[3] ^ k1;
+        c[1] = (uint32_t)p1;
+        c[3] = (uint32_t)p0;
+        c[0] = n0;
+        c[2] = n2;
+    }
+}
+
+// A uniform in [0, 1) from the top 24 bits of a word, as Philox.uniform.
+static inline float uniform24(uint32_t bits) { return (float)(bits >> 8) * 0x1p-24f; }
+
+VAE_CLONES
+void vae_reparameterize(const float *restrict mu, const float *restrict logvar, float *restrict eps, float *restrict z, long n,
+                        uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1) {
+    for (long block = 0; block * 4 < n; block++) {
+        uint32_t c[4] = {(uint32_t)block, step, stream, 0};
+        philox4x32_10(c, key0, key1);
+        float normal[4];
+        for (int pair = 0; pair < 2; pair++) {
+            // Box–Muller with u1 = 1 − uniform in (0, 1], so the logarithm never sees zero.
+            const float r = sqrtf(-2.0f * log_poly(1.0f - uniform24(c[2 * pair])));
+            float cs, sn;
+            cos_sin_turns(uniform24(c[2 * pair + 1]), &cs, &sn);
+            normal[2 * pair] = r * cs;
+            normal[2 * pair + 1] = r * sn;
+        }
+        for (long lane = 0; lane < 4 && block * 4 + lane < n; lane++) eps[block * 4 + lane] = normal[lane];
+    }
+    for (long i = 0; i < n; i++) z[i] = mu[i] + exp_poly(0.5f * logvar[i]) * eps[i];
+}
+
+VAE_CLONES
+long vae_gather_rows_u8(const uint8_t *restrict source, long source_rows, const uint32_t *restrict indices, long rows, long cols,
+                        float scale, float *restrict destination) {
+    for (long r = 0; r < rows; r++) {
+        if (indices[r] >= (uint64_t)source_rows) return r;
+        const uint8_t *from = source + (long)indices[r] * cols;
+        float *to = destination + r * cols;
+        for (long j = 0; j < cols; j++) to[j] = scale * (float)from[j];
+    }
+    return -1;
+}
+
+VAE_CLONES
+void vae_column_sum(const float *restrict x, long rows, long cols, float *restrict out, bool accumulate) {
+    if (!accumulate)
+        for (long j = 0; j < cols; j++) out[j] = 0.0f;
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < cols; j++) out[j] += x[r * cols + j];
+}
+
 VAE_CLONES
 void vae_adam(float *restrict param, const float *restrict grad, float *restrict m, float *restrict v, long n,
               float beta1, float beta2, float step_size, float inverse_correction2, float epsilon) {
@@ -73,7 +180,7 @@ void vae_adam(float *restrict param, const float *restrict grad, float *restrict
 
 // One pixel's loss term max(x, 0) − x·t + log(1 + e^−|x|) and its sigmoid, sharing the exponential.
 static inline float bernoulli_term(float x, float t, float *sigmoid) {
-    const float e = exp_nonpositive(-fabsf(x));
+    const float e = exp_poly(-fabsf(x));
     const float inverse = 1.0f / (1.0f + e);
     *sigmoid = x >= 0.0f ? inverse : e * inverse;
     return (x > 0.0f ? x : 0.0f) - x * t + log1p_unit(e);

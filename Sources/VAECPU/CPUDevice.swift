@@ -98,7 +98,10 @@ public final class CPUDevice: ComputeDevice {
         let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
         switch mode {
         case .reference: ReferenceKernels.run(kernel)
-        case .fast: FastKernels.run(kernel, matrixEngine: matrixEngine)
+        case .fast:
+            let mode = vae_enter_flush_denormals()
+            FastKernels.run(kernel, matrixEngine: matrixEngine)
+            vae_restore_float_mode(mode)
         }
         if profiling { profile.append(KernelTiming(name: kernel.name, nanoseconds: Double(DispatchTime.now().uptimeNanoseconds - start))) }
     }

@@ -2,6 +2,7 @@
 #define VAE_CKERNELS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /// Whether this CPU runs the AVX-512 kernels below (checked once, at run time: the binary itself is
 /// built for baseline x86-64 and runs anywhere).
@@ -17,6 +18,14 @@ void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k,
                       const float *a, int lda, const float *b, int ldb,
                       float *c, int ldc, bool accumulate, const float *bias, int activation);
 
+/// Sets this thread to flush denormal floats to zero (inputs and results) and returns the previous mode
+/// for vae_restore_float_mode. Denormals arise in long training runs (Adam's moments of a dead unit's
+/// weights decay through them: m after ~800 steps of zero gradient, v after ~70,000) and slow the
+/// arithmetic: Adam over denormal moments ran 2× slower on the development machine's AMD cores, and
+/// older x86 cores take far longer. Most GPUs flush them as well.
+unsigned vae_enter_flush_denormals(void);
+void vae_restore_float_mode(unsigned saved);
+
 /// Adam on n parameters in place: m, v updated, param −= step_size·m / (√(v·inverse_correction2) + ε),
 /// where step_size = lr / (1 − β1^t) and inverse_correction2 = 1 / (1 − β2^t).
 void vae_adam(float *param, const float *grad, float *m, float *v, long n,
@@ -26,5 +35,18 @@ void vae_adam(float *param, const float *grad, float *m, float *v, long n,
 /// scale·(sigmoid(logits) − target); either output may be NULL. rows×cols, row-major, contiguous.
 void vae_bernoulli_rows(const float *logits, const float *target, long rows, long cols,
                         float *loss_per_row, float *gradient, float scale);
+
+/// eps = the Philox normals of the `reparameterize` kernel (block b of counter (b, step, stream, 0) under
+/// key (key0, key1), Box–Muller on word pairs) and z = mu + exp(logvar / 2)·eps, for n elements.
+void vae_reparameterize(const float *mu, const float *logvar, float *eps, float *z, long n,
+                        uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1);
+
+/// destination row r = scale · source row indices[r] (bytes to floats), for `rows` rows of `cols`.
+/// Returns −1, or the first r whose index is not below source_rows (rows from r on are not written).
+long vae_gather_rows_u8(const uint8_t *source, long source_rows, const uint32_t *indices, long rows, long cols,
+                        float scale, float *destination);
+
+/// out[j] (+)= Σ_r x[r][j] over a rows×cols row-major matrix.
+void vae_column_sum(const float *x, long rows, long cols, float *out, bool accumulate);
 
 #endif

@@ -17,11 +17,7 @@ enum FastKernels {
         case let .activationBackward(act, y, dy, dx):
             activationBackward(act, floats(y), floats(dy), floats(dx))
         case let .columnSum(x, out, acc):
-            let xv = floats(x), o = floats(out), cols = x.columns
-            if !acc { o.update(repeating: 0) }
-            for i in 0..<x.rows {
-                VectorLoops.map(o, UnsafeMutableBufferPointer(rebasing: xv[(i * cols)..<((i + 1) * cols)]), into: o, +)
-            }
+            vae_column_sum(floats(x).baseAddress, x.rows, x.columns, floats(out).baseAddress, acc)
         case let .bernoulliNLL(l, t, out):
             bernoulli(l, t, out: floats(out), gradient: nil, scale: 0)
         case let .bernoulliNLLBackward(l, t, d, scale):
@@ -42,11 +38,9 @@ enum FastKernels {
             let indices = (idx.storage as! CPUStorage).words(idx.count)
             let out = floats(dst), cols = src.columns
             Parallel.forEachRange(dst.rows, grain: max(1, 16_384 / max(cols, 1)), align: 1) { rows in
-                for r in rows {
-                    let base = Int(indices[first + r]) * cols
-                    precondition(base + cols <= bytes.count, "gather index \(indices[first + r]) out of range")
-                    for j in 0..<cols { out[r * cols + j] = scale * Float(bytes[base + j]) }
-                }
+                let bad = vae_gather_rows_u8(bytes.baseAddress, src.rows, indices.baseAddress! + first + rows.lowerBound, rows.count, cols,
+                                             scale, out.baseAddress! + rows.lowerBound * cols)
+                precondition(bad < 0, "gather index \(indices[first + rows.lowerBound + bad]) out of range")
             }
         case let .sampleBernoulli(x, s, seed, stream):
             let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed), xv = floats(x)
@@ -55,18 +49,8 @@ enum FastKernels {
             }
         case let .reparameterize(mu, logvar, eps, z, s, seed, stream):
             let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed)
-            let muv = floats(mu), lv = floats(logvar), ev = floats(eps), zv = floats(z), n = muv.count
-            var block = 0
-            while block * 4 < n {
-                let normals = Philox.normals(Philox.block(counter: (UInt32(truncatingIfNeeded: block), step, stream, 0), key: key))
-                for lane in 0..<min(4, n - block * 4) {
-                    let i = block * 4 + lane
-                    let e = Float(lane == 0 ? normals.0 : lane == 1 ? normals.1 : lane == 2 ? normals.2 : normals.3)
-                    ev[i] = e
-                    zv[i] = muv[i] + exp(0.5 * lv[i]) * e
-                }
-                block += 1
-            }
+            vae_reparameterize(floats(mu).baseAddress, floats(logvar).baseAddress, floats(eps).baseAddress, floats(z).baseAddress,
+                               mu.count, step, stream, key.0, key.1)
         case let .klDivergence(mu, logvar, out, beta):
             let m = floats(mu), lv = floats(logvar), o = floats(out), cols = mu.columns
             for r in 0..<mu.rows {
@@ -115,15 +99,16 @@ enum FastKernels {
 
     static func floats(_ t: Tensor) -> UnsafeMutableBufferPointer<Float> { (t.storage as! CPUStorage).floats(t.count) }
 
-    /// Whether a product of this shape runs on the AVX-512 kernel. Automatic choice: only where every
-    /// dimension fills its 8×48 register block well enough to beat OpenBLAS (measured on the latent-sized
-    /// products, where OpenBLAS's small-matrix paths win).
-    static func usesAVX512(_ engine: CPUDevice.MatrixEngine, m: Int, n: Int, k: Int) -> Bool {
+    /// Whether a product of this shape runs on the AVX-512 kernel. Automatic choice, from `vae bench
+    /// --what kernels` with each engine forced: ours wins every product of the reference model, by 7×
+    /// on the 20-deep ones (128×400×20), except the narrow transposed-B ones (the 128×20×400 latent heads),
+    /// where OpenBLAS is ~15 % faster; fewer than 8 rows leave most of our 8-row block idle.
+    static func usesAVX512(_ engine: CPUDevice.MatrixEngine, m: Int, n: Int, k: Int, transposeB: Bool) -> Bool {
         guard vae_cpu_has_avx512() else { return false }
         switch engine {
         case .openblas: return false
         case .avx512: return true
-        case .automatic: return m >= 8 && n >= 48 && k >= 32
+        case .automatic: return m >= 8 && (n >= 48 || !transposeB)
         }
     }
 
@@ -131,7 +116,7 @@ enum FastKernels {
         switch engine {
         case .openblas: "openblas"
         case .avx512, .automatic:
-            vae_cpu_has_avx512() ? (engine == .avx512 ? "avx512" : "avx512 (large), openblas (small)") : "openblas (no AVX-512 on this CPU)"
+            vae_cpu_has_avx512() ? (engine == .avx512 ? "avx512" : "avx512 (openblas for narrow NT products)") : "openblas (no AVX-512 on this CPU)"
         }
     }
 
@@ -144,7 +129,7 @@ enum FastKernels {
         let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
         let av = floats(a), bv = floats(b), cv = floats(c), biasv = bias.map(floats)
         let lda = max(a.columns, 1), ldb = max(b.columns, 1), ldc = max(n, 1)
-        let avx512 = usesAVX512(engine, m: m, n: n, k: k)
+        let avx512 = usesAVX512(engine, m: m, n: n, k: k, transposeB: tb)
         // Our kernel packs B quickly, so row blocks (whole 48-column panels, B packed by both threads)
         // beat column blocks whose last panel is mostly padding; OpenBLAS prefers the larger side split.
         let splitRows = avx512 ? m >= 64 || n < 128 : m >= n || n < 128

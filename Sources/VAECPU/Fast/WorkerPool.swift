@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Synchronization
 
@@ -51,6 +52,8 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func work(index: Int) {
+        // Workers run only fast kernels, which flush denormals (see CPUDevice.launch).
+        _ = vae_enter_flush_denormals()
         var seen = 0
         while true {
             var spins = 0
