@@ -60,7 +60,7 @@ public final class CPUDevice: ComputeDevice {
     }
 
     public var info: DeviceInfo {
-        DeviceInfo(backend: "cpu", name: mode == .fast ? "CPU (OpenBLAS)" : "CPU (reference)", kind: .cpu,
+        DeviceInfo(backend: "cpu", name: mode == .fast ? "CPU (fast)" : "CPU (reference)", kind: .cpu,
                    memoryBytes: 0, subgroupSize: 1,
                    details: mode == .fast ? ["blas": String(cString: openblas_get_config()),
                                             "gemm": FastKernels.engineDescription(matrixEngine),

@@ -14,6 +14,7 @@ struct DevicesCommand: ParsableCommand {
         let cpu = CPUDevice(mode: .fast).info
         print("cpu         \(cpu.name)\(auto == .cpu ? "   <- auto" : "")")
         print("            \(cpu.details["blas"] ?? ""), \(cpu.details["threads"] ?? "?") threads")
+        print("            matrix products: \(cpu.details["gemm"] ?? "?")")
         if vulkan.isEmpty { print("vulkan      none (no Vulkan driver or device found)") }
         for d in vulkan {
             let index = d.details["index"] ?? "?"
