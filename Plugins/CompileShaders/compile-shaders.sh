@@ -1,6 +1,9 @@
 #!/bin/sh
 # Usage: compile-shaders.sh GLSLC OUTPUT.swift WORKDIR [-I DIR]... -- SHADER.comp...
 # Compiles each shader to SPIR-V (Vulkan 1.1 target) and writes one Swift file that embeds them as base64.
+# Shaders that use workgroup_sum.glsl are compiled a second time with VAE_SUBGROUP_SUM defined, as
+# NAME+subgroup: the variant for devices with subgroup arithmetic (its module declares the capability,
+# so it must never reach a device without it).
 # A GLSL error fails the build with glslc's own `file:line: error:` text.
 set -eu
 glslc=$1; out=$2; work=$3; shift 3
@@ -14,13 +17,18 @@ tmp="$out.tmp"
   echo "    /// SPIR-V modules by shader file name (without extension), base64-encoded."
   echo "    static let base64: [String: StaticString] = ["
 } > "$tmp"
-for src in "$@"; do
-  name=$(basename "$src" .comp)
+embed() {  # embed NAME SOURCE [GLSLC FLAGS...]
+  name=$1; src=$2; shift 2
   # shellcheck disable=SC2086
-  "$glslc" --target-env=vulkan1.1 -fshader-stage=compute -O $incs "$src" -o "$work/$name.spv"
+  "$glslc" --target-env=vulkan1.1 -fshader-stage=compute -O $incs "$@" "$src" -o "$work/$name.spv"
   printf '        "%s": "' "$name" >> "$tmp"
   base64 -w0 "$work/$name.spv" >> "$tmp"
   printf '",\n' >> "$tmp"
+}
+for src in "$@"; do
+  name=$(basename "$src" .comp)
+  embed "$name" "$src"
+  if grep -q '#include "workgroup_sum.glsl"' "$src"; then embed "$name+subgroup" "$src" -DVAE_SUBGROUP_SUM=1; fi
 done
 {
   echo "    ]"

@@ -30,11 +30,14 @@ public final class VulkanDevice: ComputeDevice {
         public var forceStaging = false
         /// The matmul kernel's register blocking; nil chooses by shape (`MatmulVariant.forShape`).
         public var matmul: MatmulVariant? = nil
+        /// Reductions with subgroupAdd where the device has subgroup arithmetic (false: the shared-memory
+        /// tree everywhere; tests run both).
+        public var subgroupReductions = true
 
         public init(selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
-                    forceStaging: Bool = false, matmul: MatmulVariant? = nil) {
+                    forceStaging: Bool = false, matmul: MatmulVariant? = nil, subgroupReductions: Bool = true) {
             self.selection = selection; self.validation = validation; self.profiling = profiling
-            self.forceStaging = forceStaging; self.matmul = matmul
+            self.forceStaging = forceStaging; self.matmul = matmul; self.subgroupReductions = subgroupReductions
         }
     }
 
@@ -84,6 +87,7 @@ public final class VulkanDevice: ComputeDevice {
         var info = context.physical.info
         info.details["validation"] = context.instance.validationEnabled ? "on" : "off"
         info.details["tensorMemory"] = memory.tensorsAreHostVisible ? "mapped" : "device-local with staging"
+        info.details["reductions"] = VulkanKernelPlan.reduction("sum", self).hasSuffix("+subgroup") ? "subgroupAdd" : "shared-memory tree"
         return info
     }
 

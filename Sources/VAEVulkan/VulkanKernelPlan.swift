@@ -9,22 +9,32 @@ struct VulkanKernelPlan {
     var pushConstants: [UInt32]
     var groups: (UInt32, UInt32, UInt32)
 
-    /// Invocations per workgroup of the elementwise kernels.
-    static let elementwiseGroup = 256
-    /// Invocations per workgroup of the row-reduction kernels (a power of two, see workgroup_sum.glsl).
-    static let reductionGroup = 64
+    /// Invocations per workgroup of the elementwise kernels: 256, or the device's largest if smaller
+    /// (Vulkan guarantees only 128).
+    static func elementwiseGroup(_ device: VulkanPhysicalDevice) -> Int { min(256, device.largestWorkgroup) }
+
+    /// Invocations per workgroup of the row reductions, a power of two (see workgroup_sum.glsl): 64, or one
+    /// whole subgroup where subgroups are wider, within the device's limit.
+    static func reductionGroup(_ device: VulkanPhysicalDevice) -> Int { min(max(64, device.subgroupSize), device.largestWorkgroup) }
+
+    /// The reductions' shader: the subgroupAdd build where the device has subgroup arithmetic.
+    static func reduction(_ shader: String, _ device: VulkanDevice) -> String {
+        device.options.subgroupReductions && device.context.physical.subgroupArithmetic ? shader + "+subgroup" : shader
+    }
 
     init(_ kernel: Kernel, device: VulkanDevice) throws {
-        let wg = UInt32(Self.elementwiseGroup), rg = UInt32(Self.reductionGroup)
+        let physical = device.context.physical
+        let elementwiseGroup = Self.elementwiseGroup(physical), reductionGroup = Self.reductionGroup(physical)
+        let wg = UInt32(elementwiseGroup), rg = UInt32(reductionGroup)
         func bits(_ f: Float) -> UInt32 { f.bitPattern }
         func u(_ i: Int) -> UInt32 { UInt32(i) }
         func elementwise(_ name: String, _ tensors: [Tensor], _ n: Int, _ push: [UInt32], per: Int = 1) -> VulkanKernelPlan {
             VulkanKernelPlan(shader: name, constants: [wg], bindings: tensors, pushConstants: [u(n)] + push,
-                             groups: Self.grid(items: (n + per - 1) / per, groupSize: Self.elementwiseGroup))
+                             groups: Self.grid(items: (n + per - 1) / per, groupSize: elementwiseGroup))
         }
         func perRow(_ name: String, _ tensors: [Tensor], rows: Int, cols: Int, _ push: [UInt32]) -> VulkanKernelPlan {
-            VulkanKernelPlan(shader: name, constants: [rg], bindings: tensors, pushConstants: [u(rows), u(cols)] + push,
-                             groups: Self.grid(items: rows * Self.reductionGroup, groupSize: Self.reductionGroup))
+            VulkanKernelPlan(shader: Self.reduction(name, device), constants: [rg], bindings: tensors, pushConstants: [u(rows), u(cols)] + push,
+                             groups: Self.grid(items: rows * reductionGroup, groupSize: reductionGroup))
         }
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
@@ -47,7 +57,7 @@ struct VulkanKernelPlan {
         case let .rowSum(x, out):
             self = perRow("row_sum", [x, out], rows: x.rows, cols: x.columns, [])
         case let .sum(x, out, acc):
-            self.init(shader: "sum", constants: [rg], bindings: [x, out], pushConstants: [u(x.count), acc ? 1 : 0], groups: (1, 1, 1))
+            self.init(shader: Self.reduction("sum", device), constants: [rg], bindings: [x, out], pushConstants: [u(x.count), acc ? 1 : 0], groups: (1, 1, 1))
         case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream):
             self = elementwise("reparameterize", [mu, logvar, eps, z, schedule], mu.count,
                                [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)

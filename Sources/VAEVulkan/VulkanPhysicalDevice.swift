@@ -11,6 +11,8 @@ struct VulkanPhysicalDevice {
     let apiVersion: UInt32
     let driverVersion: UInt32
     let subgroupSize: Int
+    /// Whether compute shaders may use subgroup arithmetic (subgroupAdd): the reductions' faster variant.
+    let subgroupArithmetic: Bool
     let limits: VkPhysicalDeviceLimits
     let memory: VkPhysicalDeviceMemoryProperties
     /// A queue family with compute support, if any.
@@ -40,6 +42,8 @@ struct VulkanPhysicalDevice {
         apiVersion = p.apiVersion
         driverVersion = p.driverVersion
         subgroupSize = Int(max(subgroup.subgroupSize, 1))
+        subgroupArithmetic = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
+            && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT.rawValue != 0
         limits = p.limits
 
         var memory = VkPhysicalDeviceMemoryProperties()
@@ -74,6 +78,14 @@ struct VulkanPhysicalDevice {
         withUnsafeBytes(of: memory.memoryHeaps) { $0.bindMemory(to: VkMemoryHeap.self)[index].size }
     }
 
+    /// The most invocations a one-dimensional workgroup may have here: the device's limits, as a power of two.
+    var largestWorkgroup: Int {
+        let limit = Int(min(limits.maxComputeWorkGroupInvocations, limits.maxComputeWorkGroupSize.0))
+        var size = 1
+        while size * 2 <= limit { size *= 2 }
+        return size
+    }
+
     /// The largest device-local heap, in bytes.
     var deviceLocalBytes: UInt64 {
         let count = Int(memory.memoryHeapCount)
@@ -91,6 +103,8 @@ struct VulkanPhysicalDevice {
                 "maxStorageBufferRange": String(limits.maxStorageBufferRange),
                 "maxComputeSharedMemorySize": String(limits.maxComputeSharedMemorySize),
                 "pushDescriptors": extensions.contains("VK_KHR_push_descriptor") ? "yes" : "no",
+                "subgroupArithmetic": subgroupArithmetic ? "yes" : "no",
+                "maxComputeWorkGroupInvocations": String(limits.maxComputeWorkGroupInvocations),
             ])
     }
 }

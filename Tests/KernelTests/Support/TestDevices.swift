@@ -12,16 +12,20 @@ enum TestDevices {
     static var vulkanRequired: Bool { ProcessInfo.processInfo.environment["VAE_TEST_NO_VULKAN"] == nil }
 
     /// Vulkan with validation (core + synchronization) when the layer is installed.
-    static func vulkan(staging: Bool = false, matmul: MatmulVariant? = nil, profiling: Bool = false) throws -> VulkanDevice {
-        try VulkanDevice(.init(validation: true, profiling: profiling, forceStaging: staging, matmul: matmul))
+    static func vulkan(staging: Bool = false, matmul: MatmulVariant? = nil, profiling: Bool = false,
+                       subgroupReductions: Bool = true) throws -> VulkanDevice {
+        try VulkanDevice(.init(validation: true, profiling: profiling, forceStaging: staging, matmul: matmul,
+                               subgroupReductions: subgroupReductions))
     }
 
-    /// The backends under test: the fast CPU path, Vulkan with mapped memory, and Vulkan through staging.
+    /// The backends under test: the fast CPU path, Vulkan with mapped memory (reductions with subgroupAdd
+    /// where the driver has subgroup arithmetic, as lavapipe does), and Vulkan through staging (reductions
+    /// by the shared-memory tree), so every reduction case runs both shader builds.
     static func all() throws -> [any ComputeDevice] {
         var devices: [any ComputeDevice] = [CPUDevice(mode: .fast)]
         if vulkanRequired {
             devices.append(try vulkan())
-            devices.append(try vulkan(staging: true))
+            devices.append(try vulkan(staging: true, subgroupReductions: false))
         }
         announce(devices)
         return devices
