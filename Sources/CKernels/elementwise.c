@@ -49,29 +49,7 @@ static inline float exp_poly(float x) {
     return p * bits_to_float((float_to_bits(biased) - 0x4B400000 + 127) << 23);
 }
 
-// log(1 + e) for e in [0, 1], exact also for tiny e (log(u)·e/(u − 1) with u = 1 + e).
-static inline float log1p_unit(float e) {
-    const float u = 1.0f + e;
-    const int big = u > 1.41421356f;
-    const float mant = big ? u * 0.5f : u, k = big ? 1.0f : 0.0f;
-    const float x = mant - 1.0f, z = x * x;
-    float y = 7.0376836292e-2f;
-    y = y * x - 1.1514610310e-1f;
-    y = y * x + 1.1676998740e-1f;
-    y = y * x - 1.2420140846e-1f;
-    y = y * x + 1.4249322787e-1f;
-    y = y * x - 1.6668057665e-1f;
-    y = y * x + 2.0000714765e-1f;
-    y = y * x - 2.4999993993e-1f;
-    y = y * x + 3.3333331174e-1f;
-    y = y * x * z;
-    y = y + k * -2.12194440e-4f - 0.5f * z;
-    const float log_u = x + y + k * 0.693359375f;
-    const float d = u - 1.0f;
-    return d == 0.0f ? e : log_u * e / d;
-}
-
-// log(u) for normal positive u: u = m·2^k with m in [√½, √2), then the polynomial of log1p_unit.
+// log(u) for normal positive u: u = m·2^k with m in [√½, √2), then Cephes' minimax polynomial.
 static inline float log_poly(float u) {
     int32_t bits = float_to_bits(u);
     float k = (float)((bits >> 23) - 127);
@@ -92,6 +70,12 @@ static inline float log_poly(float u) {
     y = y * x * z;
     y = y + k * -2.12194440e-4f - 0.5f * z;
     return x + y + k * 0.693359375f;
+}
+
+// log(1 + e) for e in [0, 1], exact also for tiny e (log(u)·e/(u − 1) with u = 1 + e).
+static inline float log1p_unit(float e) {
+    const float u = 1.0f + e, d = u - 1.0f;
+    return d == 0.0f ? e : log_poly(u) * e / d;
 }
 
 // cos(2πt) and sin(2πt) for t in [0, 1): t − q/4 is exact in float, leaving |angle| <= π/4 for Cephes'
