@@ -8,8 +8,7 @@ import VAECompute
 ///
 /// It has two faces: `.reference`, the plain double-precision definitions that every other backend is
 /// tested against, and `.fast`, blocked matrix products (our AVX-512 kernel or OpenBLAS) and vectorized
-/// loops for training. Both give the same answers to
-/// float rounding.
+/// loops for training. Both give the same answers to float rounding.
 public final class CPUDevice: ComputeDevice {
     /// Which implementation runs the kernels.
     public enum Mode: String, Sendable {
@@ -18,8 +17,9 @@ public final class CPUDevice: ComputeDevice {
 
     /// Which routine runs the fast path's matrix products.
     public enum MatrixEngine: String, Sendable, CaseIterable {
-        /// The AVX-512 kernel (`CKernels`) where the CPU has AVX-512 and the product is big enough to
-        /// pay for its packing, OpenBLAS otherwise. `VAE_CPU_GEMM=openblas|avx512` overrides it.
+        /// The AVX-512 kernel (`CKernels`) where the CPU has AVX-512, except for products it measured
+        /// slower on (see `FastKernels.usesAVX512`); OpenBLAS otherwise. `VAE_CPU_GEMM=openblas|avx512`
+        /// overrides it.
         case automatic
         /// OpenBLAS sgemm (whatever kernels OpenBLAS picks for this CPU, or OPENBLAS_CORETYPE says).
         case openblas
@@ -48,7 +48,7 @@ public final class CPUDevice: ComputeDevice {
     }
 
     /// - Parameter threads: threads for the fast path (nil: one per core). Matrix products run as
-    ///   single-threaded OpenBLAS calls on blocks, one block per thread (see `FastKernels.matmul`).
+    ///   single-threaded calls (our kernel or OpenBLAS) on blocks, one block per thread (see `FastKernels.matmul`).
     /// - Parameter matrixEngine: nil reads `VAE_CPU_GEMM` from the environment, else `.automatic`.
     public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false, matrixEngine: MatrixEngine? = nil) {
         self.mode = mode
