@@ -91,9 +91,8 @@ public final class CPUDevice: ComputeDevice {
 
     public func launch(_ kernel: Kernel) throws {
         try kernel.validate()
-        for t in kernel.reads + kernel.writes where t.deviceID != ObjectIdentifier(self) {
-            throw ComputeError.foreignTensor(kernel: kernel.name)
-        }
+        for t in kernel.reads where t.deviceID != ObjectIdentifier(self) { throw ComputeError.foreignTensor(kernel: kernel.name) }
+        for t in kernel.writes where t.deviceID != ObjectIdentifier(self) { throw ComputeError.foreignTensor(kernel: kernel.name) }
         launches += 1
         let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
         switch mode {

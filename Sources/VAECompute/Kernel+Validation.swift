@@ -5,13 +5,13 @@ extension Kernel {
     /// backend rather than an out-of-bounds access on one of them.
     public func validate() throws {
         func fail(_ reason: String) -> ComputeError { .invalidArguments(kernel: name, reason: reason) }
-        func requireFloat(_ tensors: Tensor...) throws {
-            for t in tensors where t.elementType != .float32 { throw fail("expected float32, got \(t)") }
+        // Up to five operands, held inline (a variadic array would be allocated on every launch).
+        func requireFloat(_ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, _ d: Tensor? = nil, _ e: Tensor? = nil) throws {
+            for t in TensorList(a, b, c, d, e) where t.elementType != .float32 { throw fail("expected float32, got \(t)") }
         }
-        func requireSameCount(_ tensors: Tensor...) throws {
-            guard let first = tensors.first else { return }
-            for t in tensors where t.count != first.count {
-                throw fail("element counts differ: \(first) vs \(t)")
+        func requireSameCount(_ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, _ d: Tensor? = nil, _ e: Tensor? = nil) throws {
+            for t in TensorList(b, c, d, e) where t.count != a.count {
+                throw fail("element counts differ: \(a) vs \(t)")
             }
         }
         func requireCount(_ t: Tensor, _ n: Int, _ what: String) throws {

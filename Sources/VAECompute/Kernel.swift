@@ -111,63 +111,63 @@ public enum Kernel: @unchecked Sendable {
     }
 
     /// Tensors the kernel reads (including those it updates in place).
-    public var reads: [Tensor] {
+    public var reads: TensorList {
         switch self {
-        case let .matmul(a, b, c, _, _, bias, _, acc): return [a, b] + (bias.map { [$0] } ?? []) + (acc ? [c] : [])
-        case let .activation(_, x, _): return [x]
-        case let .activationBackward(_, y, dy, _): return [y, dy]
-        case let .columnSum(x, out, acc): return acc ? [x, out] : [x]
-        case let .rowSum(x, _): return [x]
-        case let .sum(x, out, acc): return acc ? [x, out] : [x]
-        case let .reparameterize(mu, logvar, _, _, schedule, _, _): return [mu, logvar, schedule]
-        case let .reparameterizeBackward(dz, logvar, eps, _, _): return [dz, logvar, eps]
-        case let .klDivergence(mu, logvar, _, _): return [mu, logvar]
-        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _): return [mu, logvar, dmu, dlogvar]
-        case let .importanceLogWeight(z, eps, logvar, nll, _): return [z, eps, logvar, nll]
-        case let .logSumExpAccumulate(x, m, s): return [x, m, s]
-        case let .bernoulliNLL(l, t, _): return [l, t]
-        case let .bernoulliNLLBackward(l, t, _, _): return [l, t]
-        case let .bernoulliNLLWithGradient(l, t, _, _, _): return [l, t]
-        case let .gaussianNLL(m, t, v, _): return [m, t, v]
-        case let .gaussianNLLBackward(m, t, v, _, _, _): return [m, t, v]
-        case let .adam(p, g, m, v, s, _, _, _): return [p, g, m, v, s]
-        case let .advanceStep(s): return [s]
-        case let .gatherRows(src, idx, _, _, _): return [src, idx]
-        case let .sampleBernoulli(x, s, _, _): return [x, s]
-        case let .axpby(x, y, _, b): return b == 0 ? [x] : [x, y]
-        case .fill: return []
-        case let .copy(src, _): return [src]
-        case let .clamp(x, _, _): return [x]
-        case .randomBits: return []
+        case let .matmul(a, b, c, _, _, bias, _, acc): return TensorList(a, b, bias, acc ? c : nil)
+        case let .activation(_, x, _): return TensorList(x)
+        case let .activationBackward(_, y, dy, _): return TensorList(y, dy)
+        case let .columnSum(x, out, acc): return TensorList(x, acc ? out : nil)
+        case let .rowSum(x, _): return TensorList(x)
+        case let .sum(x, out, acc): return TensorList(x, acc ? out : nil)
+        case let .reparameterize(mu, logvar, _, _, schedule, _, _): return TensorList(mu, logvar, schedule)
+        case let .reparameterizeBackward(dz, logvar, eps, _, _): return TensorList(dz, logvar, eps)
+        case let .klDivergence(mu, logvar, _, _): return TensorList(mu, logvar)
+        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _): return TensorList(mu, logvar, dmu, dlogvar)
+        case let .importanceLogWeight(z, eps, logvar, nll, _): return TensorList(z, eps, logvar, nll)
+        case let .logSumExpAccumulate(x, m, s): return TensorList(x, m, s)
+        case let .bernoulliNLL(l, t, _): return TensorList(l, t)
+        case let .bernoulliNLLBackward(l, t, _, _): return TensorList(l, t)
+        case let .bernoulliNLLWithGradient(l, t, _, _, _): return TensorList(l, t)
+        case let .gaussianNLL(m, t, v, _): return TensorList(m, t, v)
+        case let .gaussianNLLBackward(m, t, v, _, _, _): return TensorList(m, t, v)
+        case let .adam(p, g, m, v, s, _, _, _): return TensorList(p, g, m, v, s)
+        case let .advanceStep(s): return TensorList(s)
+        case let .gatherRows(src, idx, _, _, _): return TensorList(src, idx)
+        case let .sampleBernoulli(x, s, _, _): return TensorList(x, s)
+        case let .axpby(x, y, _, b): return TensorList(x, b == 0 ? nil : y)
+        case .fill: return TensorList()
+        case let .copy(src, _): return TensorList(src)
+        case let .clamp(x, _, _): return TensorList(x)
+        case .randomBits: return TensorList()
         }
     }
 
     /// Tensors the kernel writes.
-    public var writes: [Tensor] {
+    public var writes: TensorList {
         switch self {
-        case let .matmul(_, _, c, _, _, _, _, _): return [c]
-        case let .activation(_, _, y): return [y]
-        case let .activationBackward(_, _, _, dx): return [dx]
-        case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return [out]
-        case let .reparameterize(_, _, eps, z, _, _, _): return [eps, z]
-        case let .reparameterizeBackward(_, _, _, dmu, dlogvar): return [dmu, dlogvar]
-        case let .klDivergence(_, _, out, _): return [out]
-        case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return [dmu, dlogvar]
-        case let .importanceLogWeight(_, _, _, _, out): return [out]
-        case let .logSumExpAccumulate(_, m, s): return [m, s]
-        case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, _, out): return [out]
-        case let .bernoulliNLLBackward(_, _, d, _): return [d]
-        case let .gaussianNLLBackward(_, _, _, d, dv, _): return [d] + (dv.map { [$0] } ?? [])
-        case let .bernoulliNLLWithGradient(_, _, out, d, _): return [out, d]
-        case let .adam(p, _, m, v, _, _, _, _): return [p, m, v]
-        case let .advanceStep(s): return [s]
-        case let .gatherRows(_, _, _, dst, _): return [dst]
-        case let .sampleBernoulli(x, _, _, _): return [x]
-        case let .axpby(_, y, _, _): return [y]
-        case let .fill(x, _): return [x]
-        case let .copy(_, dst): return [dst]
-        case let .clamp(x, _, _): return [x]
-        case let .randomBits(out, _, _): return [out]
+        case let .matmul(_, _, c, _, _, _, _, _): return TensorList(c)
+        case let .activation(_, _, y): return TensorList(y)
+        case let .activationBackward(_, _, _, dx): return TensorList(dx)
+        case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return TensorList(out)
+        case let .reparameterize(_, _, eps, z, _, _, _): return TensorList(eps, z)
+        case let .reparameterizeBackward(_, _, _, dmu, dlogvar): return TensorList(dmu, dlogvar)
+        case let .klDivergence(_, _, out, _): return TensorList(out)
+        case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return TensorList(dmu, dlogvar)
+        case let .importanceLogWeight(_, _, _, _, out): return TensorList(out)
+        case let .logSumExpAccumulate(_, m, s): return TensorList(m, s)
+        case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, _, out): return TensorList(out)
+        case let .bernoulliNLLBackward(_, _, d, _): return TensorList(d)
+        case let .gaussianNLLBackward(_, _, _, d, dv, _): return TensorList(d, dv)
+        case let .bernoulliNLLWithGradient(_, _, out, d, _): return TensorList(out, d)
+        case let .adam(p, _, m, v, _, _, _, _): return TensorList(p, m, v)
+        case let .advanceStep(s): return TensorList(s)
+        case let .gatherRows(_, _, _, dst, _): return TensorList(dst)
+        case let .sampleBernoulli(x, _, _, _): return TensorList(x)
+        case let .axpby(_, y, _, _): return TensorList(y)
+        case let .fill(x, _): return TensorList(x)
+        case let .copy(_, dst): return TensorList(dst)
+        case let .clamp(x, _, _): return TensorList(x)
+        case let .randomBits(out, _, _): return TensorList(out)
         }
     }
 

@@ -97,9 +97,17 @@ extension VAEModel {
 
     /// Records one Adam update of every parameter, after advancing the device-side step counter.
     func optimizerStep() throws {
-        for p in trainedParameters {
-            try device.launch(.adam(parameter: p.value, gradient: p.gradient, m: p.m, v: p.v, schedule: schedule,
+        func adam(_ value: Tensor, _ gradient: Tensor, _ m: Tensor, _ v: Tensor) throws {
+            try device.launch(.adam(parameter: value, gradient: gradient, m: m, v: v, schedule: schedule,
                                     beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon))
+        }
+        // Straight from the layers: `trainedParameters` builds names and arrays, work a step need not do.
+        for l in layers {
+            try adam(l.weight, l.weightGradient, l.weightM, l.weightV)
+            try adam(l.bias, l.biasGradient, l.biasM, l.biasV)
+        }
+        if let g = pixelLogVariance.gradient, let m = pixelLogVariance.m, let v = pixelLogVariance.v {
+            try adam(pixelLogVariance.value, g, m, v)
         }
         if pixelLogVariance.learned {
             let r = PixelLogVariance.range

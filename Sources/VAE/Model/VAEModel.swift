@@ -26,6 +26,8 @@ public final class VAEModel {
         self.configuration = configuration
         self.device = device
         layers = try configuration.layers.map { try DenseLayer(role: $0.role, inputs: $0.inputs, outputs: $0.outputs, device: device) }
+        encoder = layers.filter { if case .encoder = $0.role { true } else { false } }
+        decoder = layers.filter { if case .decoder = $0.role { true } else { false } }
         pixelLogVariance = try PixelLogVariance(configuration, device: device)
         schedule = try device.makeTensor(shape: [2], elementType: .uint32)
         try device.upload([0, learningRate.bitPattern], to: schedule)
@@ -43,8 +45,8 @@ public final class VAEModel {
     }
 
     func layer(_ role: LayerRole) -> DenseLayer { layers.first { $0.role == role }! }
-    var encoder: [DenseLayer] { layers.filter { if case .encoder = $0.role { return true } else { return false } } }
-    var decoder: [DenseLayer] { layers.filter { if case .decoder = $0.role { return true } else { return false } } }
+    /// The hidden layers of each side, in order (kept, not filtered anew: every step asks for them).
+    let encoder: [DenseLayer], decoder: [DenseLayer]
 
     /// Buffers for minibatches of `batchSize` (one set per size, kept for reuse).
     func workspace(batchSize: Int) throws -> Workspace {

@@ -143,7 +143,8 @@ enum FastKernels {
         case .leakyRelu: Int32(VAE_GEMM_LEAKY_RELU)
         default: nil
         }
-        let work = { (part: Int) in
+        // The closure goes straight to `run`, so its context stays on the stack (no allocation per product).
+        Parallel.run(parts: parts) { part in
             let start = part * chunk, end = min(extent, start + chunk)
             guard start < end else { return }
             let (rows, cols) = splitRows ? (start..<end, 0..<n) : (0..<m, start..<end)
@@ -171,7 +172,6 @@ enum FastKernels {
             }
             activateRows(act, cv, rows: rows, cols: cols, ldc: ldc)
         }
-        Parallel.run(parts: parts, work)
     }
 
     /// The activation on a block of C in place.
