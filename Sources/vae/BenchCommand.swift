@@ -14,7 +14,9 @@ struct BenchCommand: ParsableCommand {
         --repetitions launches (Vulkan: GPU timestamps; CPU: wall clock), every matmul transpose variant;
         sgemm: C = A·B at --sgemm-size³, the rate the CPU's matrix products reach;
         training: one pass over --images training images, with launches, barriers, submits and host waits
-        per step, peak memory, and where the step's time goes.
+        per step, peak memory, and where the step's time goes. The peak is counted from the start of the
+        training pass, but memory the earlier parts freed may still be resident: measure `--what training`
+        alone for the training figure.
         """)
 
     @OptionGroup var deviceOptions: DeviceOptions
