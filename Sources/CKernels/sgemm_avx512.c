@@ -11,7 +11,7 @@
 // Other architectures use OpenBLAS for every product.
 bool vae_cpu_has_avx512(void) { return false; }
 void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                      float *c, int ldc, bool accumulate, const float *bias, int activation) {
+                      float *c, int ldc, bool accumulate, const float *bias, bool activate, float negative_slope) {
     abort();
 }
 #else
@@ -82,9 +82,13 @@ static void pack_b(bool trans_b, const float *b, int ldb, int k0, int kc, int j0
             for (int p = 0; p < full_p; p += 16)
                 transpose_16x16(b + (size_t)(j0 + c) * ldb + k0 + p, (size_t)ldb, panel + p * NR + c);
         for (int c = 0; c < NR; c++) {
-            const float *src = b + (size_t)(j0 + c) * ldb + k0;
             const int from = c < full_c ? full_p : 0;
-            for (int p = from; p < kc; p++) panel[p * NR + c] = c < nr ? src[p] : 0;
+            if (c >= nr) {
+                for (int p = from; p < kc; p++) panel[p * NR + c] = 0;
+                continue;
+            }
+            const float *src = b + (size_t)(j0 + c) * ldb + k0;
+            for (int p = from; p < kc; p++) panel[p * NR + c] = src[p];
         }
     } else {
         for (int p = 0; p < kc; p++) {
@@ -192,15 +196,14 @@ static void kernel_8x48(int kc, const float *ap, const float *bp, float *c, int 
 __attribute__((target("avx512f")))
 void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k,
                       const float *a, int lda, const float *b, int ldb,
-                      float *c, int ldc, bool accumulate, const float *bias, int activation) {
+                      float *c, int ldc, bool accumulate, const float *bias, bool activate, float negative_slope) {
     if (m <= 0 || n <= 0) return;
-    const float slope = activation == VAE_GEMM_LEAKY_RELU ? 0.01f : 0.0f;
     if (k <= 0) {
         // No products: C = act((accumulate ? C : 0) + bias), element by element.
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) {
                 float x = (accumulate ? c[(size_t)i * ldc + j] : 0.0f) + (bias ? bias[j] : 0.0f);
-                c[(size_t)i * ldc + j] = activation != VAE_GEMM_IDENTITY && x < 0 ? x * slope : x;
+                c[(size_t)i * ldc + j] = activate && x < 0 ? x * negative_slope : x;
             }
         return;
     }
@@ -223,8 +226,8 @@ void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k,
             const epilogue e = {
                 .add = accumulate || k0 > 0,
                 .bias = k0 == 0 && bias ? bias + j0 : 0,
-                .activate = activation != VAE_GEMM_IDENTITY && k0 + kc == k,
-                .negative_slope = slope,
+                .activate = activate && k0 + kc == k,
+                .negative_slope = negative_slope,
             };
             for (int ip = 0; ip < m_panels; ip++) {
                 const int i0 = ip * MR, mr = m - i0 < MR ? m - i0 : MR;

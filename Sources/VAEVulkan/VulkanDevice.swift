@@ -83,11 +83,14 @@ public final class VulkanDevice: ComputeDevice {
         try? stream.synchronize()
     }
 
+    /// Whether the reductions run their subgroupAdd build (asked for, and the device has subgroup arithmetic).
+    var usesSubgroupReductions: Bool { options.subgroupReductions && context.physical.subgroupArithmetic }
+
     public var info: DeviceInfo {
         var info = context.physical.info
         info.details["validation"] = context.instance.validationEnabled ? "on" : "off"
         info.details["tensorMemory"] = memory.tensorsAreHostVisible ? "mapped" : "device-local with staging"
-        info.details["reductions"] = VulkanKernelPlan.reduction("sum", self).hasSuffix("+subgroup") ? "subgroupAdd" : "shared-memory tree"
+        info.details["reductions"] = usesSubgroupReductions ? "subgroupAdd" : "shared-memory tree"
         return info
     }
 

@@ -19,7 +19,7 @@ struct VulkanKernelPlan {
 
     /// The reductions' shader: the subgroupAdd build where the device has subgroup arithmetic.
     static func reduction(_ shader: String, _ device: VulkanDevice) -> String {
-        device.options.subgroupReductions && device.context.physical.subgroupArithmetic ? shader + "+subgroup" : shader
+        device.usesSubgroupReductions ? shader + "+subgroup" : shader
     }
 
     init(_ kernel: Kernel, device: VulkanDevice) throws {

@@ -63,4 +63,14 @@ struct TrainingTests {
         #expect(after.loss < 200, "test loss after 5 epochs: \(after.loss)")
         #expect(after.kl > 1, "the latent code carries information (KL \(after.kl))")
     }
+
+    /// The benchmark's FLOP count: forward, weight gradients, and input gradients of every layer that does
+    /// not read the image, also when a hidden layer is as wide as the image.
+    @Test func flopsPerImageCountsTheProducts() {
+        #expect(TrainingBenchmark.flopsPerImage(VAEConfiguration()) == 3_280_000)
+        let wide = 2.0 * Double(784 * 784 + 2 * 784 * 20 + 20 * 784 + 784 * 784)
+        #expect(TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [784], latent: 20)) == 3 * wide - 2 * 784 * 784)
+        let shallow = 2.0 * Double(2 * 784 * 2 + 2 * 784)
+        #expect(TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [], latent: 2)) == 3 * shallow - 2 * 2 * 784 * 2)
+    }
 }

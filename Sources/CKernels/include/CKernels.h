@@ -8,15 +8,13 @@
 /// built for baseline x86-64 and runs anywhere).
 bool vae_cpu_has_avx512(void);
 
-/// The activations the product's epilogue applies (leaky ReLU's slope is 0.01, as `Activation.leakySlope`).
-enum { VAE_GEMM_IDENTITY = 0, VAE_GEMM_RELU = 1, VAE_GEMM_LEAKY_RELU = 2 };
-
 /// C = act(op(A)·op(B) + (accumulate ? C : 0) + bias), row-major, single-threaded; op(A) is m×k, op(B)
-/// is k×n, bias (n floats) may be NULL. Without bias and activation this is cblas_sgemm with alpha = 1
-/// and beta = accumulate. Only call when vae_cpu_has_avx512() is true.
+/// is k×n, bias (n floats) may be NULL. With `activate`, negative results are multiplied by
+/// negative_slope (0: ReLU; the caller's leaky slope: leaky ReLU). Without bias and activation this is
+/// cblas_sgemm with alpha = 1 and beta = accumulate. Only call when vae_cpu_has_avx512() is true.
 void vae_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k,
                       const float *a, int lda, const float *b, int ldb,
-                      float *c, int ldc, bool accumulate, const float *bias, int activation);
+                      float *c, int ldc, bool accumulate, const float *bias, bool activate, float negative_slope);
 
 /// Sets this thread to flush denormal floats to zero (inputs and results) and returns the previous mode
 /// for vae_restore_float_mode. Denormals arise in long training runs (Adam's moments of a dead unit's

@@ -61,10 +61,17 @@ public enum TrainingBenchmark {
     /// Multiply-adds ×2 of one image's training step: every layer forward, every weight gradient, and
     /// every input gradient except the first layer's (the image needs none). 3.28 MFLOP for 784-400-20.
     public static func flopsPerImage(_ configuration: VAEConfiguration) -> Double {
+        // The layers that read the image: the first hidden layer, or both heads when there is none.
+        func readsImage(_ role: LayerRole) -> Bool {
+            switch role {
+            case .encoder(let index): index == 0
+            case .mu, .logvar: configuration.hidden.isEmpty
+            case .decoder, .output: false
+            }
+        }
         let layers = configuration.layers
         let products = layers.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
-        let firstLayers = layers.filter { $0.inputs == configuration.inputSize }
-        let inputGradients = products - firstLayers.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
+        let inputGradients = layers.filter { !readsImage($0.role) }.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
         return 2 * products + inputGradients
     }
 

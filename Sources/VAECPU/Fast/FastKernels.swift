@@ -137,10 +137,10 @@ enum FastKernels {
         // Split only products big enough to pay for a second thread (~1 MFLOP per part).
         let parts = max(1, min(Parallel.cores, extent / 32, (2 * m * n * k) / 1_000_000))
         let chunk = (extent + parts - 1) / parts
-        let fusedActivation: Int32? = switch act {
-        case .identity: Int32(VAE_GEMM_IDENTITY)
-        case .relu: Int32(VAE_GEMM_RELU)
-        case .leakyRelu: Int32(VAE_GEMM_LEAKY_RELU)
+        // The kernel applies ReLU and leaky ReLU as it stores (a slope for negative values); others follow it.
+        let fusedSlope: Float? = switch act {
+        case .relu: 0
+        case .leakyRelu: Activation.leakySlope
         default: nil
         }
         // The closure goes straight to `run`, so its context stays on the stack (no allocation per product).
@@ -156,8 +156,8 @@ enum FastKernels {
                 // Bias and (leaky) ReLU are applied as the kernel stores its tiles.
                 vae_sgemm_avx512(ta, tb, Int32(rows.count), Int32(cols.count), Int32(k), av.baseAddress! + aOffset, Int32(lda),
                                  bv.baseAddress! + bOffset, Int32(ldb), cv.baseAddress! + cOffset, Int32(ldc), acc,
-                                 biasv.map { $0.baseAddress! + cols.lowerBound }, fusedActivation ?? Int32(VAE_GEMM_IDENTITY))
-                if fusedActivation == nil { activateRows(act, cv, rows: rows, cols: cols, ldc: ldc) }
+                                 biasv.map { $0.baseAddress! + cols.lowerBound }, fusedSlope != nil, fusedSlope ?? 0)
+                if fusedSlope == nil { activateRows(act, cv, rows: rows, cols: cols, ldc: ldc) }
                 return
             }
             if let biasv {
