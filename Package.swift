@@ -8,7 +8,7 @@ func systemLibrary(_ name: String) -> LinkerSetting {
     staticLink ? .unsafeFlags(["-Xlinker", "-l:lib\(name).a"]) : .linkedLibrary(name)
 }
 
-// Layers, one way: vae (CLI) → VAE (model, training, data, IO) → VAECompute (the device contract)
+// Layers, one way: vae (CLI) → VAE (model, training, data, IO) → VAEFormats (file formats) → VAECompute (the device contract)
 // ← VAECPU, VAEVulkan (backends) → C shims (CVulkan, COpenBLAS) and CKernels. VAEKernels holds the SPIR-V built
 // from Shaders/ by the CompileShaders plugin.
 let package = Package(
@@ -30,6 +30,9 @@ let package = Package(
         // Optimized in debug builds too, so the debug test suite runs the code that ships at a usable speed.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
 
+        // MARK: - Process control for the CLI (signal handlers that only set a flag)
+        .target(name: "CSignals"),
+
         // MARK: - Build-time shader compilation
         .plugin(name: "CompileShaders", capability: .buildTool(), path: "Plugins/CompileShaders",
                 exclude: ["compile-shaders.sh"]),
@@ -41,18 +44,21 @@ let package = Package(
                 linkerSettings: [systemLibrary("openblas")] + (staticLink ? [.linkedLibrary("pthread")] : [])),
         .target(name: "VAEVulkan", dependencies: ["VAECompute", "VAEKernels", "CVulkan"]),
 
+        // MARK: - File formats (safetensors, IDX, gzip, PNG, metrics CSV): no devices, so fuzz targets build them alone
+        .target(name: "VAEFormats", dependencies: ["VAECompute", "CZlib"], linkerSettings: [systemLibrary("z")]),
+
         // MARK: - The VAE: model, training, data, files
-        .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "CZlib"], linkerSettings: [systemLibrary("z")]),
+        .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAEFormats"]),
 
         // MARK: - Command-line tool
         .executableTarget(name: "vae", dependencies: [
-            "VAE", "VAECompute", "VAECPU", "VAEVulkan",
+            "VAE", "VAECompute", "VAECPU", "VAEVulkan", "CSignals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: - Tests
         .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
-        .testTarget(name: "VAETests", dependencies: ["VAE", "VAECompute", "VAECPU", "VAEVulkan"], exclude: ["Fixtures"]),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["vae", "VAE"]),
     ]
 )

@@ -38,6 +38,9 @@ public final class CPUDevice: ComputeDevice {
     private var profile: [KernelTiming] = []
     private var launches = 0
     private let ledger = AllocationLedger()
+    /// What this device's tensors may hold in all: the machine's physical memory, so an impossible model
+    /// is refused with a one-line error before it swaps or aborts.
+    public let capacityBytes = MemoryBudget.physicalBytes
 
     public var counters: DeviceCounters {
         var c = DeviceCounters()
@@ -61,7 +64,7 @@ public final class CPUDevice: ComputeDevice {
 
     public var info: DeviceInfo {
         DeviceInfo(backend: "cpu", name: mode == .fast ? "CPU (fast)" : "CPU (reference)", kind: .cpu,
-                   memoryBytes: 0, subgroupSize: 1,
+                   memoryBytes: UInt64(capacityBytes), subgroupSize: 1,
                    details: mode == .fast ? ["blas": String(cString: openblas_get_config()),
                                             "gemm": FastKernels.engineDescription(matrixEngine),
                                             "threads": String(Parallel.cores)] : [:])
@@ -71,7 +74,9 @@ public final class CPUDevice: ComputeDevice {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw ComputeError.invalidArguments(kernel: "makeTensor", reason: "negative dimension in \(shape)")
         }
-        let bytes = elementType.storageBytes(count: shape.reduce(1, *))
+        let bytes = elementType.storageBytes(count: try CheckedSize.tensorElements(shape))
+        try MemoryBudget.require(ledger.current + bytes, fitIn: capacityBytes, "tensors of \(MemoryBudget.describe(ledger.current)) and a new \(shape)",
+                                 place: "the machine")
         let storage = CPUStorage(byteCount: bytes, ledger: ledger)
         return Tensor(shape: shape, elementType: elementType, storage: storage, deviceID: ObjectIdentifier(self))
     }

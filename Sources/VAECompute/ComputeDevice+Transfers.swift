@@ -6,9 +6,20 @@ extension ComputeDevice {
         return t
     }
 
-    /// Makes a float32 tensor of zeros.
+    /// Makes a float32 tensor of zeros (the device is asked for it before any host memory is used).
     public func zeros(_ shape: [Int]) throws -> Tensor {
-        try tensor([Float](repeating: 0, count: shape.reduce(1, *)), shape: shape)
+        let t = try makeTensor(shape: shape, elementType: .float32)
+        try upload([Float](repeating: 0, count: t.count), to: t)
+        return t
+    }
+
+    /// Throws "`what` needs N GB, the device has M" when tensors of `bytes` more would not fit beside
+    /// those the device already holds (nothing is checked where the device does not know its memory).
+    public func requireCapacity(_ bytes: Int, for what: @autoclosure () -> String) throws {
+        let capacity = Int(clamping: info.memoryBytes)
+        guard capacity > 0 else { return }
+        let total = try CheckedSize.add(counters.allocatedBytes, bytes, what())
+        try MemoryBudget.require(total, fitIn: capacity, what(), place: "the device (\(info.name))")
     }
 
     /// Writes float32 values (exactly `tensor.count` of them).

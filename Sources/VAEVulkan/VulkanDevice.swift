@@ -118,7 +118,8 @@ public final class VulkanDevice: ComputeDevice {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw ComputeError.invalidArguments(kernel: "makeTensor", reason: "negative dimension in \(shape)")
         }
-        let buffer = try memory.allocate(bytes: elementType.storageBytes(count: shape.reduce(1, *)))
+        let bytes = elementType.storageBytes(count: try CheckedSize.tensorElements(shape))
+        let buffer = try memory.allocate(bytes: bytes)
         peakBytes = max(peakBytes, memory.allocatedBytes)
         return Tensor(shape: shape, elementType: elementType, storage: buffer, deviceID: ObjectIdentifier(self))
     }

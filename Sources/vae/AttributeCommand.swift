@@ -12,6 +12,8 @@ struct AttributeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try require(count, atLeast: 1, "--count")
+            try require(steps, atLeast: 2, "--steps")
             let explorer = try options.explorer()
             let result = try explorer.attribute(labels: explorer.images.labels, from: fromLabel, to: toLabel, count: count, steps: steps)
             try result.image.write(to: options.out)

@@ -44,6 +44,13 @@ struct BenchCommand: ParsableCommand {
     }
 
     func bench() throws {
+        try require(repetitions, atLeast: 1, "--repetitions")
+        try require(sgemmSize, atLeast: 1, "--sgemm-size")
+        try require(images, atLeast: 1, "--images")
+        if let threads { try require(threads, atLeast: 1, "--threads") }
+        let sgemmBytes = try CheckedSize.multiply(try CheckedSize.multiply(sgemmSize, sgemmSize, "--sgemm-size \(sgemmSize)"), 12,
+                                                  "--sgemm-size \(sgemmSize)")
+        try MemoryBudget.requireHost(sgemmBytes, "--sgemm-size \(sgemmSize) (three \(sgemmSize)² matrices)")
         let parts = Set(what.split(separator: ",").map { String($0) })
         guard parts.isSubset(of: ["kernels", "sgemm", "training"]), !parts.isEmpty else {
             throw ConfigurationError("--what takes kernels, sgemm and training, got '\(what)'")

@@ -23,7 +23,11 @@ struct EvalCommand: ParsableCommand {
         try reportingErrors {
             guard ["test", "train"].contains(split) else { throw ConfigurationError("--split must be test or train, got '\(split)'") }
             if let k = iwae, k <= 0 { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
-            if let n = limit, n <= 0 { throw ConfigurationError("--limit must be positive, got \(n)") }
+            if let k = iwae, k > ImportanceSampling.maxSamples {
+                throw ConfigurationError("--iwae takes at most \(ImportanceSampling.maxSamples) samples per image, got \(k)")
+            }
+            if let n = limit { try require(n, atLeast: 1, "--limit") }
+            try require(batchSize, atLeast: 1, "--batch-size")
             let device = try deviceOptions.open()
             let model = try Checkpoint.load(from: checkpoint, device: device)
             let mode = try binarize ?? (Checkpoint.metadata(at: checkpoint)["vae.binarize"] ?? "none")

@@ -9,6 +9,7 @@ struct ExploreOptions: ParsableArguments {
     @OptionGroup var deviceOptions: DeviceOptions
 
     func explorer() throws -> Explorer {
+        try checkPictureOutput(out, inputs: [checkpoint])
         let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
         return try Explorer(model: model, images: try dataOptions.load().test)
     }

@@ -11,6 +11,7 @@ struct ManifoldCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkPictureOutput(out, inputs: [checkpoint])
             let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
             try Explorer.manifold(model, size: size).write(to: out)
             print("wrote \(out): \(size)×\(size) manifold")

@@ -13,6 +13,7 @@ struct PlotCommand: ParsableCommand {
             let log = try MetricsLog(contentsOf: path)
             guard !log.records.isEmpty else { throw DataError.missing(file: path) }
             let target = out ?? runDirectory + "/loss.png"
+            try checkPictureOutput(target, inputs: [path, runDirectory + "/model.safetensors", runDirectory + "/optimizer.safetensors"])
             try LossCurve.draw(log.records).write(to: target)
             print("wrote \(target) (\(log.records.count) epochs)")
         }

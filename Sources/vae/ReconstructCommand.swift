@@ -13,7 +13,8 @@ struct ReconstructCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard count > 0 else { throw ConfigurationError("--count must be positive, got \(count)") }
+            try require(count, atLeast: 1, "--count")
+            try checkPictureOutput(out, inputs: [checkpoint])
             let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
             let test = try dataOptions.load().test
             guard test.pixelsPerImage == model.configuration.inputSize else {

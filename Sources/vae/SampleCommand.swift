@@ -13,7 +13,8 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard count > 0 else { throw ConfigurationError("--count must be positive, got \(count)") }
+            try require(count, atLeast: 1, "--count")
+            try checkPictureOutput(out, inputs: [checkpoint])
             let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
             let image = try Pictures.samples(model, count: count, seed: seed)
             try image.write(to: out)

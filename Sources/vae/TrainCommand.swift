@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSignals
 import Foundation
 import VAE
 import VAECompute
@@ -9,27 +10,33 @@ struct TrainCommand: ParsableCommand {
         commandName: "train", abstract: "Train a VAE on MNIST-format images.",
         discussion: """
         Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), samples.png (8×8 draws
-        from the prior), reconstructions.png (test images over their reconstructions) and metrics.csv.
+        from the prior), reconstructions.png (test images over their reconstructions), loss.png and
+        metrics.csv. The model, optimizer state and metrics are saved together after every epoch, so a
+        killed run keeps its last whole epoch. Ctrl-C (or SIGTERM) stops at the next step and keeps the
+        last saved epoch; a second Ctrl-C stops at once. A folder that holds a run is only continued
+        (--resume) or replaced (--overwrite), never written over silently; on --resume the run's own
+        settings apply and options that contradict them are refused.
         """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var deviceOptions: DeviceOptions
-    @Option(help: "Passes over the training set.") var epochs = 10
-    @Option(name: .long, help: "Images per minibatch.") var batchSize = 128
-    @Option(help: "Hidden layer sizes, comma-separated (empty for none).") var hidden = "400"
-    @Option(help: "Latent dimensions.") var latent = 20
-    @Option(help: "Adam's learning rate.") var lr: Float = 1e-3
-    @Option(help: "Weight of the KL term (β-VAE).") var beta: Float = 1
-    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β.") var klWarmup = 0
-    @Option(help: "bernoulli | gaussian") var likelihood = "bernoulli"
-    @Option(name: .customLong("log-variance"), help: "Gaussian likelihood: log σ² of every pixel (the start when learned).")
-    var logVariance: Float = 0
+    @Option(help: "Passes over the training set (in all, counting those a resumed run has done).") var epochs = 10
+    @Option(name: .long, help: "Images per minibatch (default 128).") var batchSize: Int?
+    @Option(help: "Hidden layer sizes, comma-separated, \"\" for none (default 400).") var hidden: String?
+    @Option(help: "Latent dimensions (default 20).") var latent: Int?
+    @Option(help: "Adam's learning rate (default 0.001).") var lr: Float?
+    @Option(help: "Weight of the KL term, β-VAE (default 1).") var beta: Float?
+    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β (default 0).") var klWarmup: Int?
+    @Option(help: "bernoulli | gaussian (default bernoulli)") var likelihood: String?
+    @Option(name: .customLong("log-variance"), help: "Gaussian likelihood: log σ² of every pixel, the start when learned (default 0).")
+    var logVariance: Float?
     @Flag(name: .customLong("learn-variance"), help: "Gaussian likelihood: learn one log-variance per pixel.") var learnVariance = false
-    @Option(help: "Seed of initialization, shuffling and noise.") var seed: UInt64 = 1
+    @Option(help: "Seed of initialization, shuffling and noise (default 1).") var seed: UInt64?
     @Option(help: "none | static | dynamic: binary pixel targets (the literature's binarized MNIST); the test set is then binarized once with a fixed seed.")
-    var binarize = "none"
+    var binarize: String?
     @Option(help: "Output directory (default runs/<date-time>).") var out: String?
-    @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+    @Flag(help: "Continue the run in --out from its last saved epoch.") var resume = false
+    @Flag(help: "Replace the run in --out (its model, optimizer state, metrics and pictures).") var overwrite = false
     @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).") var trainLimit: Int?
     @Option(name: .customLong("test-limit"), help: "Use only the first N test images (quick runs).") var testLimit: Int?
 
@@ -37,31 +44,92 @@ struct TrainCommand: ParsableCommand {
         try reportingErrors { try train() }
     }
 
+    /// The architecture the options ask for (defaults where they are not given).
     func configurationFromOptions() throws -> VAEConfiguration {
-        let parts = hidden.split(separator: ",", omittingEmptySubsequences: true).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.contains(nil) else { throw ConfigurationError("--hidden must be sizes separated by commas, got '\(hidden)'") }
-        guard let l = Likelihood(rawValue: likelihood) else { throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihood)'") }
-        let config = VAEConfiguration(hidden: parts.compactMap { $0 }, latent: latent, likelihood: l, gaussianLogVariance: logVariance,
+        let sizes = try VAEConfiguration.parseSizes(hidden ?? "400", option: "--hidden")
+        let likelihoodName = likelihood ?? "bernoulli"
+        guard let l = Likelihood(rawValue: likelihoodName) else { throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihoodName)'") }
+        if let latent, latent <= 0 { throw ConfigurationError("--latent must be positive, got \(latent)") }
+        if let logVariance, !logVariance.isFinite { throw ConfigurationError("--log-variance must be a finite number, got \(logVariance)") }
+        let config = VAEConfiguration(hidden: sizes, latent: latent ?? 20, likelihood: l, gaussianLogVariance: logVariance ?? 0,
                                       learnedVariance: learnVariance)
         try config.validate()
         return config
     }
 
-    func train() throws {
+    /// Training options from the command line, each falling back to `recorded` (a resumed run's own
+    /// settings) and then to the defaults.
+    func trainingOptions(recorded: [String: String] = [:]) throws -> TrainingOptions {
         var options = TrainingOptions()
-        options.epochs = epochs; options.batchSize = batchSize; options.learningRate = lr; options.beta = beta
-        options.klWarmupEpochs = klWarmup; options.seed = seed
-        guard let binarization = Binarization(rawValue: binarize) else {
-            throw ConfigurationError("--binarize must be none, static or dynamic, got '\(binarize)'")
-        }
+        options.epochs = epochs
+        options.batchSize = batchSize ?? recorded["--batch-size"].flatMap(Int.init) ?? options.batchSize
+        options.learningRate = lr ?? recorded["--lr"].flatMap(Float.init) ?? options.learningRate
+        options.beta = beta ?? recorded["--beta"].flatMap(Float.init) ?? options.beta
+        options.klWarmupEpochs = klWarmup ?? recorded["--kl-warmup"].flatMap(Int.init) ?? options.klWarmupEpochs
+        options.seed = seed ?? recorded["--seed"].flatMap(UInt64.init) ?? options.seed
+        let mode = binarize ?? recorded["--binarize"] ?? "none"
+        guard let binarization = Binarization(rawValue: mode) else { throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'") }
         options.binarization = binarization
         try options.validate()
+        return options
+    }
+
+    /// Options given on the command line that contradict the run being resumed, as "--opt X (the run has Y)".
+    func contradictions(model: VAEConfiguration, recorded: [String: String], options: TrainingOptions, trainImages: Int) -> [String] {
+        var found: [String] = []
+        func check(_ option: String, given: String?, has: String?) {
+            if let given, let has, given != has { found.append("\(option) \(given) (the run has \(has))") }
+        }
+        if hidden != nil, let asked = try? VAEConfiguration.parseSizes(hidden!, option: "--hidden"), asked != model.hidden {
+            found.append("--hidden \(hidden!) (the run has \(model.hidden.map(String.init).joined(separator: ",")))")
+        }
+        check("--latent", given: latent.map(String.init), has: String(model.latent))
+        check("--likelihood", given: likelihood, has: model.likelihood.rawValue)
+        check("--log-variance", given: logVariance.map { String($0) }, has: String(model.gaussianLogVariance))
+        if learnVariance && !model.learnedVariance { found.append("--learn-variance (the run's variance is fixed)") }
+        check("--seed", given: seed.map(String.init), has: recorded["--seed"])
+        check("--binarize", given: binarize, has: recorded["--binarize"])
+        check("--batch-size", given: batchSize.map(String.init), has: recorded["--batch-size"])
+        check("--lr", given: lr.map { String($0) }, has: recorded["--lr"])
+        check("--beta", given: beta.map { String($0) }, has: recorded["--beta"])
+        check("--kl-warmup", given: klWarmup.map(String.init), has: recorded["--kl-warmup"])
+        if let has = recorded["train images"], has != String(trainImages) {
+            found.append("training data of \(trainImages) images (the run trained on \(has); see --data and --train-limit)")
+        }
+        return found
+    }
+
+    func train() throws {
+        guard epochs >= 0 else { throw ConfigurationError("--epochs must not be negative, got \(epochs)") }
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
-        var config = try configurationFromOptions()
-        let outDirectory = out ?? "runs/" + Self.timestamp()
         if resume && out == nil { throw ConfigurationError("--resume needs --out naming the run to continue") }
+        if resume && overwrite { throw ConfigurationError("--resume continues the run in --out and --overwrite replaces it: give one") }
+        let config = try configurationFromOptions()
+        let options = try trainingOptions()
+
+        let outDirectory = try out ?? Self.newRunFolder()
+        let run = try RunDirectory(outDirectory, madeForThisRun: out == nil)
+        do {
+            try train(in: run, outDirectory: outDirectory, config: config, options: options)
+        } catch {
+            run.discardIfUnused()
+            throw error
+        }
+    }
+
+    func train(in run: RunDirectory, outDirectory: String, config: VAEConfiguration, options: TrainingOptions) throws {
+        var config = config, options = options
+        if let recovery = run.recovery { note("vae: \(outDirectory): \(recovery)") }
+        if resume && !run.holdsRun { throw RunError("\(outDirectory) holds no run to resume (no model.safetensors)") }
+        if !resume && run.holdsRun {
+            guard overwrite else {
+                throw RunError("\(outDirectory) already holds a run; --resume continues it, --overwrite replaces it")
+            }
+            try run.removePictures()
+        }
         let checkpointPath = outDirectory + "/model.safetensors"
+        let optimizerPath = Checkpoint.optimizerPath(for: checkpointPath)
         let metricsPath = outDirectory + "/metrics.csv"
 
         var mnist = try dataOptions.load()
@@ -77,26 +145,62 @@ struct TrainCommand: ParsableCommand {
         var log = MetricsLog()
         if resume {
             model = try Checkpoint.load(from: checkpointPath, device: device)
-            let state = try Checkpoint.loadOptimizer(from: Checkpoint.optimizerPath(for: checkpointPath), into: model)
-            firstEpoch = (state["epoch"].flatMap(Int.init) ?? 0) + 1
+            let modelMetadata = try Checkpoint.metadata(at: checkpointPath)
+            let optimizerMetadata = try Checkpoint.loadOptimizer(from: optimizerPath, into: model)
             log = try MetricsLog(contentsOf: metricsPath)
-            log.records.removeAll { $0.epoch >= firstEpoch }
+            let done = try RunConsistency.epoch(model: modelMetadata, optimizer: optimizerMetadata, metrics: log, folder: outDirectory)
+            let recorded = try RunSettings.recorded(in: modelMetadata, file: checkpointPath)
+            options = try trainingOptions(recorded: recorded)
+            let conflicts = contradictions(model: model.configuration, recorded: recorded, options: options, trainImages: mnist.train.count)
+            guard conflicts.isEmpty else {
+                throw ConfigurationError("--resume: \(conflicts.joined(separator: ", ")); drop them to continue the run, or train a new one")
+            }
+            guard model.configuration.inputSize == config.inputSize else {
+                throw DataError.mismatch("\(dataOptions.data) has \(mnist.train.height)×\(mnist.train.width) images but the run in "
+                                         + "\(outDirectory) takes \(model.configuration.imageHeight)×\(model.configuration.imageWidth)")
+            }
+            firstEpoch = done + 1
             config = model.configuration
             print("resuming \(outDirectory) at epoch \(firstEpoch) (step \(try model.step()))")
         } else {
-            model = try VAEModel(config, device: device, seed: seed, learningRate: lr)
+            model = try VAEModel(config, device: device, seed: options.seed, learningRate: options.learningRate)
         }
-        try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
         let trainer = try Trainer(model: model, train: mnist.train, test: mnist.test, options: options)
+        let settings = RunSettings(options: options, trainImages: mnist.train.count)
         print("device: \(device.info)")
         print("model: \(Checkpoint.describe(config)) \(config.likelihood.rawValue), \(model.parameterCount) parameters; "
-              + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(batchSize), lr \(lr), seed \(seed)")
+              + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)")
         print("writing to \(outDirectory)")
+
+        /// Saves the model, optimizer state and metrics of `epoch` as one unit.
+        func commit(_ epoch: Int) throws {
+            let step = String(try model.step())
+            let modelFile = try Checkpoint.contents(of: model, metadata: settings.metadata.merging(["epoch": String(epoch), "step": step]) { $1 })
+            let optimizerFile = try Checkpoint.optimizerContents(of: model, metadata: ["epoch": String(epoch)])
+            try run.commit(epoch: epoch, files: [("model.safetensors", try modelFile.encoded()),
+                                                 ("optimizer.safetensors", try optimizerFile.encoded()),
+                                                 ("metrics.csv", log.encoded())])
+        }
+
+        vae_install_stop_handlers()
         let display = ProgressDisplay(epochs: epochs)
-        if firstEpoch > epochs { print("nothing to do: the run already has \(firstEpoch - 1) epochs") }
+        var written = Set<String>()
+        if !resume && epochs == 0 {
+            try commit(0)  // the untrained model, so the folder is a run that --resume can continue
+            written.formUnion(RunDirectory.stateFiles)
+        }
+        if firstEpoch > epochs && resume { print("nothing to do: the run already has \(firstEpoch - 1) epochs") }
         for epoch in firstEpoch..<max(firstEpoch, epochs + 1) {
             let start = Date()
-            let trainLoss = try trainer.trainEpoch(epoch) { display.update($0) }
+            let trainLoss: LossSummary
+            do {
+                trainLoss = try trainer.trainEpoch(epoch, progress: { display.update($0) }, shouldStop: { vae_stop_signal() != 0 })
+            } catch let stop as TrainingInterrupted {
+                display.finishLine()
+                let kept = epoch - 1 == 0 && !resume ? "nothing was saved" : "\(outDirectory) keeps epoch \(epoch - 1); --resume continues from there"
+                note("vae: \(stop): \(kept)")
+                throw ExitCode(128 + vae_stop_signal())
+            }
             let seconds = Date().timeIntervalSince(start)
             let testLoss = try trainer.evaluateTestSet()
             display.finishLine()
@@ -106,21 +210,38 @@ struct TrainCommand: ParsableCommand {
                          epoch, trainLoss.loss, trainLoss.reconstruction, trainLoss.kl, testLoss.loss, testLoss.reconstruction,
                          testLoss.kl, seconds, record.samplesPerSecond))
             log.records.append(record)
-            try Checkpoint.save(model, to: checkpointPath, metadata: ["epoch": String(epoch), "seed": String(seed), "vae.binarize": binarize])
-            try Checkpoint.saveOptimizer(model, to: Checkpoint.optimizerPath(for: checkpointPath), metadata: ["epoch": String(epoch)])
-            try log.write(to: metricsPath)
+            try commit(epoch)
+            written.formUnion(RunDirectory.stateFiles)
+            if vae_stop_signal() != 0 {
+                note("vae: stopped after saving epoch \(epoch) in \(outDirectory); --resume continues from there")
+                throw ExitCode(128 + vae_stop_signal())
+            }
         }
-        try Pictures.samples(model, seed: seed).write(to: outDirectory + "/samples.png")
-        let shownTest = binarization == .none ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
+        try Pictures.samples(model, seed: options.seed).write(to: outDirectory + "/samples.png")
+        let shownTest = options.binarization == .none ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
         try Pictures.reconstructions(model, images: shownTest).write(to: outDirectory + "/reconstructions.png")
-        try LossCurve.draw(log.records).write(to: outDirectory + "/loss.png")
-        print("wrote \(checkpointPath), samples.png, reconstructions.png, loss.png, metrics.csv")
+        written.formUnion(["samples.png", "reconstructions.png"])
+        if !log.records.isEmpty {
+            try LossCurve.draw(log.records).write(to: outDirectory + "/loss.png")
+            written.insert("loss.png")
+        }
+        let order = ["model.safetensors", "optimizer.safetensors", "metrics.csv", "samples.png", "reconstructions.png", "loss.png"]
+        print("wrote \(order.filter(written.contains).joined(separator: ", ")) in \(outDirectory)")
         try deviceOptions.checkValidation(device)
     }
 
-    static func timestamp() -> String {
+    /// A new folder runs/<date-time>, made here (with -2, -3, … when runs start in the same second), so two
+    /// runs started together never share one.
+    static func newRunFolder() throws -> String {
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
-        return f.string(from: Date())
+        let base = "runs/" + f.string(from: Date())
+        try? FileManager.default.createDirectory(atPath: "runs", withIntermediateDirectories: true)
+        for suffix in 1...1000 {
+            let name = suffix == 1 ? base : "\(base)-\(suffix)"
+            if mkdir(name, 0o755) == 0 { return name }
+            guard errno == EEXIST else { throw DataError.cannotWrite(file: name, reason: AtomicFile.lastError()) }
+        }
+        throw DataError.cannotWrite(file: base, reason: "a thousand runs started this second")
     }
 }

@@ -105,7 +105,7 @@ struct CLITests {
         let out = scratch()
         #expect(try VAERun(["train"] + quick + ["--out", out]).status == 0)
         let before = try Data(contentsOf: URL(filePath: out + "/model.safetensors"))
-        let run = try VAERun(["train"] + quick + ["--out", out, "--lr", "1e30"])
+        let run = try VAERun(["train"] + quick + ["--out", out, "--lr", "1e30", "--overwrite"])
         #expect(run.status != 0)
         #expect(run.stderr.contains("NaN"), "\(run.stderr)")
         #expect(try Data(contentsOf: URL(filePath: out + "/model.safetensors")) == before)

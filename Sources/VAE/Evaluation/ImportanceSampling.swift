@@ -9,10 +9,15 @@ import VAECompute
 /// samples are drawn, decoded and weighed one at a time while a running log-sum-exp (max and scaled sum)
 /// accumulates, so memory does not grow with K.
 public enum ImportanceSampling {
+    /// The most samples per image: each sample's noise stream is `0x6000_0000 | sample`, so more would
+    /// repeat another stream's noise.
+    public static let maxSamples = 1 << 28
+
     /// Mean −log p(x) per image, in nats.
     public static func negativeLogLikelihood(_ model: VAEModel, images: ImageDataset, samples k: Int, batchSize: Int = 128,
                                              seed: UInt64 = 1, progress: (Int, Int) -> Void = { _, _ in }) throws -> Double {
         guard k > 0 else { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
+        guard k <= maxSamples else { throw ConfigurationError("--iwae takes at most \(maxSamples) samples per image, got \(k)") }
         guard batchSize > 0 else { throw ConfigurationError("--batch-size must be positive, got \(batchSize)") }
         guard images.pixelsPerImage == model.configuration.inputSize, images.count > 0 else {
             throw DataError.mismatch("the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")

@@ -1,4 +1,5 @@
 import Foundation
+import VAECompute
 
 /// The pictures of "Sampling Generative Networks" for a trained model: interpolations, J-diagrams,
 /// attribute vectors, latent traversals and (for 2-D latents) the manifold.
@@ -36,6 +37,7 @@ public struct Explorer {
     public func interpolation(from: Int, to: Int, steps: Int, method: Method) throws -> (image: PNGImage, decoded: [[Float]]) {
         try checkIndex(from, "--from"); try checkIndex(to, "--to")
         guard steps >= 2 else { throw ConfigurationError("--steps must be at least 2, got \(steps)") }
+        try model.requireDecodable(try CheckedSize.add(steps, 2, "--steps \(steps)"), what: "--steps \(steps)")
         let (a, b) = (try latent(of: from), try latent(of: to))
         let path = (0..<steps).map { s -> [Float] in
             let t = Float(s) / Float(steps - 1)
@@ -51,6 +53,8 @@ public struct Explorer {
     public func jDiagram(corners: (Int, Int, Int), size: Int) throws -> (image: PNGImage, decoded: [[Float]]) {
         try checkIndex(corners.0, "--corners"); try checkIndex(corners.1, "--corners"); try checkIndex(corners.2, "--corners")
         guard size >= 2 else { throw ConfigurationError("--size must be at least 2, got \(size)") }
+        let side = try CheckedSize.add(size, 1, "--size \(size)")
+        try model.requireDecodable(try CheckedSize.multiply(side, side, "--size \(size)"), what: "a J-diagram of --size \(size)")
         let (zi, zj, zk) = (try latent(of: corners.0), try latent(of: corners.1), try latent(of: corners.2))
         var lattice: [[Float]] = []
         for r in 0..<size {
@@ -86,6 +90,9 @@ public struct Explorer {
         guard !ofA.isEmpty else { throw ConfigurationError("no test image has label \(a)") }
         guard !ofB.isEmpty else { throw ConfigurationError("no test image has label \(b)") }
         guard steps >= 2, count >= 1 else { throw ConfigurationError("--steps must be at least 2 and --count at least 1") }
+        let rows = min(count, ofA.count)
+        try model.requireDecodable(try CheckedSize.multiply(rows, try CheckedSize.add(steps, 1, "--steps \(steps)"), "--count \(count) --steps \(steps)"),
+                                   what: "--count \(count) --steps \(steps)")
         func meanLatent(_ indices: [Int]) throws -> [Float] {
             var sum = [Float](repeating: 0, count: config.latent)
             for chunk in stride(from: 0, to: indices.count, by: 256) {
@@ -138,6 +145,7 @@ public struct Explorer {
     public func traversal(image: Int, steps: Int, range: Float = 3, statisticsImages: Int = 2000) throws -> (image: PNGImage, order: [Int]) {
         try checkIndex(image, "--image")
         guard steps >= 2 else { throw ConfigurationError("--steps must be at least 2, got \(steps)") }
+        try model.requireDecodable(try CheckedSize.multiply(config.latent, steps, "--steps \(steps)"), what: "--steps \(steps)")
         let kl = try latentStatistics(count: statisticsImages).kl
         let order = kl.indices.sorted { kl[$0] > kl[$1] }
         let base = try latent(of: image)
@@ -159,6 +167,7 @@ public struct Explorer {
             throw ConfigurationError("the manifold needs a model with 2 latent dimensions; this one has \(model.configuration.latent)")
         }
         guard size >= 2 else { throw ConfigurationError("--size must be at least 2, got \(size)") }
+        try model.requireDecodable(try CheckedSize.multiply(size, size, "--size \(size)"), what: "a manifold of --size \(size)")
         var points: [[Float]] = []
         for r in 0..<size {
             for c in 0..<size {

@@ -50,19 +50,29 @@ public enum Checkpoint {
         func bad(_ reason: String) -> DataError { .corrupt(file: name, reason: "not a VAE checkpoint this tool can read: \(reason)") }
         let m = file.metadata
         if m["format"] == "vulkanvae" {
-            guard let input = m["vae.input"].flatMap(Int.init), let latent = m["vae.latent"].flatMap(Int.init),
-                  let hiddenText = m["vae.hidden"], let height = m["vae.image_height"].flatMap(Int.init),
-                  let width = m["vae.image_width"].flatMap(Int.init) else { throw bad("incomplete vae.* metadata") }
-            let parsed = hiddenText.split(separator: ",").map { Int($0) }
-            guard !parsed.contains(nil) else { throw bad("vae.hidden is '\(hiddenText)'") }
-            let hidden = parsed.compactMap { $0 }
+            func size(_ key: String) throws -> Int {
+                guard let text = m[key] else { throw bad("incomplete vae.* metadata (no \(key))") }
+                guard let value = Int(text), value > 0 else { throw bad("\(key) is '\(text)', not a positive size") }
+                return value
+            }
+            let (input, latent) = (try size("vae.input"), try size("vae.latent"))
+            let (height, width) = (try size("vae.image_height"), try size("vae.image_width"))
+            guard let hiddenText = m["vae.hidden"] else { throw bad("incomplete vae.* metadata (no vae.hidden)") }
+            let hidden: [Int]
+            do { hidden = try VAEConfiguration.parseSizes(hiddenText, option: "vae.hidden") } catch { throw bad("\(error)") }
             guard let likelihood = Likelihood(rawValue: m["vae.likelihood"] ?? "bernoulli") else { throw bad("unknown likelihood") }
             guard let activation = Activation.allCases.first(where: { $0.description == (m["vae.activation"] ?? "relu") }) else {
                 throw bad("unknown activation \(m["vae.activation"] ?? "")")
             }
+            let logVarianceText = m["vae.gaussian_log_variance"] ?? "0"
+            guard let logVariance = Float(logVarianceText), logVariance.isFinite else {
+                throw bad("vae.gaussian_log_variance is '\(logVarianceText)', not a finite number")
+            }
+            guard let learned = ["0": false, "1": true][m["vae.learned_variance"] ?? "0"] else {
+                throw bad("vae.learned_variance is '\(m["vae.learned_variance"] ?? "")', not 0 or 1")
+            }
             return VAEConfiguration(inputSize: input, hidden: hidden, latent: latent, likelihood: likelihood, activation: activation,
-                                    gaussianLogVariance: m["vae.gaussian_log_variance"].flatMap(Float.init) ?? 0,
-                                    learnedVariance: m["vae.learned_variance"] == "1", imageHeight: height, imageWidth: width)
+                                    gaussianLogVariance: logVariance, learnedVariance: learned, imageHeight: height, imageWidth: width)
         }
         // A PyTorch state_dict: read the architecture off the shapes.
         guard let mu = file.tensors["fc21.weight"], mu.shape.count == 2 else { throw bad("no fc21.weight (the mu head)") }
@@ -87,26 +97,43 @@ public enum Checkpoint {
 
     /// Loads a checkpoint onto `device`, checking that every tensor is present with the right shape and
     /// that nothing else is in the file.
+    ///
+    /// The model the metadata describes is checked against the tensors in the file before anything is
+    /// made: every parameter must be there with its shape (so the model is no larger than the file), and
+    /// every value must be finite (a NaN or infinite weight would draw black pictures or NaN losses).
     public static func load(from path: String, device: any ComputeDevice) throws -> VAEModel {
         let file = try SafeTensors(contentsOf: path)
         let config = try configuration(of: file, name: path)
-        try config.validate()
-        let model = try VAEModel(config, device: device, seed: 0)
-        var expected = Set<String>()
-        for p in model.trainedParameters {
-            expected.insert(p.name)
-            guard let entry = file.tensors[p.name] else {
-                throw DataError.corrupt(file: path, reason: "missing tensor \(p.name) for a \(describe(config)) model")
+        do { try config.validate() } catch { throw DataError.corrupt(file: path, reason: "\(error)") }
+        let expected = parameterShapes(config)
+        for (name, shape) in expected {
+            guard let entry = file.tensors[name] else {
+                throw DataError.corrupt(file: path, reason: "missing tensor \(name) for a \(describe(config)) model")
             }
-            guard entry.shape == p.value.shape else {
-                throw DataError.corrupt(file: path, reason: "tensor \(p.name) has shape \(entry.shape), a \(describe(config)) model needs \(p.value.shape)")
+            guard entry.shape == shape else {
+                throw DataError.corrupt(file: path, reason: "tensor \(name) has shape \(entry.shape), a \(describe(config)) model needs \(shape)")
             }
-            try device.upload(entry.values, to: p.value)
+            if let bad = entry.values.firstIndex(where: { !$0.isFinite }) {
+                throw DataError.corrupt(file: path, reason: "tensor \(name) holds a non-finite value (\(entry.values[bad]) at element \(bad)): "
+                                        + "the model diverged or the file is damaged")
+            }
         }
-        if let extra = Set(file.tensors.keys).subtracting(expected).sorted().first {
+        if let extra = Set(file.tensors.keys).subtracting(expected.map(\.name)).sorted().first {
             throw DataError.corrupt(file: path, reason: "unexpected tensor \(extra): not a checkpoint of a \(describe(config)) model")
         }
+        let model = try VAEModel(config, device: device, seed: 0)
+        for p in model.trainedParameters { try device.upload(file.tensors[p.name]!.values, to: p.value) }
         return model
+    }
+
+    /// The name and shape of every trained tensor of a model of `config`, in the model's order, from the
+    /// configuration alone (nothing is allocated).
+    static func parameterShapes(_ config: VAEConfiguration) -> [(name: String, shape: [Int])] {
+        let depth = config.hidden.count
+        return config.layers.flatMap { layer -> [(name: String, shape: [Int])] in
+            let name = layerName(layer.role, depth: depth)
+            return [("\(name).weight", [layer.outputs, layer.inputs]), ("\(name).bias", [layer.outputs])]
+        } + (config.learnedVariance ? [(PixelLogVariance.checkpointName, [config.inputSize])] : [])
     }
 
     /// The layer sizes of a configuration, e.g. "784-400-20".
@@ -123,6 +150,11 @@ public enum Checkpoint {
 
     /// Saves Adam's moments, the step counter and the learning rate, plus `metadata` (the epoch).
     public static func saveOptimizer(_ model: VAEModel, to path: String, metadata: [String: String]) throws {
+        try optimizerContents(of: model, metadata: metadata).write(to: path)
+    }
+
+    /// Adam's moments, the step counter and the learning rate as a safetensors file.
+    public static func optimizerContents(of model: VAEModel, metadata: [String: String]) throws -> SafeTensors {
         var file = SafeTensors()
         for p in model.trainedParameters {
             file.tensors["\(p.name).exp_avg"] = .init(shape: p.m.shape, values: try model.device.download(p.m))
@@ -130,23 +162,30 @@ public enum Checkpoint {
         }
         let schedule = try model.device.downloadUInt32(model.schedule)
         file.metadata = metadata.merging(["step": String(schedule[0]), "learning_rate": String(Float(bitPattern: schedule[1]))]) { $1 }
-        try file.write(to: path)
+        return file
     }
 
     /// Restores what `saveOptimizer` wrote; returns its metadata.
     public static func loadOptimizer(from path: String, into model: VAEModel) throws -> [String: String] {
         let file = try SafeTensors(contentsOf: path)
+        var checked: [(SafeTensors.Entry, Tensor)] = []
         for p in model.trainedParameters {
             for (suffix, tensor) in [("exp_avg", p.m), ("exp_avg_sq", p.v)] {
                 guard let e = file.tensors["\(p.name).\(suffix)"], e.shape == tensor.shape else {
                     throw DataError.corrupt(file: path, reason: "optimizer state does not match the model (\(p.name).\(suffix))")
                 }
-                try model.device.upload(e.values, to: tensor)
+                // Adam's second moment is a running mean of squares: never negative.
+                guard e.values.allSatisfy({ $0.isFinite && (suffix == "exp_avg" || $0 >= 0) }) else {
+                    throw DataError.corrupt(file: path, reason: "tensor \(p.name).\(suffix) holds values Adam cannot have (non-finite or negative)")
+                }
+                checked.append((e, tensor))
             }
         }
-        guard let step = file.metadata["step"].flatMap(UInt32.init), let lr = file.metadata["learning_rate"].flatMap(Float.init) else {
-            throw DataError.corrupt(file: path, reason: "optimizer state lacks its step or learning rate")
+        guard let step = file.metadata["step"].flatMap(UInt32.init), let lr = file.metadata["learning_rate"].flatMap(Float.init),
+              lr > 0, lr.isFinite else {
+            throw DataError.corrupt(file: path, reason: "optimizer state lacks its step or a positive learning rate")
         }
+        for (e, tensor) in checked { try model.device.upload(e.values, to: tensor) }
         try model.device.upload([step, lr.bitPattern], to: model.schedule)
         return file.metadata
     }

@@ -21,9 +21,13 @@ public enum LossCurve {
         canvas.line(left, top, left, bottom, 96)
         let values = (train + test).filter(\.isFinite)
         guard let lo = values.min(), let hi = values.max(), !train.isEmpty else { return }
-        let span = max(hi - lo, 1e-9)
+        // Halves first, so the span of two finite values cannot overflow to infinity.
+        let halfSpan = max(hi / 2 - lo / 2, 1e-9)
         func x(_ i: Int) -> Int { train.count == 1 ? (left + right) / 2 : left + (right - left) * i / (train.count - 1) }
-        func y(_ v: Double) -> Int { bottom - Int(Double(bottom - top) * (v - lo) / span) }
+        func y(_ v: Double) -> Int {
+            let fraction = min(max((v / 2 - lo / 2) / halfSpan, 0), 1)  // in [0, 1]: no huge or NaN double reaches Int()
+            return bottom - Int((Double(bottom - top) * fraction).rounded())
+        }
         for (series, shade) in [(train, UInt8(150)), (test, UInt8(255))] {
             for i in series.indices where series[i].isFinite {
                 canvas.dot(x(i), y(series[i]), shade)
@@ -37,6 +41,7 @@ public enum LossCurve {
     }
 
     static func format2(_ v: Double) -> String {
+        guard v.isFinite, abs(v) < 1e12 else { return String(format: "%.2g", v) }
         let scaled = Int((v * 10).rounded())
         return "\(scaled / 10).\(abs(scaled % 10))"
     }

@@ -1,3 +1,4 @@
+import Foundation
 import VAECompute
 
 /// The likelihood p(x|z) of the decoder.
@@ -41,8 +42,23 @@ public struct VAEConfiguration: Sendable, Equatable {
         guard latent > 0 else { throw ConfigurationError("--latent must be positive, got \(latent)") }
         guard hidden.allSatisfy({ $0 > 0 }) else { throw ConfigurationError("--hidden sizes must be positive, got \(hidden)") }
         guard !learnedVariance || likelihood == .gaussian else { throw ConfigurationError("a learned variance needs --likelihood gaussian") }
-        guard imageHeight * imageWidth == inputSize else {
+        guard imageHeight > 0, imageWidth > 0,
+              imageHeight.multipliedReportingOverflow(by: imageWidth) == (inputSize, false) else {
             throw ConfigurationError("images of \(imageHeight)×\(imageWidth) do not have \(inputSize) pixels")
+        }
+    }
+
+    /// Parses a comma-separated list of sizes ("400" or "512,256"; "" for none). Empty items ("400,,400",
+    /// ","), signs, spaces inside numbers and non-numbers are errors naming `option`.
+    public static func parseSizes(_ text: String, option: String) throws -> [Int] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return [] }
+        return try trimmed.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            let digits = item.trimmingCharacters(in: .whitespaces)
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int(digits), value > 0 else {
+                throw ConfigurationError("\(option) must be positive sizes separated by commas, got '\(text)'")
+            }
+            return value
         }
     }
 

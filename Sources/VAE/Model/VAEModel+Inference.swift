@@ -1,4 +1,5 @@
 import VAECompute
+import VAEFormats
 
 extension VAEModel {
     /// The posterior means and log-variances of images (rows of `inputSize` values in [0, 1]).
@@ -14,6 +15,7 @@ extension VAEModel {
     /// Decoded images for latent vectors: Bernoulli means (sigmoid of the logits) or Gaussian means, in [0, 1].
     public func decode(_ latents: [[Float]]) throws -> [[Float]] {
         guard !latents.isEmpty else { return [] }
+        try requireDecodable(latents.count, what: "decoding \(latents.count) images")
         let w = try workspace(batchSize: latents.count)
         try device.upload(latents.flatMap { $0 }, to: w.z)
         try decode(w.z, w)
@@ -31,8 +33,19 @@ extension VAEModel {
         try decode(try encode(images).mu)
     }
 
+    /// Throws a one-line error (`what` needs N GB, the machine has M) unless `count` images can be
+    /// decoded and drawn: checked with overflow-checked arithmetic before anything is made.
+    public func requireDecodable(_ count: Int, what: @autoclosure () -> String) throws {
+        guard count > 0 else { throw ConfigurationError("\(what()): nothing to draw") }
+        let pixels = try CheckedSize.multiply(count, configuration.inputSize, what())
+        // Host: the decoded floats, the latents and the picture's bytes (≤ 12 bytes per pixel in all).
+        try MemoryBudget.requireHost(try CheckedSize.multiply(pixels, 12, what()), what())
+        try device.requireCapacity(try configuration.workspaceBytes(batchSize: count), for: what())
+    }
+
     /// `count` draws from the prior N(0, I), decoded. The latents come from Philox under `seed`.
     public func sample(count: Int, seed: UInt64) throws -> [[Float]] {
+        try requireDecodable(count, what: "\(count) samples")
         let noise = Philox.gaussianNoise(count: count * configuration.latent, seed: seed, step: 0, stream: 0x5A3B1E).map { Float($0) }
         return try decode(rows(noise, configuration.latent))
     }

@@ -23,6 +23,7 @@ public final class VAEModel {
     /// from Philox under `seed` (so the same seed gives the same model on every device).
     public init(_ configuration: VAEConfiguration, device: any ComputeDevice, seed: UInt64, learningRate: Float = 1e-3) throws {
         try configuration.validate()
+        try device.requireCapacity(try configuration.parameterBytes(), for: "a \(Checkpoint.describe(configuration)) model")
         self.configuration = configuration
         self.device = device
         layers = try configuration.layers.map { try DenseLayer(role: $0.role, inputs: $0.inputs, outputs: $0.outputs, device: device) }
@@ -51,6 +52,8 @@ public final class VAEModel {
     /// Buffers for minibatches of `batchSize` (one set per size, kept for reuse).
     func workspace(batchSize: Int) throws -> Workspace {
         if let w = workspaces[batchSize] { return w }
+        try device.requireCapacity(try configuration.workspaceBytes(batchSize: batchSize),
+                                   for: "a \(Checkpoint.describe(configuration)) model in batches of \(batchSize)")
         let w = try Workspace(model: self, batchSize: batchSize)
         workspaces[batchSize] = w
         return w

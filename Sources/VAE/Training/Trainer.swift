@@ -1,14 +1,6 @@
 import Foundation
 import VAECompute
 
-/// Losses of a pass over a dataset, per image (nats).
-public struct LossSummary: Sendable, Equatable {
-    /// Reconstruction NLL + KL weight · KL: what was minimized (for test sets, the weight is 1: −ELBO).
-    public var loss: Double
-    public var reconstruction: Double
-    public var kl: Double
-}
-
 /// Where an epoch stands, for progress displays.
 public struct TrainingProgress: Sendable {
     public var epoch: Int
@@ -32,6 +24,12 @@ public struct NonFiniteLossError: Error, CustomStringConvertible {
     }
 }
 
+/// Training stopped at a step boundary because it was asked to (a signal); the epoch is abandoned.
+public struct TrainingInterrupted: Error, CustomStringConvertible {
+    public var epoch: Int, step: Int, steps: Int
+    public var description: String { "interrupted in epoch \(epoch) after step \(step) of \(steps)" }
+}
+
 /// Trains a `VAEModel` on images that stay on the device: the whole training set is uploaded once as
 /// bytes, each epoch's shuffled order once as indices, and every minibatch is gathered and scaled on
 /// the device. The host records steps and reads losses only every `logInterval` steps.
@@ -52,6 +50,12 @@ public final class Trainer {
         self.model = model
         self.options = options
         device = model.device
+        let images = try CheckedSize.add(train.count, test.count, "the data")
+        let dataBytes = try CheckedSize.add(try CheckedSize.multiply(images, train.pixelsPerImage, "the data"),
+                                            try CheckedSize.multiply(images, 4, "the data"), "the data")
+        let batch = min(options.batchSize, max(train.count, test.count))
+        try device.requireCapacity(try CheckedSize.add(dataBytes, try model.configuration.workspaceBytes(batchSize: batch), "training"),
+                                   for: "training on \(images) images in batches of \(options.batchSize)")
         let train = options.binarization == .static ? train.binarized(seed: options.seed) : train
         let test = options.binarization == .none ? test : test.binarized(seed: Binarization.testSetSeed)
         trainCount = train.count; testCount = test.count
@@ -78,7 +82,10 @@ public final class Trainer {
     }
 
     /// One pass over the training set; returns its mean losses per image.
-    public func trainEpoch(_ epoch: Int, progress: (TrainingProgress) -> Void = { _ in }) throws -> LossSummary {
+    /// `shouldStop` is asked after every step; when it answers true the epoch ends there with
+    /// `TrainingInterrupted` (the model then holds part of an epoch: do not save it).
+    public func trainEpoch(_ epoch: Int, progress: (TrainingProgress) -> Void = { _ in },
+                           shouldStop: () -> Bool = { false }) throws -> LossSummary {
         let beta = options.klWeight(epoch: epoch)
         try device.upload(Self.permutation(count: trainCount, seed: options.seed, epoch: epoch), to: order)
         let batches = stride(from: 0, to: trainCount, by: options.batchSize).map { ($0, min(options.batchSize, trainCount - $0)) }
@@ -93,6 +100,7 @@ public final class Trainer {
             }
             try model.trainStep(w, seed: options.seed, beta: beta)
             try device.flush()
+            if shouldStop() { throw TrainingInterrupted(epoch: epoch, step: step + 1, steps: batches.count) }
             if (step + 1) % options.logInterval == 0 || step == batches.count - 1 {
                 let seen = first + size
                 let totals = try readTotals(spaces)

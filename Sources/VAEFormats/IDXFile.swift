@@ -1,4 +1,5 @@
 import Foundation
+import VAECompute
 
 /// A file in the IDX format of MNIST (and Fashion-MNIST): a big-endian header (magic 0x0000_08NN with
 /// NN the number of dimensions, type 0x08 = unsigned byte), the dimensions, then the bytes.
@@ -16,8 +17,7 @@ public struct IDXFile: Sendable {
 
     /// Reads `path`, inflating it if it is gzip, and checks that it has `expectedRank` dimensions.
     public init(contentsOf path: String, expectedRank: Int) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw DataError.missing(file: path) }
-        guard var data = FileManager.default.contents(atPath: path) else { throw DataError.corrupt(file: path, reason: "cannot be read") }
+        var data = try InputFile.contents(of: path)
         if Gzip.isGzip(data) { data = try Gzip.decompress(data, name: path) }
         try self.init(parsing: data, name: path, expectedRank: expectedRank)
     }
@@ -36,8 +36,7 @@ public struct IDXFile: Sendable {
         let header = 4 + 4 * rank
         guard b.count >= header else { throw DataError.corrupt(file: name, reason: "truncated header") }
         dimensions = (0..<rank).map { word(4 + 4 * $0) }
-        let count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-        guard dimensions.allSatisfy({ $0 > 0 && $0 < 1 << 28 }), count < 1 << 34 else {
+        guard dimensions.allSatisfy({ $0 > 0 }), let count = try? CheckedSize.product(dimensions, name) else {
             throw DataError.corrupt(file: name, reason: "implausible dimensions \(dimensions)")
         }
         guard b.count - header >= count else {

@@ -1,0 +1,31 @@
+#include "CSignals.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+// sig_atomic_t written from the handler, read by polling: the only state a handler may share safely.
+static volatile sig_atomic_t pending_signal = 0;
+
+static void on_stop_signal(int signal_number) {
+    if (pending_signal != 0) {
+        // A second Ctrl-C: stop now. Only async-signal-safe calls here (write, _exit).
+        static const char message[] = "\nvae: stopped at once (second signal); unsaved progress is lost\n";
+        ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+        (void)ignored;
+        _exit(128 + signal_number);
+    }
+    pending_signal = signal_number;
+}
+
+void vae_install_stop_handlers(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;  // interrupted reads and writes resume rather than fail with EINTR
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+int vae_stop_signal(void) { return pending_signal; }

@@ -1,0 +1,23 @@
+import Foundation
+import VAECompute
+
+/// Reading a file from outside: it must be a regular file (a FIFO or a device would block or never end)
+/// no larger than `limit` bytes (default: the machine's memory), checked before a byte is read.
+public enum InputFile {
+    public static func contents(of path: String, limit: Int = MemoryBudget.physicalBytes) throws -> Data {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { throw DataError.missing(file: path) }
+            throw DataError.corrupt(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw DataError.corrupt(file: path, reason: "is not a regular file") }
+        let size = Int(info.st_size)
+        guard size <= limit else {
+            throw DataError.corrupt(file: path, reason: "is \(MemoryBudget.describe(size)), more than the \(MemoryBudget.describe(limit)) it may be")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError.corrupt(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        return data
+    }
+}

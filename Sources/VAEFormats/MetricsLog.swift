@@ -1,0 +1,95 @@
+import Foundation
+
+/// Losses of a pass over a dataset, per image (nats).
+public struct LossSummary: Sendable, Equatable {
+    /// Reconstruction NLL + KL weight · KL: what was minimized (for test sets, the weight is 1: −ELBO).
+    public var loss: Double
+    public var reconstruction: Double
+    public var kl: Double
+
+    public init(loss: Double, reconstruction: Double, kl: Double) {
+        self.loss = loss; self.reconstruction = reconstruction; self.kl = kl
+    }
+}
+
+
+/// One epoch's figures, as written to metrics.csv.
+public struct EpochRecord: Sendable, Equatable {
+    public var epoch: Int
+    public var train: LossSummary
+    public var test: LossSummary
+    public var seconds: Double
+    public var samplesPerSecond: Double
+
+    public init(epoch: Int, train: LossSummary, test: LossSummary, seconds: Double, samplesPerSecond: Double) {
+        self.epoch = epoch; self.train = train; self.test = test; self.seconds = seconds; self.samplesPerSecond = samplesPerSecond
+    }
+
+    static let csvHeader = "epoch,train_loss,train_reconstruction,train_kl,test_loss,test_reconstruction,test_kl,seconds,samples_per_second"
+
+    var csvRow: String {
+        let losses = [train.loss, train.reconstruction, train.kl, test.loss, test.reconstruction, test.kl].map { String(format: "%.4f", $0) }
+        let timing = [String(format: "%.3f", seconds), String(format: "%.1f", samplesPerSecond)]
+        return ([String(epoch)] + losses + timing).joined(separator: ",")
+    }
+
+    /// The largest magnitude a per-image loss may have in a metrics file (a trained model's losses are in
+    /// the tens to thousands of nats; anything past this is damage, not a measurement).
+    static let maxLoss = 1e12
+
+    init?(csvRow: String) {
+        let f = csvRow.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard f.count == 9, let e = Int(f[0]), e >= 1, e <= Int(Int32.max) else { return nil }
+        let d = f[1...].compactMap(Double.init)
+        guard d.count == 8, d.allSatisfy(\.isFinite), d[0..<6].allSatisfy({ abs($0) <= Self.maxLoss }), d[6] >= 0, d[7] >= 0 else {
+            return nil
+        }
+        self.init(epoch: e, train: LossSummary(loss: d[0], reconstruction: d[1], kl: d[2]),
+                  test: LossSummary(loss: d[3], reconstruction: d[4], kl: d[5]), seconds: d[6], samplesPerSecond: d[7])
+    }
+}
+
+/// metrics.csv of a run: one row per epoch, rewritten atomically after each epoch.
+public struct MetricsLog: Sendable {
+    public var records: [EpochRecord] = []
+
+    public init() {}
+
+    /// Reads a run's metrics.csv (a missing file is an empty log).
+    /// The largest metrics file read (a row is about 80 bytes: this is over a million epochs).
+    public static let maxFileBytes = 100_000_000
+
+    /// Reads a run's metrics.csv (a missing file is an empty log). Rows must be complete, in range
+    /// (epochs from 1, strictly increasing; finite losses; non-negative timings) and under the header.
+    public init(contentsOf path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { self.init(); return }
+        try self.init(data: try InputFile.contents(of: path, limit: Self.maxFileBytes), name: path)
+    }
+
+    public init(data: Data, name path: String) throws {
+        guard let text = String(validating: data, as: UTF8.self) else { throw DataError.corrupt(file: path, reason: "is not UTF-8 text") }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        guard lines.first.map(String.init) == EpochRecord.csvHeader else {
+            throw DataError.corrupt(file: path, reason: "line 1 is not the metrics header (\(EpochRecord.csvHeader))")
+        }
+        for (n, line) in lines.enumerated().dropFirst() {
+            if line.isEmpty && n == lines.count - 1 { break }  // the final newline
+            guard let r = EpochRecord(csvRow: String(line)) else {
+                throw DataError.corrupt(file: path, reason: "line \(n + 1) is not a metrics row (9 numbers: epoch from 1, finite losses, timings ≥ 0)")
+            }
+            if let last = records.last, r.epoch <= last.epoch {
+                throw DataError.corrupt(file: path, reason: "line \(n + 1) has epoch \(r.epoch) after epoch \(last.epoch)")
+            }
+            records.append(r)
+        }
+    }
+
+    /// The file's bytes: the header, then one row per epoch.
+    public func encoded() -> Data {
+        Data((([EpochRecord.csvHeader] + records.map(\.csvRow)).joined(separator: "\n") + "\n").utf8)
+    }
+
+    public func write(to path: String) throws {
+        try AtomicFile.write(encoded(), to: path)
+    }
+}
