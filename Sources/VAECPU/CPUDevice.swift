@@ -38,9 +38,9 @@ public final class CPUDevice: ComputeDevice {
     private var profile: [KernelTiming] = []
     private var launches = 0
     private let ledger = AllocationLedger()
-    /// What this device's tensors may hold in all: the machine's physical memory, so an impossible model
-    /// is refused with a one-line error before it swaps or aborts.
-    public let capacityBytes = MemoryBudget.physicalBytes
+    /// What this device's tensors may hold in all (default: the machine's physical memory), so an
+    /// impossible model is refused with a one-line error before it swaps or aborts.
+    public let capacityBytes: Int
 
     public var counters: DeviceCounters {
         var c = DeviceCounters()
@@ -53,8 +53,12 @@ public final class CPUDevice: ComputeDevice {
     /// - Parameter threads: threads for the fast path (nil: one per core). Matrix products run as
     ///   single-threaded calls (our kernel or OpenBLAS) on blocks, one block per thread (see `FastKernels.matmul`).
     /// - Parameter matrixEngine: nil reads `VAE_CPU_GEMM` from the environment, else `.automatic`.
-    public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false, matrixEngine: MatrixEngine? = nil) {
+    /// - Parameter capacityBytes: the memory tensors may use in all (nil: the machine's), e.g. to see how
+    ///   a model fits a smaller machine.
+    public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false, matrixEngine: MatrixEngine? = nil,
+                capacityBytes: Int? = nil) {
         self.mode = mode
+        self.capacityBytes = capacityBytes ?? MemoryBudget.physicalBytes
         let fromEnvironment = ProcessInfo.processInfo.environment["VAE_CPU_GEMM"].flatMap(MatrixEngine.init(rawValue:))
         self.matrixEngine = matrixEngine ?? fromEnvironment ?? .automatic
         self.profiling = profiling

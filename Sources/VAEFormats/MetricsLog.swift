@@ -68,7 +68,8 @@ public struct MetricsLog: Sendable {
 
     public init(data: Data, name path: String) throws {
         guard let text = String(validating: data, as: UTF8.self) else { throw DataError.corrupt(file: path, reason: "is not UTF-8 text") }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // "\r\n" is one Character in Swift: split on both, so files from Windows tools read the same.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         guard lines.first.map(String.init) == EpochRecord.csvHeader else {
             throw DataError.corrupt(file: path, reason: "line 1 is not the metrics header (\(EpochRecord.csvHeader))")
         }
