@@ -1,6 +1,8 @@
 #include "CSignals.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +28,14 @@ void vae_install_stop_handlers(void) {
     action.sa_flags = SA_RESTART;  // interrupted reads and writes resume rather than fail with EINTR
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    // A parent may have started us with these signals blocked (the mask survives exec): unblock them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
 }
 
 int vae_stop_signal(void) { return pending_signal; }
+
+void vae_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

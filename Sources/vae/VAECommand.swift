@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSignals
 import Foundation
 
 /// `vae`: train, evaluate and sample variational autoencoders on Vulkan GPUs or the CPU.
@@ -18,6 +19,7 @@ struct VAECommand: ParsableCommand {
             note("vae: error: argument \(index) is not valid UTF-8 (a path with such bytes cannot be used as given; rename the file)")
             Glibc.exit(1)
         }
+        vae_line_buffer_stdout()
         main(nil)
     }
 }

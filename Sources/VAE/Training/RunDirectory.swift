@@ -103,7 +103,12 @@ public final class RunDirectory {
     /// tests stop the commit at one of its stages as a kill would (it throws there).
     public func commit(epoch: Int, files: [(name: String, data: Data)], crashAfter: ((CommitStage) throws -> Void)? = nil) throws {
         precondition(files.allSatisfy { Self.stateFiles.contains($0.name) })
-        for f in files { try AtomicFile.writeDurably(f.data, to: file(Self.pendingName(f.name)), reportedAs: file(f.name)) }
+        do {
+            for f in files { try AtomicFile.writeDurably(f.data, to: file(Self.pendingName(f.name)), reportedAs: file(f.name)) }
+        } catch {
+            for f in files { unlink(file(Self.pendingName(f.name))) }  // nothing half-saved stays behind
+            throw error
+        }
         AtomicFile.syncDirectory(path)
         try crashAfter?(.pendingWritten)
         let journal = (["epoch \(epoch)"] + files.map(\.name)).joined(separator: "\n") + "\n"
