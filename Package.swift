@@ -28,7 +28,10 @@ let package = Package(
 
         // MARK: - Hand-vectorized CPU kernels (C: AVX-512 and AVX2 chosen at run time)
         // Optimized in debug builds too, so the debug test suite runs the code that ships at a usable speed.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        // Never built for ThreadSanitizer: the runtime CPU dispatch (ifunc resolvers of target_clones) runs while
+        // the dynamic loader relocates, before TSan's runtime exists, and instrumented resolvers crash there.
+        // The kernels share no state; the worker pool that drives them is Swift and stays instrumented.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-fno-sanitize=thread"])]),
 
         // MARK: - Process control for the CLI (signal handlers that only set a flag)
         .target(name: "CSignals"),

@@ -17,9 +17,13 @@ public struct IDXFile: Sendable {
 
     /// Reads `path`, inflating it if it is gzip, and checks that it has `expectedRank` dimensions.
     public init(contentsOf path: String, expectedRank: Int) throws {
-        var data = try InputFile.contents(of: path)
-        if Gzip.isGzip(data) { data = try Gzip.decompress(data, name: path) }
-        try self.init(parsing: data, name: path, expectedRank: expectedRank)
+        try self.init(data: try InputFile.contents(of: path), name: path, expectedRank: expectedRank)
+    }
+
+    /// Parses a file's bytes, inflating them first if they are gzip (at most `limit` bytes inflated).
+    public init(data: Data, name: String, expectedRank: Int, limit: Int = MemoryBudget.physicalBytes) throws {
+        let raw = Gzip.isGzip(data) ? try Gzip.decompress(data, name: name, limit: limit) : data
+        try self.init(parsing: raw, name: name, expectedRank: expectedRank)
     }
 
     init(parsing data: Data, name: String, expectedRank: Int) throws {

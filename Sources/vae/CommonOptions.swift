@@ -33,6 +33,17 @@ struct DataOptions: ParsableArguments {
     var data = MNIST.bundledDirectory
 
     func load() throws -> MNIST { try MNIST(directory: data) }
+
+    /// The data, checked to have the image size of the model in `checkpoint` (the error names both).
+    func load(for model: VAEModel, checkpoint: String) throws -> MNIST {
+        let mnist = try load()
+        let c = model.configuration
+        guard mnist.test.pixelsPerImage == c.inputSize else {
+            throw DataError.mismatch("\(data) has \(mnist.test.height)×\(mnist.test.width) images but \(checkpoint) takes "
+                                     + "\(c.imageHeight)×\(c.imageWidth)")
+        }
+        return mnist
+    }
 }
 
 /// Runs a command body, turning any error into one line on stderr and exit status 1.

@@ -11,6 +11,6 @@ struct ExploreOptions: ParsableArguments {
     func explorer() throws -> Explorer {
         try checkPictureOutput(out, inputs: [checkpoint])
         let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
-        return try Explorer(model: model, images: try dataOptions.load().test)
+        return try Explorer(model: model, images: try dataOptions.load(for: model, checkpoint: checkpoint).test)
     }
 }

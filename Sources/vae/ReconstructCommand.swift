@@ -16,10 +16,7 @@ struct ReconstructCommand: ParsableCommand {
             try require(count, atLeast: 1, "--count")
             try checkPictureOutput(out, inputs: [checkpoint])
             let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
-            let test = try dataOptions.load().test
-            guard test.pixelsPerImage == model.configuration.inputSize else {
-                throw DataError.mismatch("\(dataOptions.data) has \(test.pixelsPerImage)-pixel images but the model takes \(model.configuration.inputSize)")
-            }
+            let test = try dataOptions.load(for: model, checkpoint: checkpoint).test
             let image = try Pictures.reconstructions(model, images: test, count: count)
             try image.write(to: out)
             print("wrote \(out) (\(min(count, test.count)) test images over their reconstructions)")

@@ -151,13 +151,13 @@ struct TrainCommand: ParsableCommand {
             let done = try RunConsistency.epoch(model: modelMetadata, optimizer: optimizerMetadata, metrics: log, folder: outDirectory)
             let recorded = try RunSettings.recorded(in: modelMetadata, file: checkpointPath)
             options = try trainingOptions(recorded: recorded)
-            let conflicts = contradictions(model: model.configuration, recorded: recorded, options: options, trainImages: mnist.train.count)
-            guard conflicts.isEmpty else {
-                throw ConfigurationError("--resume: \(conflicts.joined(separator: ", ")); drop them to continue the run, or train a new one")
-            }
             guard model.configuration.inputSize == config.inputSize else {
                 throw DataError.mismatch("\(dataOptions.data) has \(mnist.train.height)×\(mnist.train.width) images but the run in "
                                          + "\(outDirectory) takes \(model.configuration.imageHeight)×\(model.configuration.imageWidth)")
+            }
+            let conflicts = contradictions(model: model.configuration, recorded: recorded, options: options, trainImages: mnist.train.count)
+            guard conflicts.isEmpty else {
+                throw ConfigurationError("--resume: \(conflicts.joined(separator: ", ")); give the run's own settings (or none) to continue it, or train a new run")
             }
             firstEpoch = done + 1
             config = model.configuration
