@@ -17,9 +17,10 @@ public enum ComputeError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .invalidArguments(kernel, reason): return "\(kernel): \(reason)"
         case let .outOfMemory(device, bytes):
-            return "\(device): out of device memory allocating \(bytes) bytes"
+            return "\(device): out of device memory allocating \(MemoryBudget.describe(bytes))"
         case let .bufferTooLarge(device, bytes, limit):
-            return "\(device): a buffer of \(bytes) bytes exceeds the device's limit of \(limit) bytes per buffer"
+            return "\(device): a tensor of \(MemoryBudget.describe(bytes)) exceeds the device's limit of \(MemoryBudget.describe(limit)) "
+                + "per buffer (maxStorageBufferRange)"
         case let .noDevice(message): return message
         case let .deviceFailure(message): return message
         case let .foreignTensor(kernel): return "\(kernel): a tensor belongs to another device"

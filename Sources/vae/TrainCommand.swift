@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Options given on the command line that contradict the run being resumed, as "--opt X (the run has Y)".
-    func contradictions(model: VAEConfiguration, recorded: [String: String], options: TrainingOptions, trainImages: Int) -> [String] {
+    func contradictions(model: VAEConfiguration, recorded: [String: String], trainImages: Int) -> [String] {
         var found: [String] = []
         func check(_ option: String, given: String?, has: String?) {
             if let given, let has, given != has { found.append("\(option) \(given) (the run has \(has))") }
@@ -155,7 +155,7 @@ struct TrainCommand: ParsableCommand {
                 throw DataError.mismatch("\(dataOptions.data) has \(mnist.train.height)×\(mnist.train.width) images but the run in "
                                          + "\(outDirectory) takes \(model.configuration.imageHeight)×\(model.configuration.imageWidth)")
             }
-            let conflicts = contradictions(model: model.configuration, recorded: recorded, options: options, trainImages: mnist.train.count)
+            let conflicts = contradictions(model: model.configuration, recorded: recorded, trainImages: mnist.train.count)
             guard conflicts.isEmpty else {
                 throw ConfigurationError("--resume: \(conflicts.joined(separator: ", ")); give the run's own settings (or none) to continue it, or train a new run")
             }

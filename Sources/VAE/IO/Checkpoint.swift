@@ -104,7 +104,7 @@ public enum Checkpoint {
     public static func load(from path: String, device: any ComputeDevice) throws -> VAEModel {
         let file = try SafeTensors(contentsOf: path)
         let config = try configuration(of: file, name: path)
-        do { try config.validate() } catch { throw DataError.corrupt(file: path, reason: "\(error)") }
+        do { try config.validate() } catch { throw DataError.corrupt(file: path, reason: "describes a model that cannot be built (\(error))") }
         let expected = parameterShapes(config)
         for (name, shape) in expected {
             guard let entry = file.tensors[name] else {
