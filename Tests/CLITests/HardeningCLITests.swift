@@ -229,6 +229,34 @@ struct HardeningCLITests {
                 "\(resume.stderr)")
     }
 
+    /// Hostile data and checkpoint files through the binary: a gzip whose trailer understates its size (a
+    /// decompression bomb stops early), and a checkpoint that defines a tensor twice.
+    @Test func hostileFilesThroughTheBinary() throws {
+        let data = scratch()
+        for name in ["train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            try FileManager.default.copyItem(atPath: VAERun.root + "/Data/mnist/" + name, toPath: data + "/" + name)
+        }
+        var bomb = try Data(contentsOf: URL(filePath: VAERun.root + "/Data/mnist/train-images-idx3-ubyte.gz"))
+        bomb.replaceSubrange((bomb.count - 4)..<bomb.count, with: [0x10, 0x27, 0, 0])  // "10000 bytes"
+        try bomb.write(to: URL(filePath: data + "/train-images-idx3-ubyte.gz"))
+        let train = try VAERun(["train"] + quick + ["--data", data, "--out", scratch() + "/run"])
+        #expect(train.status == 1 && train.stderr.contains("train-images-idx3-ubyte.gz: inflates past the 10000 bytes its gzip trailer records"),
+                "\(train.stderr)")
+
+        let good = try Data(contentsOf: URL(filePath: CLITests.explorationRun + "/model.safetensors"))
+        let length = Int(good.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.1) << (8 * UInt64($1.0)) })
+        let header = String(decoding: good[8..<(8 + length)], as: UTF8.self)
+        // fc21.bias renamed fc22.bias: a name of the same length, so every offset stays valid and only the
+        // duplicate is wrong (a JSON parser alone would keep one of the two definitions silently).
+        let twice = header.replacingOccurrences(of: "\"fc21.bias\"", with: "\"fc22.bias\"")
+        var file = good
+        file.replaceSubrange(8..<(8 + length), with: Data(twice.utf8))
+        let path = scratch() + "/twice.safetensors"
+        try file.write(to: URL(filePath: path))
+        let eval = try VAERun(["eval", "--checkpoint", path, "--device", "cpu"])
+        #expect(eval.status == 1 && eval.stderr.contains("the name 'fc22.bias' appears twice in the header"), "\(eval.stderr)")
+    }
+
     /// A second training into a folder in use fails at once and names the owner.
     @Test func aRunningTrainingLocksItsFolder() throws {
         let out = scratch() + "/run"

@@ -112,3 +112,20 @@ struct RunDirectoryTests {
         }
     }
 }
+
+/// The trainer stops where it is asked to, between steps, and says where.
+@Suite("interrupting training")
+struct InterruptTests {
+    @Test func trainingStopsAtTheStepItIsAskedTo() throws {
+        let model = try VAEModel(VAEConfiguration(hidden: [8], latent: 2), device: CPUDevice(mode: .fast), seed: 1)
+        var options = TrainingOptions()
+        options.batchSize = 16
+        let trainer = try Trainer(model: model, train: Fixtures.mnist.train.prefix(160), test: Fixtures.mnist.test.prefix(16), options: options)
+        var asked = 0
+        #expect { _ = try trainer.trainEpoch(1, shouldStop: { asked += 1; return asked == 3 }) } throws: { error in
+            guard let stop = error as? TrainingInterrupted else { return false }
+            return stop.epoch == 1 && stop.step == 3 && stop.steps == 10 && "\(stop)" == "interrupted in epoch 1 after step 3 of 10"
+        }
+        #expect(try model.step() == 3, "three steps ran, no more")
+    }
+}
