@@ -12,14 +12,31 @@ struct VAECommand: ParsableCommand {
                       JDiagramCommand.self, AttributeCommand.self, TraverseCommand.self, ManifoldCommand.self, PlotCommand.self,
                       BenchCommand.self, DevicesCommand.self])
 
-    /// Refuses arguments that are not valid UTF-8 before parsing: Swift's strings would replace the bad
-    /// bytes, and a path would silently name another file.
+    /// Refuses arguments that are not valid UTF-8 before parsing (Swift's strings would replace the bad
+    /// bytes, and a path would silently name another file), and reports a command line that does not parse
+    /// in one line, as every other bad input is, rather than the parser's message followed by the usage.
     static func main() {
         if let index = firstArgumentNotUTF8() {
             note("vae: error: argument \(index) is not valid UTF-8 (a path with such bytes cannot be used as given; rename the file)")
             Glibc.exit(1)
         }
         vae_line_buffer_stdout()
-        main(nil)
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }  // --help, --version: the parser prints them
+            let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+            let subcommand = CommandLine.arguments.dropFirst().first.flatMap { names.contains($0) ? " " + $0 : nil } ?? ""
+            note("vae: error: \(message(for: error)) (see 'vae\(subcommand) --help')")
+            Glibc.exit(code.rawValue)
+        }
+        do {
+            var runnable = command
+            try runnable.run()
+        } catch {
+            exit(withError: error)
+        }
     }
 }

@@ -86,6 +86,26 @@ struct HardeningCLITests {
         #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "stderr: \(run.stderr)")
     }
 
+    /// A command line that does not parse: one line naming the problem and where help is, status 64 (EX_USAGE).
+    @Test(arguments: [
+        (["train", "--hidden", "-4"], "Missing value for '--hidden <hidden>' (see 'vae train --help')"),
+        (["train", "--bogus"], "Unknown option '--bogus'"),
+        (["attribute", "--from-label", "300", "--to-label", "1", "--checkpoint", "x", "--out", "y.png"], "'300' is invalid for '--from-label"),
+        (["nosuch"], "Unexpected argument 'nosuch' (see 'vae --help')"),
+        (["eval"], "Missing expected argument '--checkpoint <checkpoint>'"),
+    ])
+    func unparsableCommandLinesFailWithOneLine(arguments: [String], expected: String) throws {
+        let run = try VAERun(arguments)
+        #expect(run.status == 64)
+        #expect(run.stderr.hasPrefix("vae: error: ") && run.stderr.contains(expected), "stderr: \(run.stderr)")
+        #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "stderr: \(run.stderr)")
+    }
+
+    @Test func helpStillPrintsTheUsage() throws {
+        let run = try VAERun(["train", "--help"])
+        #expect(run.status == 0 && run.stdout.contains("USAGE: vae train") && run.stdout.contains("--overwrite"), "\(run.stdout)")
+    }
+
     /// Pictures and tensors: hostile sizes and outputs on a real checkpoint.
     @Test(arguments: [
         (["sample", "--count", "9223372036854775807"], "too large to count"),
