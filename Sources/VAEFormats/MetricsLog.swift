@@ -12,7 +12,6 @@ public struct LossSummary: Sendable, Equatable {
     }
 }
 
-
 /// One epoch's figures, as written to metrics.csv.
 public struct EpochRecord: Sendable, Equatable {
     public var epoch: Int
@@ -55,7 +54,6 @@ public struct MetricsLog: Sendable {
 
     public init() {}
 
-    /// Reads a run's metrics.csv (a missing file is an empty log).
     /// The largest metrics file read (a row is about 80 bytes: this is over a million epochs).
     public static let maxFileBytes = 100_000_000
 

@@ -22,15 +22,13 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard ["test", "train"].contains(split) else { throw ConfigurationError("--split must be test or train, got '\(split)'") }
-            if let k = iwae, k <= 0 { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
-            if let k = iwae, k > ImportanceSampling.maxSamples {
-                throw ConfigurationError("--iwae takes at most \(ImportanceSampling.maxSamples) samples per image, got \(k)")
-            }
+            if let k = iwae { try ImportanceSampling.checkSampleCount(k) }
             if let n = limit { try require(n, atLeast: 1, "--limit") }
             try require(batchSize, atLeast: 1, "--batch-size")
             let device = try deviceOptions.open()
-            let model = try Checkpoint.load(from: checkpoint, device: device)
-            let mode = try binarize ?? (Checkpoint.metadata(at: checkpoint)["vae.binarize"] ?? "none")
+            let file = try SafeTensors(contentsOf: checkpoint)
+            let model = try Checkpoint.load(file, name: checkpoint, device: device)
+            let mode = binarize ?? file.metadata["vae.binarize"] ?? "none"
             guard let binarization = Binarization(rawValue: mode) else {
                 throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'")
             }

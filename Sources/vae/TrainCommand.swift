@@ -49,7 +49,6 @@ struct TrainCommand: ParsableCommand {
         let sizes = try VAEConfiguration.parseSizes(hidden ?? "400", option: "--hidden")
         let likelihoodName = likelihood ?? "bernoulli"
         guard let l = Likelihood(rawValue: likelihoodName) else { throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihoodName)'") }
-        if let latent, latent <= 0 { throw ConfigurationError("--latent must be positive, got \(latent)") }
         if let logVariance, !logVariance.isFinite { throw ConfigurationError("--log-variance must be a finite number, got \(logVariance)") }
         let config = VAEConfiguration(hidden: sizes, latent: latent ?? 20, likelihood: l, gaussianLogVariance: logVariance ?? 0,
                                       learnedVariance: learnVariance)
@@ -100,7 +99,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     func train() throws {
-        guard epochs >= 0 else { throw ConfigurationError("--epochs must not be negative, got \(epochs)") }
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
         if resume && out == nil { throw ConfigurationError("--resume needs --out naming the run to continue") }
@@ -144,8 +142,9 @@ struct TrainCommand: ParsableCommand {
         var firstEpoch = 1
         var log = MetricsLog()
         if resume {
-            model = try Checkpoint.load(from: checkpointPath, device: device)
-            let modelMetadata = try Checkpoint.metadata(at: checkpointPath)
+            let file = try SafeTensors(contentsOf: checkpointPath)
+            model = try Checkpoint.load(file, name: checkpointPath, device: device)
+            let modelMetadata = file.metadata
             let optimizerMetadata = try Checkpoint.loadOptimizer(from: optimizerPath, into: model)
             log = try MetricsLog(contentsOf: metricsPath)
             let done = try RunConsistency.epoch(model: modelMetadata, optimizer: optimizerMetadata, metrics: log, folder: outDirectory)

@@ -13,11 +13,16 @@ public enum ImportanceSampling {
     /// repeat another stream's noise.
     public static let maxSamples = 1 << 28
 
+    /// Throws a one-line error naming `--iwae` unless `k` samples per image can be drawn.
+    public static func checkSampleCount(_ k: Int) throws {
+        guard k > 0 else { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
+        guard k <= maxSamples else { throw ConfigurationError("--iwae takes at most \(maxSamples) samples per image, got \(k)") }
+    }
+
     /// Mean −log p(x) per image, in nats.
     public static func negativeLogLikelihood(_ model: VAEModel, images: ImageDataset, samples k: Int, batchSize: Int = 128,
                                              seed: UInt64 = 1, progress: (Int, Int) -> Void = { _, _ in }) throws -> Double {
-        guard k > 0 else { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
-        guard k <= maxSamples else { throw ConfigurationError("--iwae takes at most \(maxSamples) samples per image, got \(k)") }
+        try checkSampleCount(k)
         guard batchSize > 0 else { throw ConfigurationError("--batch-size must be positive, got \(batchSize)") }
         guard images.pixelsPerImage == model.configuration.inputSize, images.count > 0 else {
             throw DataError.mismatch("the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")

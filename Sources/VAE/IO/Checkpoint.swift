@@ -102,7 +102,12 @@ public enum Checkpoint {
     /// made: every parameter must be there with its shape (so the model is no larger than the file), and
     /// every value must be finite (a NaN or infinite weight would draw black pictures or NaN losses).
     public static func load(from path: String, device: any ComputeDevice) throws -> VAEModel {
-        let file = try SafeTensors(contentsOf: path)
+        try load(try SafeTensors(contentsOf: path), name: path, device: device)
+    }
+
+    /// `load(from:device:)` for a file already read (callers that also want its metadata read it once);
+    /// `path` names it in errors.
+    public static func load(_ file: SafeTensors, name path: String, device: any ComputeDevice) throws -> VAEModel {
         let config = try configuration(of: file, name: path)
         do { try config.validate() } catch { throw DataError.corrupt(file: path, reason: "describes a model that cannot be built (\(error))") }
         let expected = parameterShapes(config)

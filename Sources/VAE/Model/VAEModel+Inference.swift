@@ -33,14 +33,15 @@ extension VAEModel {
         try decode(try encode(images).mu)
     }
 
-    /// Throws a one-line error (`what` needs N GB, the machine has M) unless `count` images can be
-    /// decoded and drawn: checked with overflow-checked arithmetic before anything is made.
+    /// Throws a one-line error (`what`: needs N GB, the machine has M) unless the host arrays for
+    /// decoding and drawing `count` images fit: checked with overflow-checked arithmetic before anything
+    /// is made. (The device's side is checked where the minibatch's buffers are made, `workspace`.)
     public func requireDecodable(_ count: Int, what: @autoclosure () -> String) throws {
         guard count > 0 else { throw ConfigurationError("\(what()): nothing to draw") }
+        _ = try CheckedSize.multiply(count, configuration.latent, what())  // the latents' count
         let pixels = try CheckedSize.multiply(count, configuration.inputSize, what())
-        // Host: the decoded floats, the latents and the picture's bytes (≤ 12 bytes per pixel in all).
+        // The decoded floats, the latents and the picture's bytes: at most 12 bytes per pixel in all.
         try MemoryBudget.requireHost(try CheckedSize.multiply(pixels, 12, what()), what())
-        try device.requireCapacity(try configuration.workspaceBytes(batchSize: count), for: what())
     }
 
     /// `count` draws from the prior N(0, I), decoded. The latents come from Philox under `seed`.
