@@ -38,6 +38,8 @@ public final class CPUDevice: ComputeDevice {
     private var profile: [KernelTiming] = []
     private var launches = 0
     private let ledger = AllocationLedger()
+    /// The fast convolutions' working memory, kept between launches.
+    private let scratch = FastScratch()
     /// What this device's tensors may hold in all (default: the machine's physical memory), so an
     /// impossible model is refused with a one-line error before it swaps or aborts.
     public let capacityBytes: Int
@@ -108,7 +110,7 @@ public final class CPUDevice: ComputeDevice {
         case .reference: ReferenceKernels.run(kernel)
         case .fast:
             let mode = vae_enter_flush_denormals()
-            FastKernels.run(kernel, matrixEngine: matrixEngine)
+            FastKernels.run(kernel, matrixEngine: matrixEngine, scratch: scratch)
             vae_restore_float_mode(mode)
         }
         if profiling { profile.append(KernelTiming(name: kernel.name, nanoseconds: Double(DispatchTime.now().uptimeNanoseconds - start))) }

@@ -20,6 +20,19 @@ extension Kernel {
         func requireSchedule(_ s: Tensor) throws {
             if s.elementType != .uint32 || s.count < 2 { throw fail("schedule must be uint32 with 2 elements, got \(s)") }
         }
+        // The convolution side of `input` is [N, inputFeatures], of `output` [N, outputFeatures], for the same N.
+        func requireConvolution(input: Tensor, output: Tensor, weight: Tensor, _ g: ConvGeometry) throws {
+            try requireFloat(input, output, weight)
+            do { try g.validate() } catch { throw fail("\(error)") }
+            if input.rows != output.rows { throw fail("input and output have different batch sizes: \(input) vs \(output)") }
+            if input.columns != g.inputFeatures || input.shape.count != 2 {
+                throw fail("the image side needs rows of \(g.inputFeatures) values (\(g)), got \(input)")
+            }
+            if output.columns != g.outputFeatures || output.shape.count != 2 {
+                throw fail("the feature side needs rows of \(g.outputFeatures) values (\(g)), got \(output)")
+            }
+            try requireCount(weight, g.weightShape.reduce(1, *), "weight \(g.weightShape)")
+        }
         switch self {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             try requireFloat(a, b, c)
@@ -32,6 +45,19 @@ extension Kernel {
                 try requireCount(bias, n, "bias")
             }
             if acc && (bias != nil || act != .identity) { throw fail("accumulate allows no bias or activation") }
+        case let .conv2d(x, w, bias, y, g, _):
+            try requireConvolution(input: x, output: y, weight: w, g)
+            if let bias { try requireFloat(bias); try requireCount(bias, g.outputChannels, "bias") }
+        case let .convTranspose2d(x, w, bias, y, g, _):
+            try requireConvolution(input: y, output: x, weight: w, g)
+            if let bias { try requireFloat(bias); try requireCount(bias, g.inputChannels, "bias") }
+        case let .conv2dWeightGradient(x, dy, dw, g):
+            try requireConvolution(input: x, output: dy, weight: dw, g)
+        case let .channelSum(x, out, plane):
+            try requireFloat(x, out)
+            if plane <= 0 || x.columns % plane != 0 || out.count != x.columns / plane {
+                throw fail("out needs one value per channel of \(plane) values in rows of \(x.columns), got \(out)")
+            }
         case let .activation(_, x, y):
             try requireFloat(x, y); try requireSameCount(x, y)
         case let .activationBackward(_, y, dy, dx):

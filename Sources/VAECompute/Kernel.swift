@@ -10,6 +10,23 @@ public enum Kernel: @unchecked Sendable {
     /// (then bias must be nil and the activation identity).
     case matmul(a: Tensor, b: Tensor, c: Tensor, transposeA: Bool, transposeB: Bool,
                 bias: Tensor?, activation: Activation, accumulate: Bool)
+    /// 2-D convolution, PyTorch's Conv2d (a cross-correlation), on images stored as rows of NCHW values
+    /// (see `ConvGeometry`): `y[n, o, i, j] = act(bias[o] + Σ_{c,u,v} w[o, c, u, v]·x[n, c, i·s − p + u, j·s − p + v])`,
+    /// zero outside the input. `x` is [N, inputFeatures], `y` [N, outputFeatures], `weight` holds
+    /// `geometry.weightShape`'s count, `bias` one value per output channel.
+    case conv2d(x: Tensor, weight: Tensor, bias: Tensor?, y: Tensor, geometry: ConvGeometry, activation: Activation)
+    /// The adjoint of `conv2d` in its input: each input value of the convolution collects every output
+    /// it fed, `y[n, c, h, w] = act(bias[c] + Σ x[n, o, i, j]·w[o, c, u, v])` over `i·s − p + u = h`,
+    /// `j·s − p + v = w`. This is both Conv2d's gradient to its input (no bias, identity) and PyTorch's
+    /// ConvTranspose2d (whose `[in, out, kh, kw]` weight is this `w`). `x` is [N, outputFeatures], `y`
+    /// [N, inputFeatures], `bias` one value per input channel of the geometry.
+    case convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor?, y: Tensor, geometry: ConvGeometry, activation: Activation)
+    /// The weight gradient of `conv2d`: `dweight[o, c, u, v] = Σ_{n,i,j} dy[n, o, i, j]·x[n, c, i·s − p + u, j·s − p + v]`.
+    /// For a ConvTranspose2d layer, `x` is the gradient at its output and `dy` its input.
+    case conv2dWeightGradient(x: Tensor, dy: Tensor, dweight: Tensor, geometry: ConvGeometry)
+    /// `out[c] = Σ_n Σ_k x[n, c·plane + k]`: per-channel sums of NCHW rows with `plane` = H·W values per
+    /// channel (a convolution's bias gradient), summed in a fixed order.
+    case channelSum(x: Tensor, out: Tensor, plane: Int)
     /// `y = act(x)` elementwise.
     case activation(Activation, x: Tensor, y: Tensor)
     /// `dx = dy ⊙ act'(·)`, with the derivative computed from the forward output `y`.
@@ -82,6 +99,12 @@ public enum Kernel: @unchecked Sendable {
         case let .matmul(_, _, _, ta, tb, bias, act, acc):
             return "matmul_\(ta ? "T" : "N")\(tb ? "T" : "N")" + (bias != nil ? "_bias" : "")
                 + (act != .identity ? "_\(act)" : "") + (acc ? "_acc" : "")
+        case let .conv2d(_, _, bias, _, _, act):
+            return "conv2d" + (bias != nil ? "_bias" : "") + (act != .identity ? "_\(act)" : "")
+        case let .convTranspose2d(_, _, bias, _, _, act):
+            return "conv_transpose2d" + (bias != nil ? "_bias" : "") + (act != .identity ? "_\(act)" : "")
+        case .conv2dWeightGradient: return "conv2d_weight_gradient"
+        case .channelSum: return "channel_sum"
         case let .activation(act, _, _): return "activation_\(act)"
         case let .activationBackward(act, _, _, _): return "activation_backward_\(act)"
         case .columnSum: return "column_sum"
@@ -114,6 +137,9 @@ public enum Kernel: @unchecked Sendable {
     public var reads: TensorList {
         switch self {
         case let .matmul(a, b, c, _, _, bias, _, acc): return TensorList(a, b, bias, acc ? c : nil)
+        case let .conv2d(x, w, bias, _, _, _), let .convTranspose2d(x, w, bias, _, _, _): return TensorList(x, w, bias)
+        case let .conv2dWeightGradient(x, dy, _, _): return TensorList(x, dy)
+        case let .channelSum(x, _, _): return TensorList(x)
         case let .activation(_, x, _): return TensorList(x)
         case let .activationBackward(_, y, dy, _): return TensorList(y, dy)
         case let .columnSum(x, out, acc): return TensorList(x, acc ? out : nil)
@@ -146,6 +172,9 @@ public enum Kernel: @unchecked Sendable {
     public var writes: TensorList {
         switch self {
         case let .matmul(_, _, c, _, _, _, _, _): return TensorList(c)
+        case let .conv2d(_, _, _, y, _, _), let .convTranspose2d(_, _, _, y, _, _): return TensorList(y)
+        case let .conv2dWeightGradient(_, _, dw, _): return TensorList(dw)
+        case let .channelSum(_, out, _): return TensorList(out)
         case let .activation(_, _, y): return TensorList(y)
         case let .activationBackward(_, _, _, dx): return TensorList(dx)
         case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return TensorList(out)
@@ -178,6 +207,8 @@ public enum Kernel: @unchecked Sendable {
         case let .matmul(a, _, c, ta, _, _, _, _):
             let k = ta ? a.rows : a.columns
             return 2 * c.rows * c.columns * k
+        case let .conv2d(x, _, _, _, g, _), let .convTranspose2d(_, _, _, x, g, _), let .conv2dWeightGradient(x, _, _, g):
+            return 2 * x.rows * g.outputFeatures * g.reduction
         default:
             return writes.reduce(0) { $0 + $1.count }
         }

@@ -47,6 +47,20 @@ struct VulkanKernelPlan {
                       groups: (u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),
                                u((m + v.workgroupY * v.rowsPerThread - 1) / (v.workgroupY * v.rowsPerThread)), 1))
             if m == 0 || n == 0 { groups = (0, 0, 0) }
+        case let .conv2d(x, w, bias, y, g, act):
+            self = elementwise("conv2d", [x, w, bias ?? w, y], y.count, [])
+            constants = [wg, act.rawValue, bias != nil ? 1 : 0]
+            pushConstants = Self.geometry(g, batch: x.rows)
+        case let .convTranspose2d(x, w, bias, y, g, act):
+            self = elementwise("conv_transpose2d", [x, w, bias ?? w, y], y.count, [])
+            constants = [wg, act.rawValue, bias != nil ? 1 : 0]
+            pushConstants = Self.geometry(g, batch: x.rows)
+        case let .conv2dWeightGradient(x, dy, dw, g):
+            self = elementwise("conv2d_weight_gradient", [x, dy, dw], dw.count, [])
+            pushConstants = Self.geometry(g, batch: x.rows)
+        case let .channelSum(x, out, plane):
+            self.init(shader: Self.reduction("channel_sum", device), constants: [rg], bindings: [x, out],
+                      pushConstants: [u(x.rows), u(out.count), u(plane)], groups: Self.grid(items: out.count * reductionGroup, groupSize: reductionGroup))
         case let .activation(act, x, y):
             self = elementwise("activation", [x, y], x.count, [act.rawValue])
         case let .activationBackward(act, y, dy, dx):
@@ -105,6 +119,12 @@ struct VulkanKernelPlan {
             // std430 push-constant layout: n at 0, the uvec4 counter at 16, the uvec2 key at 32.
             self = elementwise("random_bits", [out], out.count, [0, 0, 0, counter.x, counter.y, counter.z, counter.w, key.x, key.y], per: 4)
         }
+    }
+
+    /// The push constants of conv_geometry.glsl.
+    static func geometry(_ g: ConvGeometry, batch: Int) -> [UInt32] {
+        [batch, g.inputChannels, g.inputHeight, g.inputWidth, g.outputChannels, g.outputHeight, g.outputWidth,
+         g.kernelHeight, g.kernelWidth, g.stride, g.padding].map { UInt32($0) }
     }
 
     init(shader: String, constants: [UInt32], bindings: [Tensor], pushConstants: [UInt32], groups: (UInt32, UInt32, UInt32)) {

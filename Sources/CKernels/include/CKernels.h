@@ -47,4 +47,15 @@ long vae_gather_rows_u8(const uint8_t *source, long source_rows, const uint32_t 
 /// out[j] (+)= Σ_r x[r][j] over a rows×cols row-major matrix.
 void vae_column_sum(const float *x, long rows, long cols, float *out, bool accumulate);
 
+/// Lays out one image's convolution patches as a matrix: row (c·kh + u)·kw + v, column i·ow + j holds
+/// x[c, i·stride − pad + u, j·stride − pad + v] (0 in the padding). Rows are `ld` floats apart, so several
+/// images' matrices can sit side by side.
+void vae_im2col(const float *x, int c_in, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
+                float *cols, long ld);
+
+/// The adjoint of vae_im2col: adds every matrix entry into the image position it was taken from
+/// (entries that came from the padding are dropped). `x` must hold the values to add to (zeros to start).
+void vae_col2im(const float *cols, long ld, int c_in, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
+                float *x);
+
 #endif

@@ -8,8 +8,16 @@ import VAECompute
 /// elementwise kernels that dominate a VAE step. Kernels without a fast form (the small latent-sized
 /// ones) run the reference.
 enum FastKernels {
-    static func run(_ kernel: Kernel, matrixEngine: CPUDevice.MatrixEngine) {
+    static func run(_ kernel: Kernel, matrixEngine: CPUDevice.MatrixEngine, scratch: FastScratch) {
         switch kernel {
+        case let .conv2d(x, w, bias, y, g, act):
+            FastConvolution.conv2d(x, w, bias, y, g, act, scratch: scratch, engine: matrixEngine)
+        case let .convTranspose2d(x, w, bias, y, g, act):
+            FastConvolution.convTranspose2d(x, w, bias, y, g, act, scratch: scratch, engine: matrixEngine)
+        case let .conv2dWeightGradient(x, dy, dw, g):
+            FastConvolution.weightGradient(x, dy, dw, g, scratch: scratch, engine: matrixEngine)
+        case let .channelSum(x, out, plane):
+            FastConvolution.channelSum(x, out, plane: plane)
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             matmul(a, b, c, ta, tb, bias, act, acc, engine: matrixEngine)
         case let .activation(act, x, y):

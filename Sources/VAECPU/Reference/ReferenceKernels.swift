@@ -10,6 +10,14 @@ enum ReferenceKernels {
             let k = ta ? a.rows : a.columns
             store(ReferenceMath.matmul(load(a), load(b), m: c.rows, n: c.columns, k: k, transposeA: ta, transposeB: tb,
                                        bias: bias.map(load), activation: act, accumulateInto: acc ? load(c) : nil), c)
+        case let .conv2d(x, w, bias, y, g, act):
+            store(ReferenceMath.conv2d(load(x), weight: load(w), bias: bias.map(load), batch: x.rows, g, activation: act), y)
+        case let .convTranspose2d(x, w, bias, y, g, act):
+            store(ReferenceMath.convTranspose2d(load(x), weight: load(w), bias: bias.map(load), batch: x.rows, g, activation: act), y)
+        case let .conv2dWeightGradient(x, dy, dw, g):
+            store(ReferenceMath.conv2dWeightGradient(x: load(x), dy: load(dy), batch: x.rows, g), dw)
+        case let .channelSum(x, out, plane):
+            store(ReferenceMath.channelSum(load(x), rows: x.rows, plane: plane), out)
         case let .activation(act, x, y):
             store(load(x).map { ReferenceMath.activate($0, act) }, y)
         case let .activationBackward(act, y, dy, dx):

@@ -54,6 +54,76 @@ public enum ReferenceMath {
         return c
     }
 
+    // MARK: Convolution
+
+    /// Visits every (output position, kernel tap) pair of a convolution whose input position is inside the
+    /// image: `body(outputIndex, inputIndex, weightIndex)` within one image, for every channel pair.
+    /// Every convolution kernel below is defined by this one loop, so they are adjoint by construction.
+    static func forEachTap(_ g: ConvGeometry, _ body: (_ out: Int, _ input: Int, _ weight: Int) -> Void) {
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        for o in 0..<g.outputChannels {
+            for c in 0..<g.inputChannels {
+                for u in 0..<g.kernelHeight {
+                    for v in 0..<g.kernelWidth {
+                        let wi = ((o * g.inputChannels + c) * g.kernelHeight + u) * g.kernelWidth + v
+                        for i in 0..<oh {
+                            let h = i * g.stride - g.padding + u
+                            guard h >= 0 && h < g.inputHeight else { continue }
+                            for j in 0..<ow {
+                                let w = j * g.stride - g.padding + v
+                                guard w >= 0 && w < g.inputWidth else { continue }
+                                body((o * oh + i) * ow + j, (c * g.inputHeight + h) * g.inputWidth + w, wi)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Conv2d on `batch` images of `g.inputFeatures` values: `act(Σ w·x + bias)`, zero padding.
+    public static func conv2d(_ x: [Double], weight: [Double], bias: [Double]?, batch: Int, _ g: ConvGeometry,
+                              activation: Activation) -> [Double] {
+        let (inF, outF, plane) = (g.inputFeatures, g.outputFeatures, g.outputHeight * g.outputWidth)
+        var y = [Double](repeating: 0, count: batch * outF)
+        for n in 0..<batch {
+            forEachTap(g) { out, input, wi in y[n * outF + out] += weight[wi] * x[n * inF + input] }
+            for k in 0..<outF { y[n * outF + k] = activate(y[n * outF + k] + (bias?[k / plane] ?? 0), activation) }
+        }
+        return y
+    }
+
+    /// The adjoint of `conv2d` in its input (ConvTranspose2d): every value of `x` (the convolution's output
+    /// side) is scattered back through the taps that read it.
+    public static func convTranspose2d(_ x: [Double], weight: [Double], bias: [Double]?, batch: Int, _ g: ConvGeometry,
+                                       activation: Activation) -> [Double] {
+        let (inF, outF, plane) = (g.inputFeatures, g.outputFeatures, g.inputHeight * g.inputWidth)
+        var y = [Double](repeating: 0, count: batch * inF)
+        for n in 0..<batch {
+            forEachTap(g) { out, input, wi in y[n * inF + input] += weight[wi] * x[n * outF + out] }
+            for k in 0..<inF { y[n * inF + k] = activate(y[n * inF + k] + (bias?[k / plane] ?? 0), activation) }
+        }
+        return y
+    }
+
+    /// The gradient of Σ dy ⊙ conv2d(x) with respect to the weight.
+    public static func conv2dWeightGradient(x: [Double], dy: [Double], batch: Int, _ g: ConvGeometry) -> [Double] {
+        let (inF, outF) = (g.inputFeatures, g.outputFeatures)
+        var dw = [Double](repeating: 0, count: g.weightShape.reduce(1, *))
+        for n in 0..<batch {
+            forEachTap(g) { out, input, wi in dw[wi] += dy[n * outF + out] * x[n * inF + input] }
+        }
+        return dw
+    }
+
+    /// Per-channel sums of rows of `channels × plane` values.
+    public static func channelSum(_ x: [Double], rows: Int, plane: Int) -> [Double] {
+        let columns = rows == 0 ? 0 : x.count / rows
+        var out = [Double](repeating: 0, count: columns / plane)
+        for i in 0..<rows { for k in 0..<columns { out[k / plane] += x[i * columns + k] } }
+        return out
+    }
+
     // MARK: Reductions
 
     public static func columnSum(_ x: [Double], rows: Int, columns: Int) -> [Double] {

@@ -1,0 +1,183 @@
+import CKernels
+import COpenBLAS
+import VAECompute
+
+/// The CPU convolutions: im2col (or col2im) around the matrix kernels, so a convolution runs at the
+/// rate of the blocked products. Images are split across the cores; each part handles its images in
+/// groups whose patch matrices sit side by side, so every product is at least ~512 columns wide even
+/// where an image has few output positions (a 7×7 map has 49).
+enum FastConvolution {
+    /// Columns of the patch matrix per product to aim for.
+    static let targetColumns = 512
+
+    struct Plan {
+        let g: ConvGeometry
+        let batch: Int
+        /// Output positions per image, patch rows (C·KH·KW), images per group.
+        let positions: Int, patchRows: Int, group: Int
+        let parts: Int, perPart: Int
+
+        init(_ g: ConvGeometry, batch: Int) {
+            self.g = g; self.batch = batch
+            positions = g.outputHeight * g.outputWidth
+            patchRows = g.reduction
+            group = max(1, min(batch, targetColumns / max(positions, 1)))
+            // One part per core, but not fewer than a group of images each.
+            parts = max(1, min(Parallel.cores, (batch + group - 1) / group))
+            perPart = (batch + parts - 1) / parts
+        }
+
+        func images(_ part: Int) -> Range<Int> { min(batch, part * perPart)..<min(batch, (part + 1) * perPart) }
+
+        func patches(_ x: UnsafePointer<Float>, image n: Int, into cols: UnsafeMutablePointer<Float>, ld: Int) {
+            vae_im2col(x + n * g.inputFeatures, Int32(g.inputChannels), Int32(g.inputHeight), Int32(g.inputWidth),
+                       Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                       Int32(g.outputHeight), Int32(g.outputWidth), cols, ld)
+        }
+    }
+
+    /// `C = op(A)·op(B)` (or `+=`), single-threaded, on the AVX-512 kernel where it wins, else OpenBLAS.
+    static func gemm(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool,
+                     engine: CPUDevice.MatrixEngine) {
+        if k == 0 {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
+        }
+        if FastKernels.usesAVX512(engine, m: m, n: n, k: k, transposeB: tb) {
+            vae_sgemm_avx512(ta, tb, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate, nil, false, 0)
+        } else {
+            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                        1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+        }
+    }
+
+    /// Copies image rows of [channels, positions] into a matrix [channels, group·positions] (or back):
+    /// the layout change between NCHW images and the side-by-side patch matrices.
+    static func interleave(_ images: UnsafePointer<Float>, features: Int, count: Int, channels: Int, positions: Int,
+                           into matrix: UnsafeMutablePointer<Float>) {
+        let ld = count * positions
+        for t in 0..<count { for c in 0..<channels {
+            (matrix + c * ld + t * positions).update(from: images + t * features + c * positions, count: positions)
+        } }
+    }
+
+    static func deinterleave(_ matrix: UnsafePointer<Float>, count: Int, channels: Int, positions: Int, features: Int,
+                             into images: UnsafeMutablePointer<Float>) {
+        let ld = count * positions
+        for t in 0..<count { for c in 0..<channels {
+            (images + t * features + c * positions).update(from: matrix + c * ld + t * positions, count: positions)
+        } }
+    }
+
+    /// Adds a per-channel bias and applies the activation to images of [channels, plane] values.
+    static func epilogue(_ y: UnsafeMutablePointer<Float>, images: Int, channels: Int, plane: Int, bias: UnsafePointer<Float>?,
+                         _ act: Activation) {
+        for t in 0..<images {
+            for c in 0..<channels {
+                let run = UnsafeMutableBufferPointer(start: y + (t * channels + c) * plane, count: plane)
+                if let bias { let b = bias[c]; for i in run.indices { run[i] += b } }
+                if act != .identity { FastKernels.activateSerial(act, run, run) }
+            }
+        }
+    }
+
+    static func conv2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ y: Tensor, _ g: ConvGeometry, _ act: Activation,
+                       scratch: FastScratch, engine: CPUDevice.MatrixEngine) {
+        let plan = Plan(g, batch: x.rows)
+        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!), wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
+        let yv = FastKernels.floats(y).baseAddress!, bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
+        let ldMax = plan.group * plan.positions
+        let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
+        let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
+        Parallel.run(parts: plan.parts) { part in
+            for first in stride(from: plan.images(part).lowerBound, to: plan.images(part).upperBound, by: plan.group) {
+                let count = min(plan.group, plan.images(part).upperBound - first), ld = count * plan.positions
+                for t in 0..<count { plan.patches(xv, image: first + t, into: cols[part] + t * plan.positions, ld: ld) }
+                let out = yv + first * g.outputFeatures
+                // One image: the product lands in the image itself; several: side by side, then apart.
+                let target = count == 1 ? out : gathered[part]
+                gemm(false, false, m: g.outputChannels, n: ld, k: plan.patchRows, wv, plan.patchRows, cols[part], ld, target, ld,
+                     accumulate: false, engine: engine)
+                if count > 1 {
+                    deinterleave(gathered[part], count: count, channels: g.outputChannels, positions: plan.positions,
+                                 features: g.outputFeatures, into: out)
+                }
+                epilogue(out, images: count, channels: g.outputChannels, plane: plan.positions, bias: bv, act)
+            }
+        }
+    }
+
+    static func convTranspose2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ y: Tensor, _ g: ConvGeometry, _ act: Activation,
+                                scratch: FastScratch, engine: CPUDevice.MatrixEngine) {
+        let plan = Plan(g, batch: x.rows)
+        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!), wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
+        let yv = FastKernels.floats(y).baseAddress!, bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
+        let ldMax = plan.group * plan.positions
+        let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
+        let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
+        Parallel.run(parts: plan.parts) { part in
+            for first in stride(from: plan.images(part).lowerBound, to: plan.images(part).upperBound, by: plan.group) {
+                let count = min(plan.group, plan.images(part).upperBound - first), ld = count * plan.positions
+                let source = xv + first * g.outputFeatures
+                if count > 1 {
+                    interleave(source, features: g.outputFeatures, count: count, channels: g.outputChannels, positions: plan.positions,
+                               into: gathered[part])
+                }
+                // Patch matrix = Wᵀ·x, then each image's patches are added back where they were read.
+                gemm(true, false, m: plan.patchRows, n: ld, k: g.outputChannels, wv, plan.patchRows,
+                     count > 1 ? UnsafePointer(gathered[part]) : source, ld, cols[part], ld, accumulate: false, engine: engine)
+                let out = yv + first * g.inputFeatures
+                out.update(repeating: 0, count: count * g.inputFeatures)
+                for t in 0..<count {
+                    vae_col2im(cols[part] + t * plan.positions, ld, Int32(g.inputChannels), Int32(g.inputHeight), Int32(g.inputWidth),
+                               Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                               Int32(g.outputHeight), Int32(g.outputWidth), out + t * g.inputFeatures)
+                }
+                epilogue(out, images: count, channels: g.inputChannels, plane: g.inputHeight * g.inputWidth, bias: bv, act)
+            }
+        }
+    }
+
+    static func weightGradient(_ x: Tensor, _ dy: Tensor, _ dw: Tensor, _ g: ConvGeometry, scratch: FastScratch,
+                               engine: CPUDevice.MatrixEngine) {
+        let plan = Plan(g, batch: x.rows)
+        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!), dyv = UnsafePointer(FastKernels.floats(dy).baseAddress!)
+        let dwv = FastKernels.floats(dw)
+        let ldMax = plan.group * plan.positions, weights = dwv.count
+        let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
+        let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
+        let partial = scratch.reserve(slot: 2, parts: plan.parts, count: weights)
+        Parallel.run(parts: plan.parts) { part in
+            partial[part].update(repeating: 0, count: weights)
+            for first in stride(from: plan.images(part).lowerBound, to: plan.images(part).upperBound, by: plan.group) {
+                let count = min(plan.group, plan.images(part).upperBound - first), ld = count * plan.positions
+                for t in 0..<count { plan.patches(xv, image: first + t, into: cols[part] + t * plan.positions, ld: ld) }
+                let source = dyv + first * g.outputFeatures
+                if count > 1 {
+                    interleave(source, features: g.outputFeatures, count: count, channels: g.outputChannels, positions: plan.positions,
+                               into: gathered[part])
+                }
+                // dW += dy·patchesᵀ, over this group's positions.
+                gemm(false, true, m: g.outputChannels, n: plan.patchRows, k: ld, count > 1 ? UnsafePointer(gathered[part]) : source, ld,
+                     cols[part], ld, partial[part], plan.patchRows, accumulate: true, engine: engine)
+            }
+        }
+        // The parts' sums, added in part order (the result depends on the thread count only through rounding).
+        dwv.update(repeating: 0)
+        for part in 0..<plan.parts { for i in 0..<weights { dwv[i] += partial[part][i] } }
+    }
+
+    static func channelSum(_ x: Tensor, _ out: Tensor, plane: Int) {
+        let xv = FastKernels.floats(x), ov = FastKernels.floats(out), columns = x.columns
+        for c in 0..<ov.count {
+            var s = 0.0
+            for n in 0..<x.rows {
+                var run: Float = 0
+                for k in (n * columns + c * plane)..<(n * columns + (c + 1) * plane) { run += xv[k] }
+                s += Double(run)
+            }
+            ov[c] = Float(s)
+        }
+    }
+}
