@@ -22,7 +22,10 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
     @Option(help: "Passes over the training set (in all, counting those a resumed run has done).") var epochs = 10
     @Option(name: .long, help: "Images per minibatch (default 128).") var batchSize: Int?
-    @Option(help: "Hidden layer sizes, comma-separated, \"\" for none (default 400).") var hidden: String?
+    @Option(help: "mlp | conv28: the model (conv28: the convolutional VAE for 28×28 images, see docs/architectures.md; default mlp).")
+    var arch: String?
+    @Option(help: "Dense hidden layer sizes, comma-separated, \"\" for none (default 400 for mlp, 256 for conv28).") var hidden: String?
+    @Option(help: "conv28: output channels of each stride-2 convolution, comma-separated (default 32,64).") var channels: String?
     @Option(help: "Latent dimensions (default 20).") var latent: Int?
     @Option(help: "Adam's learning rate (default 0.001).") var lr: Float?
     @Option(help: "Weight of the KL term, β-VAE (default 1).") var beta: Float?
@@ -46,12 +49,18 @@ struct TrainCommand: ParsableCommand {
 
     /// The architecture the options ask for (defaults where they are not given).
     func configurationFromOptions() throws -> VAEConfiguration {
-        let sizes = try VAEConfiguration.parseSizes(hidden ?? "400", option: "--hidden")
+        let archName = arch ?? "mlp"
+        guard let architecture = Architecture(rawValue: archName) else {
+            throw ConfigurationError("--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(archName)'")
+        }
+        let sizes = try hidden.map { try VAEConfiguration.parseSizes($0, option: "--hidden") }
+        if architecture == .mlp && channels != nil { throw ConfigurationError("--channels is for the convolutional architectures (--arch conv28)") }
+        let convChannels = try channels.map { try VAEConfiguration.parseSizes($0, option: "--channels") }
         let likelihoodName = likelihood ?? "bernoulli"
         guard let l = Likelihood(rawValue: likelihoodName) else { throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihoodName)'") }
         if let logVariance, !logVariance.isFinite { throw ConfigurationError("--log-variance must be a finite number, got \(logVariance)") }
-        let config = VAEConfiguration(hidden: sizes, latent: latent ?? 20, likelihood: l, gaussianLogVariance: logVariance ?? 0,
-                                      learnedVariance: learnVariance)
+        let config = VAEConfiguration(architecture: architecture, hidden: sizes, convChannels: convChannels, latent: latent ?? 20,
+                                      likelihood: l, gaussianLogVariance: logVariance ?? 0, learnedVariance: learnVariance)
         try config.validate()
         return config
     }
@@ -78,6 +87,10 @@ struct TrainCommand: ParsableCommand {
         var found: [String] = []
         func check(_ option: String, given: String?, has: String?) {
             if let given, let has, given != has { found.append("\(option) \(given) (the run has \(has))") }
+        }
+        check("--arch", given: arch, has: model.architecture.rawValue)
+        if channels != nil, let asked = try? VAEConfiguration.parseSizes(channels!, option: "--channels"), asked != model.convChannels {
+            found.append("--channels \(channels!) (the run has \(model.convChannels.map(String.init).joined(separator: ",")))")
         }
         if hidden != nil, let asked = try? VAEConfiguration.parseSizes(hidden!, option: "--hidden"), asked != model.hidden {
             found.append("--hidden \(hidden!) (the run has \(model.hidden.map(String.init).joined(separator: ",")))")

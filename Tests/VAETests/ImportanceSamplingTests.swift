@@ -26,12 +26,12 @@ struct ImportanceSamplingTests {
         let muWeight = (0..<2).map { i in (0..<3).map { j in (0..<2).reduce(0) { $0 + sigma[i][$1] * w[j][$1] } / sigma2 } }
         let muBias = (0..<2).map { i in -(0..<3).reduce(0) { $0 + muWeight[i][$1] * b[$1] } }
         let d = model.device
-        try d.upload(w.flatMap { $0 }.map(Float.init), to: model.layer(.output).weight)
-        try d.upload(b.map(Float.init), to: model.layer(.output).bias)
-        try d.upload(muWeight.flatMap { $0 }.map(Float.init), to: model.layer(.mu).weight)
-        try d.upload(muBias.map(Float.init), to: model.layer(.mu).bias)
-        try d.upload([Float](repeating: 0, count: 6), to: model.layer(.logvar).weight)
-        try d.upload([Float(log(sigma[0][0]) + 0.3), Float(log(sigma[1][1]) + 0.3)], to: model.layer(.logvar).bias)
+        try d.upload(w.flatMap { $0 }.map(Float.init), to: model.layer(.output).weight.value)
+        try d.upload(b.map(Float.init), to: model.layer(.output).bias.value)
+        try d.upload(muWeight.flatMap { $0 }.map(Float.init), to: model.layer(.mu).weight.value)
+        try d.upload(muBias.map(Float.init), to: model.layer(.mu).bias.value)
+        try d.upload([Float](repeating: 0, count: 6), to: model.layer(.logvar).weight.value)
+        try d.upload([Float(log(sigma[0][0]) + 0.3), Float(log(sigma[1][1]) + 0.3)], to: model.layer(.logvar).bias.value)
         return model
     }
 

@@ -74,7 +74,7 @@ struct SizeLimitTests {
         }
         #expect(device.counters.peakAllocatedBytes == 0, "nothing was allocated for the described model")
         for (key, value, expected) in [("vae.hidden", "400,,400", "vae.hidden"), ("vae.latent", "-3", "vae.latent"),
-                                       ("vae.input", "9223372036854775807", "pixels"), ("vae.learned_variance", "yes", "0 or 1"),
+                                       ("vae.input", "9223372036854775807", "pixel values"), ("vae.learned_variance", "yes", "0 or 1"),
                                        ("vae.gaussian_log_variance", "nan", "finite"), ("vae.image_height", "0", "vae.image_height")] {
             var bad = file
             bad.metadata["vae.hidden"] = "4"

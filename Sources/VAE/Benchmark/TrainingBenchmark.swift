@@ -28,11 +28,12 @@ public struct TrainingMeasurement: Sendable {
 }
 
 public enum TrainingBenchmark {
-    /// Trains the reference model (784-400-20, batch 128) for one pass over `images` training images
-    /// after one warm-up pass of a few steps, and measures it.
-    public static func run(on device: any ComputeDevice, mnist: MNIST, images: Int = 60_000) throws -> TrainingMeasurement {
+    /// Trains a model (by default the reference 784-400-20, batch 128) for one pass over `images`
+    /// training images after one warm-up pass of a few steps, and measures it.
+    public static func run(on device: any ComputeDevice, mnist: MNIST, images: Int = 60_000,
+                           configuration: VAEConfiguration = VAEConfiguration()) throws -> TrainingMeasurement {
         resetPeakResidentBytes()
-        let model = try VAEModel(VAEConfiguration(), device: device, seed: 1)
+        let model = try VAEModel(configuration, device: device, seed: 1)
         var options = TrainingOptions()
         options.logInterval = 1_000_000  // one loss read at the end, as a long epoch does
         let warm = try Trainer(model: model, train: mnist.train.prefix(512), test: mnist.test.prefix(128), options: options)
@@ -55,23 +56,24 @@ public enum TrainingBenchmark {
             throttlesPerStep: per(after.throttles, before.throttles),
             peakResidentBytes: peakResidentBytes(), peakDeviceBytes: after.peakAllocatedBytes,
             kernelSeconds: byKernel.sorted { $0.value > $1.value }.map { ($0.key, $0.value) },
-            flopsPerImage: flopsPerImage(VAEConfiguration()))
+            flopsPerImage: flopsPerImage(configuration))
     }
 
     /// Multiply-adds ×2 of one image's training step: every layer forward, every weight gradient, and
     /// every input gradient except the first layer's (the image needs none). 3.28 MFLOP for 784-400-20.
     public static func flopsPerImage(_ configuration: VAEConfiguration) -> Double {
-        // The layers that read the image: the first hidden layer, or both heads when there is none.
-        func readsImage(_ role: LayerRole) -> Bool {
-            switch role {
+        guard let plan = try? configuration.plan() else { return 0 }
+        let layers = plan.all
+        // The layers that read the image: the first encoder layer, or both heads when there is none.
+        func readsImage(_ layer: PlannedLayer) -> Bool {
+            switch layer.role {
             case .encoder(let index): index == 0
-            case .mu, .logvar: configuration.hidden.isEmpty
+            case .mu, .logvar: plan.encoder.isEmpty
             case .decoder, .output: false
             }
         }
-        let layers = configuration.layers
-        let products = layers.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
-        let inputGradients = layers.filter { !readsImage($0.role) }.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
+        let products = layers.reduce(0.0) { $0 + 2 * Double($1.multiplyAdds) }
+        let inputGradients = layers.filter { !readsImage($0) }.reduce(0.0) { $0 + 2 * Double($1.multiplyAdds) }
         return 2 * products + inputGradients
     }
 

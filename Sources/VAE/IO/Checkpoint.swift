@@ -7,8 +7,11 @@ import VAECompute
 /// `fc1` (encoder), `fc21` (mu), `fc22` (logvar), `fc3` (decoder), `fc4` (output), each `.weight`
 /// [out, in] and `.bias` [out] — so checkpoints move between this tool and PyTorch both ways. Other depths
 /// name hidden layers `encoder.N` and `decoder.N` (N from 0, input side first) and keep `fc21`, `fc22`,
-/// `fc4` for the heads and the output. The configuration goes in `__metadata__` (`vae.*` keys); a file
-/// without it (saved by PyTorch) is read by inferring the architecture from the shapes.
+/// `fc4` for the heads and the output. The convolutional architectures use the names of their PyTorch
+/// modules' `state_dict` (`encoder.0.weight`, `mu.bias`, `decoder.7.weight`, …; docs/architectures.md).
+/// The configuration goes in `__metadata__` (`vae.*` keys, `vae.arch` naming the architecture; files
+/// from before it are MLPs); a file without it (saved by PyTorch) is read by inferring the architecture
+/// from the names and shapes.
 ///
 /// Adam's moments and the step counter live beside it in `optimizer.safetensors`, so `--resume`
 /// continues exactly where training stopped.
@@ -31,7 +34,9 @@ public enum Checkpoint {
             file.tensors[p.name] = .init(shape: p.value.shape, values: try model.device.download(p.value))
         }
         file.metadata = [
-            "format": "vulkanvae", "vae.input": String(c.inputSize), "vae.hidden": c.hidden.map(String.init).joined(separator: ","),
+            "format": "vulkanvae", "vae.arch": c.architecture.rawValue,
+            "vae.input": String(c.inputSize), "vae.hidden": c.hidden.map(String.init).joined(separator: ","),
+            "vae.channels": String(c.imageChannels), "vae.conv_channels": c.convChannels.map(String.init).joined(separator: ","),
             "vae.latent": String(c.latent), "vae.likelihood": c.likelihood.rawValue, "vae.activation": c.activation.description,
             "vae.gaussian_log_variance": String(c.gaussianLogVariance), "vae.learned_variance": c.learnedVariance ? "1" : "0",
             "vae.image_height": String(c.imageHeight),
@@ -57,9 +62,16 @@ public enum Checkpoint {
             }
             let (input, latent) = (try size("vae.input"), try size("vae.latent"))
             let (height, width) = (try size("vae.image_height"), try size("vae.image_width"))
+            let channels = m["vae.channels"] == nil ? 1 : try size("vae.channels")
+            guard let architecture = Architecture(rawValue: m["vae.arch"] ?? "mlp") else {
+                throw bad("vae.arch is '\(m["vae.arch"] ?? "")'; this tool knows \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             guard let hiddenText = m["vae.hidden"] else { throw bad("incomplete vae.* metadata (no vae.hidden)") }
-            let hidden: [Int]
+            let hidden: [Int], convChannels: [Int]
             do { hidden = try VAEConfiguration.parseSizes(hiddenText, option: "vae.hidden") } catch { throw bad("\(error)") }
+            do { convChannels = try VAEConfiguration.parseSizes(m["vae.conv_channels"] ?? "", option: "vae.conv_channels") } catch {
+                throw bad("\(error)")
+            }
             guard let likelihood = Likelihood(rawValue: m["vae.likelihood"] ?? "bernoulli") else { throw bad("unknown likelihood") }
             guard let activation = Activation.allCases.first(where: { $0.description == (m["vae.activation"] ?? "relu") }) else {
                 throw bad("unknown activation \(m["vae.activation"] ?? "")")
@@ -71,9 +83,11 @@ public enum Checkpoint {
             guard let learned = ["0": false, "1": true][m["vae.learned_variance"] ?? "0"] else {
                 throw bad("vae.learned_variance is '\(m["vae.learned_variance"] ?? "")', not 0 or 1")
             }
-            return VAEConfiguration(inputSize: input, hidden: hidden, latent: latent, likelihood: likelihood, activation: activation,
-                                    gaussianLogVariance: logVariance, learnedVariance: learned, imageHeight: height, imageWidth: width)
+            return VAEConfiguration(architecture: architecture, inputSize: input, hidden: hidden, convChannels: convChannels, latent: latent,
+                                    likelihood: likelihood, activation: activation, gaussianLogVariance: logVariance, learnedVariance: learned,
+                                    imageChannels: channels, imageHeight: height, imageWidth: width)
         }
+        if let first = file.tensors["encoder.0.weight"], first.shape.count == 4 { return try convolutional(file, bad: bad) }
         // A PyTorch state_dict: read the architecture off the shapes.
         guard let mu = file.tensors["fc21.weight"], mu.shape.count == 2 else { throw bad("no fc21.weight (the mu head)") }
         var hidden: [Int] = []
@@ -88,6 +102,34 @@ public enum Checkpoint {
         let side = Int(Double(input).squareRoot().rounded())
         let (h, w) = side * side == input ? (side, side) : (1, input)
         return VAEConfiguration(inputSize: input, hidden: hidden, latent: mu.shape[0], imageHeight: h, imageWidth: w)
+    }
+
+    /// A PyTorch `state_dict` of a convolutional preset: the architecture from its Sequential's names and
+    /// shapes (conv28: 4×4 Conv2d weights, then Linear ones, in `encoder`); `load` then checks every tensor.
+    static func convolutional(_ file: SafeTensors, bad: (String) -> DataError) throws -> VAEConfiguration {
+        var convChannels: [Int] = [], hidden: [Int] = [], channels = 0
+        let positions = file.tensors.keys.compactMap { key -> Int? in
+            guard key.hasPrefix("encoder."), key.hasSuffix(".weight") else { return nil }
+            return Int(key.dropFirst("encoder.".count).dropLast(".weight".count))
+        }.sorted()
+        for position in positions {
+            let w = file.tensors["encoder.\(position).weight"]!
+            if w.shape.count == 4 {
+                guard hidden.isEmpty, w.shape[2] == 4, w.shape[3] == 4 else { throw bad("encoder.\(position).weight \(w.shape) fits no preset") }
+                if convChannels.isEmpty { channels = w.shape[1] }
+                convChannels.append(w.shape[0])
+            } else if w.shape.count == 2 {
+                hidden.append(w.shape[0])
+            } else {
+                throw bad("encoder.\(position).weight has shape \(w.shape)")
+            }
+        }
+        guard let mu = file.tensors["mu.weight"], mu.shape.count == 2 else { throw bad("no mu.weight (the mu head)") }
+        guard channels > 0, channels <= 1 << 16 else { throw bad("encoder.0.weight has \(channels) input channels") }
+        let (input, overflow) = (28 * 28).multipliedReportingOverflow(by: channels)
+        guard !overflow else { throw bad("encoder.0.weight has \(channels) input channels") }
+        return VAEConfiguration(architecture: .conv28, inputSize: input, hidden: hidden, convChannels: convChannels, latent: mu.shape[0],
+                                imageChannels: channels, imageHeight: 28, imageWidth: 28)
     }
 
     /// A checkpoint's `__metadata__` (what training recorded: epoch, seed, binarization, …).
@@ -110,7 +152,7 @@ public enum Checkpoint {
     public static func load(_ file: SafeTensors, name path: String, device: any ComputeDevice) throws -> VAEModel {
         let config = try configuration(of: file, name: path)
         do { try config.validate() } catch { throw DataError.corrupt(file: path, reason: "describes a model that cannot be built (\(error))") }
-        let expected = parameterShapes(config)
+        let expected = try parameterShapes(config)
         for (name, shape) in expected {
             guard let entry = file.tensors[name] else {
                 throw DataError.corrupt(file: path, reason: "missing tensor \(name) for a \(describe(config)) model")
@@ -133,17 +175,21 @@ public enum Checkpoint {
 
     /// The name and shape of every trained tensor of a model of `config`, in the model's order, from the
     /// configuration alone (nothing is allocated).
-    static func parameterShapes(_ config: VAEConfiguration) -> [(name: String, shape: [Int])] {
-        let depth = config.hidden.count
-        return config.layers.flatMap { layer -> [(name: String, shape: [Int])] in
-            let name = layerName(layer.role, depth: depth)
-            return [("\(name).weight", [layer.outputs, layer.inputs]), ("\(name).bias", [layer.outputs])]
+    static func parameterShapes(_ config: VAEConfiguration) throws -> [(name: String, shape: [Int])] {
+        try config.plan().all.flatMap { layer -> [(name: String, shape: [Int])] in
+            [("\(layer.name).weight", layer.weightShape), ("\(layer.name).bias", [layer.biasCount])]
         } + (config.learnedVariance ? [(PixelLogVariance.checkpointName, [config.inputSize])] : [])
     }
 
-    /// The layer sizes of a configuration, e.g. "784-400-20".
+    /// The architecture in a few words: layer sizes for an MLP ("784-400-20"), the preset with its
+    /// sizes otherwise ("conv28 1×28×28, channels 32,64, dense 256, latent 20").
     public static func describe(_ c: VAEConfiguration) -> String {
-        ([c.inputSize] + c.hidden + [c.latent]).map(String.init).joined(separator: "-")
+        func list(_ v: [Int]) -> String { v.isEmpty ? "none" : v.map(String.init).joined(separator: ",") }
+        switch c.architecture {
+        case .mlp: return ([c.inputSize] + c.hidden + [c.latent]).map(String.init).joined(separator: "-")
+        case .conv28:
+            return "conv28 \(c.imageChannels)×\(c.imageHeight)×\(c.imageWidth), channels \(list(c.convChannels)), dense \(list(c.hidden)), latent \(c.latent)"
+        }
     }
 
     // MARK: Optimizer state

@@ -8,9 +8,9 @@ extension VAEConfiguration {
     public func parameterBytes() throws -> Int {
         let what = "a \(Checkpoint.describe(self)) model"
         var values = 0
-        for layer in layers {
-            let weights = try CheckedSize.multiply(layer.outputs, layer.inputs, what)
-            values = try CheckedSize.sum([values, weights, layer.outputs], what)
+        for layer in try plan().all {
+            let weights = try CheckedSize.product(layer.weightShape, what)
+            values = try CheckedSize.sum([values, weights, layer.biasCount], what)
         }
         values = try CheckedSize.add(values, learnedVariance ? inputSize : 0, what)
         let perValue = 4 * ElementType.float32.size
@@ -20,10 +20,12 @@ extension VAEConfiguration {
     /// Bytes of the activations and gradients of one minibatch of `batchSize` (see `Workspace`).
     public func workspaceBytes(batchSize: Int) throws -> Int {
         let what = "a \(Checkpoint.describe(self)) model in batches of \(batchSize)"
-        let hiddenWidth = try CheckedSize.sum(hidden, what)
+        let plan = try plan()
+        // The outputs of every layer but the last (that one is `output`): both sides' activations.
+        let hiddenWidth = try CheckedSize.sum((plan.encoder + plan.decoder.dropLast()).map(\.output.count), what)
         let perImage = try CheckedSize.sum([
             try CheckedSize.multiply(inputSize, learnedVariance ? 4 : 3, what),  // x, output, dOutput (, dLogVariance)
-            try CheckedSize.multiply(hiddenWidth, 4, what),  // both sides' activations and their gradients
+            try CheckedSize.multiply(hiddenWidth, 2, what),  // the activations and their gradients
             try CheckedSize.multiply(latent, 7, what),  // mu, logvar, eps, z and their gradients
             2,  // per-row losses
         ], what)

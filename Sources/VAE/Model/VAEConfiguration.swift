@@ -9,11 +9,19 @@ public enum Likelihood: String, Sendable, CaseIterable {
     case gaussian
 }
 
-/// The architecture of an MLP VAE: encoder `input → hidden… → (mu, logvar)`, decoder
-/// `latent → reversed hidden… → input`.
+/// The architecture of a VAE: an encoder to the two heads (mu, logvar), a decoder back to the image.
+/// For `.mlp`, encoder `input → hidden… → (mu, logvar)`, decoder `latent → reversed hidden… → input`;
+/// for the convolutional architectures, see `Architecture`.
 public struct VAEConfiguration: Sendable, Equatable {
+    public var architecture: Architecture
+    /// Values per image: channels × height × width.
     public var inputSize: Int
+    /// Widths of the dense hidden layers (for conv28, those between the convolutions and the heads).
     public var hidden: [Int]
+    /// Output channels of each convolution of the encoder (the convolutional architectures only).
+    public var convChannels: [Int]
+    /// Channels of the images (1 for grey, 3 for colour).
+    public var imageChannels: Int
     public var latent: Int
     public var likelihood: Likelihood
     public var activation: Activation
@@ -27,9 +35,14 @@ public struct VAEConfiguration: Sendable, Equatable {
     public var imageWidth: Int
 
     /// PyTorch's VAE example: 784-400-20, ReLU, Bernoulli.
-    public init(inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, likelihood: Likelihood = .bernoulli,
+    public init(architecture: Architecture = .mlp, inputSize: Int = 784, hidden: [Int]? = nil, convChannels: [Int]? = nil,
+                latent: Int = 20, likelihood: Likelihood = .bernoulli,
                 activation: Activation = .relu, gaussianLogVariance: Float = 0, learnedVariance: Bool = false,
-                imageHeight: Int = 28, imageWidth: Int = 28) {
+                imageChannels: Int = 1, imageHeight: Int = 28, imageWidth: Int = 28) {
+        self.architecture = architecture
+        self.convChannels = convChannels ?? architecture.defaultConvChannels
+        self.imageChannels = imageChannels
+        let hidden = hidden ?? architecture.defaultHidden
         self.learnedVariance = learnedVariance
         self.inputSize = inputSize; self.hidden = hidden; self.latent = latent; self.likelihood = likelihood
         self.activation = activation; self.gaussianLogVariance = gaussianLogVariance
@@ -42,11 +55,20 @@ public struct VAEConfiguration: Sendable, Equatable {
         guard latent > 0 else { throw ConfigurationError("--latent must be positive, got \(latent)") }
         guard hidden.allSatisfy({ $0 > 0 }) else { throw ConfigurationError("--hidden sizes must be positive, got \(hidden)") }
         guard !learnedVariance || likelihood == .gaussian else { throw ConfigurationError("a learned variance needs --likelihood gaussian") }
-        guard imageHeight > 0, imageWidth > 0,
-              imageHeight.multipliedReportingOverflow(by: imageWidth) == (inputSize, false) else {
-            throw ConfigurationError("images of \(imageHeight)×\(imageWidth) do not have \(inputSize) pixels")
+        guard imageHeight > 0, imageWidth > 0, imageChannels > 0,
+              (try? CheckedSize.product([imageChannels, imageHeight, imageWidth], "")) == inputSize else {
+            throw ConfigurationError("images of \(imageChannels)×\(imageHeight)×\(imageWidth) do not have \(inputSize) pixel values")
         }
+        guard convChannels.allSatisfy({ $0 > 0 }) else { throw ConfigurationError("--channels must be positive, got \(convChannels)") }
+        guard architecture != .mlp || convChannels.isEmpty else { throw ConfigurationError("--channels is for the convolutional architectures") }
+        if let side = architecture.imageSide, imageHeight != side || imageWidth != side {
+            throw ConfigurationError("--arch \(architecture.rawValue) takes \(side)×\(side) images, got \(imageHeight)×\(imageWidth)")
+        }
+        _ = try plan()
     }
+
+    /// The layers, with every shape worked out and checked.
+    func plan() throws -> NetworkPlan { try NetworkPlan(self) }
 
     /// Parses a comma-separated list of sizes ("400" or "512,256"; "" for none). Empty items ("400,,400",
     /// ","), signs, spaces inside numbers and non-numbers are errors naming `option`.
@@ -61,22 +83,10 @@ public struct VAEConfiguration: Sendable, Equatable {
             return value
         }
     }
-
-    /// Layer shapes in order: encoder hidden layers, mu head, logvar head, decoder hidden layers, output.
-    var layers: [(role: LayerRole, inputs: Int, outputs: Int)] {
-        var result: [(LayerRole, Int, Int)] = []
-        var width = inputSize
-        for (i, h) in hidden.enumerated() { result.append((.encoder(i), width, h)); width = h }
-        result.append((.mu, width, latent))
-        result.append((.logvar, width, latent))
-        width = latent
-        for (i, h) in hidden.reversed().enumerated() { result.append((.decoder(i), width, h)); width = h }
-        result.append((.output, width, inputSize))
-        return result
-    }
 }
 
-/// What a dense layer does in the model.
+/// What a layer does in the model: the i-th layer with parameters of the encoder, a head, the i-th of
+/// the decoder, or the decoder's last (the output).
 public enum LayerRole: Hashable, Sendable {
     case encoder(Int), mu, logvar, decoder(Int), output
 }

@@ -28,11 +28,11 @@ extension VAEModel {
     func encode(_ w: Workspace) throws {
         var h = w.x
         for (layer, out) in zip(encoder, w.encoderActivations) {
-            try layer.forward(h, into: out, activation: configuration.activation, on: device)
+            try layer.forward(h, into: out, on: device)
             h = out
         }
-        try layer(.mu).forward(h, into: w.mu, activation: .identity, on: device)
-        try layer(.logvar).forward(h, into: w.logvar, activation: .identity, on: device)
+        try mu.forward(h, into: w.mu, on: device)
+        try logvar.forward(h, into: w.logvar, on: device)
     }
 
     /// Records the reconstruction NLL of `w.x` given the decoder output in `w.output`, per row.
@@ -47,51 +47,41 @@ extension VAEModel {
     /// Records the decoder on latents `z` (rows = the workspace's batch), leaving logits or means in `w.output`.
     func decode(_ z: Tensor, _ w: Workspace) throws {
         var g = z
-        for (layer, out) in zip(decoder, w.decoderActivations) {
-            try layer.forward(g, into: out, activation: configuration.activation, on: device)
+        for (i, layer) in decoder.enumerated() {
+            let out = i == decoder.count - 1 ? w.output : w.decoderActivations[i]
+            try layer.forward(g, into: out, on: device)
             g = out
         }
-        try layer(.output).forward(g, into: w.output, activation: .identity, on: device)
     }
 
     /// Records the backward pass of loss = Σ_batch [reconstruction NLL + β·KL] (summed, as PyTorch's
     /// example does), leaving every layer's gradients in place. Needs the forward pass just recorded, made
     /// with `outputGradient: true`.
     func backward(_ w: Workspace, beta: Float) throws {
-        let d = device, c = configuration
+        let d = device
         if let dv = w.dPixelLogVariance, let gradient = pixelLogVariance.gradient {
             try d.launch(.columnSum(x: dv, out: gradient, accumulate: false))
         }
-        // Decoder, from the output back to z.
-        let decoderInputs = [w.z] + w.decoderActivations
-        var dy = w.dOutput
-        let outputLayer = layer(.output)
-        let decoderLayers = decoder
-        if decoderLayers.isEmpty {
-            try outputLayer.backward(dy, input: w.z, dx: w.dz, on: d)
-        } else {
-            let last = decoderLayers.count - 1
-            try outputLayer.backward(dy, input: w.decoderActivations[last], dx: w.dDecoder[last], on: d)
-            for i in stride(from: last, through: 0, by: -1) {
-                try d.launch(.activationBackward(c.activation, y: w.decoderActivations[i], dy: w.dDecoder[i], dx: w.dDecoder[i]))
-                dy = w.dDecoder[i]
-                try decoderLayers[i].backward(dy, input: decoderInputs[i], dx: i > 0 ? w.dDecoder[i - 1] : w.dz, on: d)
-            }
+        // Decoder, from the output back to z. Layer i reads output i − 1 (z for the first).
+        let last = decoder.count - 1
+        for i in stride(from: last, through: 0, by: -1) {
+            let (y, dy) = i == last ? (w.output, w.dOutput) : (w.decoderActivations[i], w.dDecoder[i])
+            try decoder[i].backward(input: i > 0 ? w.decoderActivations[i - 1] : w.z, output: y, dy: dy,
+                                    dx: i > 0 ? w.dDecoder[i - 1] : w.dz, accumulate: false, on: d)
         }
         // Through the sampling step and the KL term to mu and logvar.
         try d.launch(.reparameterizeBackward(dz: w.dz, logvar: w.logvar, eps: w.eps, dmu: w.dmu, dlogvar: w.dlogvar))
         try d.launch(.klDivergenceBackward(mu: w.mu, logvar: w.logvar, dmu: w.dmu, dlogvar: w.dlogvar, beta: beta))
-        // Encoder heads, then the hidden layers back to the input (whose gradient is not needed).
-        let encoderLayers = encoder
-        let encoderInputs = [w.x] + w.encoderActivations
-        let top = encoderLayers.count - 1
-        let headInput = encoderLayers.isEmpty ? w.x : w.encoderActivations[top]
-        let dHead: Tensor? = encoderLayers.isEmpty ? nil : w.dEncoder[top]
-        try layer(.mu).backward(w.dmu, input: headInput, dx: dHead, on: d)
-        try layer(.logvar).backward(w.dlogvar, input: headInput, dx: dHead, accumulate: true, on: d)
+        // The heads (both add into the top encoder layer's gradient), then the encoder back to the input,
+        // whose gradient is not needed.
+        let top = encoder.count - 1
+        let headInput = encoder.isEmpty ? w.x : w.encoderActivations[top]
+        let dHead: Tensor? = encoder.isEmpty ? nil : w.dEncoder[top]
+        try mu.backward(input: headInput, output: w.mu, dy: w.dmu, dx: dHead, accumulate: false, on: d)
+        try logvar.backward(input: headInput, output: w.logvar, dy: w.dlogvar, dx: dHead, accumulate: true, on: d)
         for i in stride(from: top, through: 0, by: -1) {
-            try d.launch(.activationBackward(c.activation, y: w.encoderActivations[i], dy: w.dEncoder[i], dx: w.dEncoder[i]))
-            try encoderLayers[i].backward(w.dEncoder[i], input: encoderInputs[i], dx: i > 0 ? w.dEncoder[i - 1] : nil, on: d)
+            try encoder[i].backward(input: i > 0 ? w.encoderActivations[i - 1] : w.x, output: w.encoderActivations[i], dy: w.dEncoder[i],
+                                    dx: i > 0 ? w.dEncoder[i - 1] : nil, accumulate: false, on: d)
         }
     }
 
@@ -103,8 +93,9 @@ extension VAEModel {
         }
         // Straight from the layers: `trainedParameters` builds names and arrays, work a step need not do.
         for l in layers {
-            try adam(l.weight, l.weightGradient, l.weightM, l.weightV)
-            try adam(l.bias, l.biasGradient, l.biasM, l.biasV)
+            let (w, b) = (l.weight, l.bias)
+            try adam(w.value, w.gradient, w.m, w.v)
+            try adam(b.value, b.gradient, b.m, b.v)
         }
         if let g = pixelLogVariance.gradient, let m = pixelLogVariance.m, let v = pixelLogVariance.v {
             try adam(pixelLogVariance.value, g, m, v)

@@ -1,7 +1,8 @@
 import Foundation
 import VAECompute
 
-/// An MLP variational autoencoder whose parameters live on a compute device.
+/// A variational autoencoder whose parameters live on a compute device: an encoder stack, the two heads,
+/// the reparameterization, a decoder stack and the likelihood (see `VAEConfiguration`, `Architecture`).
 ///
 /// The model is written once against `ComputeDevice`: the same code records a training step on Vulkan
 /// and runs it on the CPU. Per step it launches the forward pass, the loss, the backward pass and Adam;
@@ -9,7 +10,8 @@ import VAECompute
 public final class VAEModel {
     public let configuration: VAEConfiguration
     public let device: any ComputeDevice
-    let layers: [DenseLayer]
+    /// Every layer with parameters: the encoder's, mu, logvar, the decoder's (the last is the output).
+    let layers: [any Layer]
     /// The Gaussian likelihood's log-variance per pixel (fixed or learned; unused for Bernoulli).
     let pixelLogVariance: PixelLogVariance
     /// uint32 [step, learning-rate bits]: advanced on the device each step (Adam's t, the noise counter).
@@ -19,24 +21,28 @@ public final class VAEModel {
     /// Adam's constants (PyTorch's defaults).
     public static let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
 
-    /// A model initialized like PyTorch's nn.Linear: weights and biases U(−1/√fan_in, 1/√fan_in), drawn
-    /// from Philox under `seed` (so the same seed gives the same model on every device).
+    /// A model initialized as PyTorch initializes nn.Linear, nn.Conv2d and nn.ConvTranspose2d: weights and
+    /// biases U(−1/√fan_in, 1/√fan_in), drawn from Philox under `seed` (so the same seed gives the same
+    /// model on every device), layer i's weight from stream 2i and its bias from 2i + 1.
     public init(_ configuration: VAEConfiguration, device: any ComputeDevice, seed: UInt64, learningRate: Float = 1e-3) throws {
         try configuration.validate()
         try device.requireCapacity(try configuration.parameterBytes(), for: "a \(Checkpoint.describe(configuration)) model")
         self.configuration = configuration
         self.device = device
-        layers = try configuration.layers.map { try DenseLayer(role: $0.role, inputs: $0.inputs, outputs: $0.outputs, device: device) }
-        encoder = layers.filter { if case .encoder = $0.role { true } else { false } }
-        decoder = layers.filter { if case .decoder = $0.role { true } else { false } }
+        let plan = try configuration.plan()
+        encoder = try plan.encoder.map { try makeLayer($0, device: device) }
+        mu = try makeLayer(plan.mu, device: device)
+        logvar = try makeLayer(plan.logvar, device: device)
+        decoder = try plan.decoder.map { try makeLayer($0, device: device) }
+        layers = encoder + [mu, logvar] + decoder
         pixelLogVariance = try PixelLogVariance(configuration, device: device)
         schedule = try device.makeTensor(shape: [2], elementType: .uint32)
         try device.upload([0, learningRate.bitPattern], to: schedule)
         for (index, layer) in layers.enumerated() {
-            let bound = 1 / Float(layer.inputs).squareRoot()
+            let bound = 1 / Float(layer.plan.fanIn).squareRoot()
             let stream = UInt32(index) << 1
-            try device.upload(Self.uniform(count: layer.weight.count, bound: bound, seed: seed, stream: stream), to: layer.weight)
-            try device.upload(Self.uniform(count: layer.bias.count, bound: bound, seed: seed, stream: stream | 1), to: layer.bias)
+            try device.upload(Self.uniform(count: layer.weight.value.count, bound: bound, seed: seed, stream: stream), to: layer.weight.value)
+            try device.upload(Self.uniform(count: layer.bias.value.count, bound: bound, seed: seed, stream: stream | 1), to: layer.bias.value)
         }
     }
 
@@ -45,9 +51,10 @@ public final class VAEModel {
             .map { bound * (2 * Float(Philox.uniform($0)) - 1) }
     }
 
-    func layer(_ role: LayerRole) -> DenseLayer { layers.first { $0.role == role }! }
-    /// The hidden layers of each side, in order (kept, not filtered anew: every step asks for them).
-    let encoder: [DenseLayer], decoder: [DenseLayer]
+    func layer(_ role: LayerRole) -> any Layer { layers.first { $0.role == role }! }
+    /// The encoder's layers up to the heads, and the decoder's, in order; the decoder's last is the output layer.
+    let encoder: [any Layer], decoder: [any Layer]
+    let mu: any Layer, logvar: any Layer
 
     /// Buffers for minibatches of `batchSize` (one set per size, kept for reuse).
     func workspace(batchSize: Int) throws -> Workspace {
@@ -61,14 +68,13 @@ public final class VAEModel {
 
     /// The number of trainable values.
     public var parameterCount: Int {
-        layers.reduce(0) { $0 + $1.weight.count + $1.bias.count } + (configuration.learnedVariance ? configuration.inputSize : 0)
+        layers.reduce(0) { $0 + $1.weight.value.count + $1.bias.value.count } + (configuration.learnedVariance ? configuration.inputSize : 0)
     }
 
     /// Every trained tensor with its checkpoint name, gradient and Adam moments.
     var trainedParameters: [(name: String, value: Tensor, gradient: Tensor, m: Tensor, v: Tensor)] {
-        let depth = configuration.hidden.count
-        return layers.flatMap { layer in
-            layer.parameters.map { ("\(Checkpoint.layerName(layer.role, depth: depth)).\($0.name)", $0.value, $0.gradient, $0.m, $0.v) }
+        layers.flatMap { layer in
+            layer.parameters.map { ("\(layer.plan.name).\($0.name)", $0.value, $0.gradient, $0.m, $0.v) }
         } + pixelLogVariance.parameters
     }
 

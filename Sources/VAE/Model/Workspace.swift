@@ -5,7 +5,7 @@ import VAECompute
 final class Workspace {
     let batchSize: Int
     let x: Tensor
-    /// Outputs of the encoder's hidden layers, then of the decoder's.
+    /// Outputs of the encoder's layers, and of the decoder's but its last (whose output is `output`).
     let encoderActivations: [Tensor], decoderActivations: [Tensor]
     let mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, output: Tensor
     let reconstructionPerRow: Tensor, klPerRow: Tensor
@@ -21,8 +21,8 @@ final class Workspace {
         let d = model.device, c = model.configuration
         batchSize = b
         x = try d.zeros([b, c.inputSize])
-        encoderActivations = try c.hidden.map { try d.zeros([b, $0]) }
-        decoderActivations = try c.hidden.reversed().map { try d.zeros([b, $0]) }
+        encoderActivations = try model.encoder.map { try d.zeros([b, $0.plan.output.count]) }
+        decoderActivations = try model.decoder.dropLast().map { try d.zeros([b, $0.plan.output.count]) }
         mu = try d.zeros([b, c.latent]); logvar = try d.zeros([b, c.latent])
         eps = try d.zeros([b, c.latent]); z = try d.zeros([b, c.latent])
         output = try d.zeros([b, c.inputSize])
@@ -30,8 +30,8 @@ final class Workspace {
         reconstructionTotal = try d.zeros([1]); klTotal = try d.zeros([1])
         dOutput = try d.zeros([b, c.inputSize])
         dz = try d.zeros([b, c.latent]); dmu = try d.zeros([b, c.latent]); dlogvar = try d.zeros([b, c.latent])
-        dEncoder = try c.hidden.map { try d.zeros([b, $0]) }
-        dDecoder = try c.hidden.reversed().map { try d.zeros([b, $0]) }
+        dEncoder = try model.encoder.map { try d.zeros([b, $0.plan.output.count]) }
+        dDecoder = try model.decoder.dropLast().map { try d.zeros([b, $0.plan.output.count]) }
         dPixelLogVariance = c.learnedVariance ? try d.zeros([b, c.inputSize]) : nil
     }
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""The PyTorch definitions of VulkanVAE's architectures (`vae train --arch ...`).
+
+A state_dict of these modules, saved with the safetensors library, is a VulkanVAE checkpoint: the tensor
+names and shapes are the contract (`vae eval --checkpoint file.safetensors` reads it without our
+metadata), and a VulkanVAE checkpoint loads into them with `load_file` + `load_state_dict`.
+
+    from vae_presets import Conv28VAE
+    model = Conv28VAE()                    # the default of --arch conv28
+    model.load_state_dict(safetensors.torch.load_file("runs/x/model.safetensors"))
+
+Both return decoder logits (Bernoulli likelihood); mu and logvar are the posterior's parameters.
+"""
+import torch
+import torch.nn as nn
+
+
+class MLPVAE(nn.Module):
+    """--arch mlp (PyTorch's VAE example): 784-400-20, names fc1, fc21, fc22, fc3, fc4."""
+
+    def __init__(self, inputs=784, hidden=400, z=20):
+        super().__init__()
+        self.fc1 = nn.Linear(inputs, hidden)
+        self.fc21 = nn.Linear(hidden, z)
+        self.fc22 = nn.Linear(hidden, z)
+        self.fc3 = nn.Linear(z, hidden)
+        self.fc4 = nn.Linear(hidden, inputs)
+
+    def encode(self, x):
+        h = torch.relu(self.fc1(x.flatten(1)))
+        return self.fc21(h), self.fc22(h)
+
+    def decode(self, z):
+        return self.fc4(torch.relu(self.fc3(z)))
+
+
+class Conv28VAE(nn.Module):
+    """--arch conv28 [--channels 32,64] [--hidden 256] [--latent 20], for C x 28 x 28 images.
+
+    With the defaults this is exactly:
+      encoder = Sequential(Conv2d(1,32,4,2,1), ReLU(), Conv2d(32,64,4,2,1), ReLU(),
+                           Flatten(), Linear(3136,256), ReLU())
+      mu = Linear(256,Z); logvar = Linear(256,Z)
+      decoder = Sequential(Linear(Z,256), ReLU(), Linear(256,3136), ReLU(), Unflatten(1,(64,7,7)),
+                           ConvTranspose2d(64,32,4,2,1), ReLU(), ConvTranspose2d(32,1,4,2,1))
+    Other channel lists add or drop stride-2 levels (28 -> 14 -> 7 -> 3 -> 2 -> 1); the decoder mirrors
+    them with the output_padding that restores each side.
+    """
+
+    def __init__(self, channels=(32, 64), hidden=(256,), z=20, in_channels=1):
+        super().__init__()
+        sides, enc = [28], []
+        previous = in_channels
+        for c in channels:
+            enc += [nn.Conv2d(previous, c, 4, 2, 1), nn.ReLU()]
+            sides.append((sides[-1] + 2 - 4) // 2 + 1)
+            previous = c
+        enc.append(nn.Flatten())
+        width = previous * sides[-1] ** 2
+        flat = width
+        for h in hidden:
+            enc += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        self.encoder = nn.Sequential(*enc)
+        self.mu = nn.Linear(width, z)
+        self.logvar = nn.Linear(width, z)
+        dec, width = [], z
+        for h in reversed(hidden):
+            dec += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        dec += [nn.Linear(width, flat), nn.ReLU(), nn.Unflatten(1, (channels[-1], sides[-1], sides[-1]))]
+        outs = list(reversed(channels[:-1])) + [in_channels]
+        previous = channels[-1]
+        for level, c in enumerate(outs):
+            src, dst = sides[len(sides) - 1 - level], sides[len(sides) - 2 - level]
+            pad = dst - ((src - 1) * 2 - 2 + 4)
+            dec.append(nn.ConvTranspose2d(previous, c, 4, 2, 1, output_padding=pad))
+            if level < len(outs) - 1:
+                dec.append(nn.ReLU())
+            previous = c
+        self.decoder = nn.Sequential(*dec)
+
+    def encode(self, x):
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+
+if __name__ == "__main__":
+    print(Conv28VAE())
+    print({k: tuple(v.shape) for k, v in Conv28VAE().state_dict().items()})
