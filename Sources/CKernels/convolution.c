@@ -75,3 +75,25 @@ void vae_col2im(const float *cols, long ld, int c_in, int h, int w, int kh, int 
         }
     }
 }
+
+// Sixteen running sums, so the loop vectorizes without reassociating one sum (the order is fixed:
+// lane i takes elements i, i + 16, …, then the lanes are added in order).
+static double run_sum(const float *x, long n) {
+    float lanes[16] = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; ++l) lanes[l] += x[i + l];
+    double s = 0;
+    for (int l = 0; l < 16; ++l) s += lanes[l];
+    for (; i < n; ++i) s += x[i];
+    return s;
+}
+
+VAE_CLONES
+void vae_channel_sum(const float *x, long rows, long channels, long plane, float *out, long first, long count) {
+    for (long c = first; c < first + count; ++c) {
+        double s = 0;
+        for (long n = 0; n < rows; ++n) s += run_sum(x + (n * channels + c) * plane, plane);
+        out[c] = (float)s;
+    }
+}

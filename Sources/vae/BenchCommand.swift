@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Launches per kernel.") var repetitions = 20
     @Option(name: .customLong("sgemm-size"), help: "Matrix size of the sgemm measurement.") var sgemmSize = 2048
     @Option(help: "Training images for the training measurement.") var images = 60_000
+    @Option(help: "The model of the training measurement: mlp (784-400-20) or conv28 (its defaults).") var arch = "mlp"
     @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
     @Option(help: "Matmul variant on Vulkan: auto (by shape), naive, 2x2, 4x4, 8x4, or all (kernels only).") var matmul = "auto"
     @Flag(help: "Print one JSON object.") var json = false
@@ -103,8 +104,13 @@ struct BenchCommand: ParsableCommand {
         }
         if parts.contains("training") {
             let mnist = try dataOptions.load()
+            guard let architecture = Architecture(rawValue: arch) else {
+                throw ConfigurationError("--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(arch)'")
+            }
+            let configuration = VAEConfiguration(architecture: architecture)
             let device = try open(profiling: false)
-            let t = try TrainingBenchmark.run(on: device, mnist: mnist, images: images)
+            let t = try TrainingBenchmark.run(on: device, mnist: mnist, images: images, configuration: configuration)
+            report["training_model"] = Checkpoint.describe(configuration)
             report["training"] = [
                 "images": t.images, "steps": t.steps, "seconds": t.seconds, "samples_per_second": t.samplesPerSecond,
                 "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep, "barriers_per_step": t.barriersPerStep,
@@ -114,6 +120,7 @@ struct BenchCommand: ParsableCommand {
                 "fraction_of_best_sgemm": bestSgemm > 0 ? t.sustainedFlopsPerSecond / 1e9 / bestSgemm : NSNull(),
             ] as [String: Any]
             if !json {
+                print("training \(Checkpoint.describe(configuration)):")
                 print(String(format: "training: %d images in %.2f s, %.0f images/s, %.2f s per 60k-image epoch", t.images, t.seconds,
                              t.samplesPerSecond, t.epochSeconds))
                 print(String(format: "  products: %.2f MFLOP per image, sustained %.1f GFLOP/s%@", t.flopsPerImage / 1e6,
@@ -125,7 +132,8 @@ struct BenchCommand: ParsableCommand {
                              Double(t.peakDeviceBytes) / 1e6))
             }
             // Where a step's time goes (a profiled pass: timing every launch slows it a little).
-            let profiled = try TrainingBenchmark.run(on: try open(profiling: true), mnist: mnist, images: min(images, 12_800))
+            let profiled = try TrainingBenchmark.run(on: try open(profiling: true), mnist: mnist, images: min(images, 12_800),
+                                                     configuration: configuration)
             let total = profiled.kernelSeconds.reduce(0) { $0 + $1.secondsPerStep }
             report["step_breakdown"] = profiled.kernelSeconds.map { ["kernel": $0.name, "microseconds_per_step": $0.secondsPerStep * 1e6] }
             if !json {

@@ -58,4 +58,8 @@ void vae_im2col(const float *x, int c_in, int h, int w, int kh, int kw, int stri
 void vae_col2im(const float *cols, long ld, int c_in, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
                 float *x);
 
+/// out[c] = Σ_n Σ_k x[(n·channels + c)·plane + k] for channels first ..< first + count (a convolution's
+/// bias gradient), in a fixed order.
+void vae_channel_sum(const float *x, long rows, long channels, long plane, float *out, long first, long count);
+
 #endif

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// `--arch conv28` through the binary: training on both backends writes every output, and every command
+/// that reads a checkpoint rebuilds the conv model from the file alone.
+@Suite("vae command line: conv28")
+struct ConvCLITests {
+    /// A small conv28 (channels 4,8, dense 16, latent 2: the manifold needs two) on a slice of MNIST.
+    static let small = ["--arch", "conv28", "--channels", "4,8", "--hidden", "16", "--latent", "2",
+                        "--train-limit", "256", "--test-limit", "64"]
+
+    static let run: String = {
+        let out = scratch()
+        _ = try? VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", out] + small)
+        return out
+    }()
+
+    @Test func trainWritesEveryOutputAndResumes() throws {
+        for file in ["model.safetensors", "optimizer.safetensors", "samples.png", "reconstructions.png", "loss.png", "metrics.csv"] {
+            #expect(FileManager.default.fileExists(atPath: Self.run + "/" + file), "\(file) missing")
+        }
+        let resumed = try VAERun(["train", "--epochs", "2", "--device", "cpu", "--out", scratch(), "--arch", "conv28", "--channels", "4",
+                                  "--hidden", "", "--train-limit", "128", "--test-limit", "32"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("model: conv28 1×28×28, channels 4, dense none, latent 20"), "\(resumed.stdout)")
+        // Resuming keeps the architecture; asking for another one is refused.
+        let copy = scratch()
+        for file in ["model.safetensors", "optimizer.safetensors", "metrics.csv"] {
+            try FileManager.default.copyItem(atPath: Self.run + "/" + file, toPath: copy + "/" + file)
+        }
+        let more = try VAERun(["train", "--epochs", "2", "--device", "cpu", "--out", copy, "--resume", "--train-limit", "256", "--test-limit", "64"])
+        #expect(more.status == 0 && more.stdout.contains("epoch  2  train"), "\(more.stderr)")
+        let other = try VAERun(["train", "--epochs", "3", "--device", "cpu", "--out", copy, "--resume", "--arch", "mlp"])
+        #expect(other.status == 1 && other.stderr.contains("--arch mlp (the run has conv28)"), "\(other.stderr)")
+    }
+
+    @Test func trainsOnLavapipe() throws {
+        let out = scratch()
+        let run = try VAERun(["train", "--epochs", "1", "--device", "vulkan", "--validate", "--out", out] + Self.small.map { $0 == "256" ? "64" : $0 })
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("device: vulkan") && run.stdout.contains("model: conv28"))
+    }
+
+    @Test(arguments: [
+        (["sample", "--count", "16"], 8 * 30 + 2, 2 * 30 + 2),
+        (["reconstruct", "--count", "5"], 5 * 30 + 2, 2 * 30 + 2),
+        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 32),
+        (["traverse", "--steps", "5"], 5 * 30 + 2, 2 * 30 + 2),
+        (["manifold", "--size", "4"], 4 * 28, 4 * 28),  // a seamless grid, as in the VAE paper
+        (["jdiagram", "--corners", "0,1,2", "--size", "4"], 5 * 30 + 2, 5 * 30 + 2),
+        (["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2, 3 * 30 + 2),
+    ])
+    func everyPictureCommandReadsTheCheckpoint(arguments: [String], width: Int, height: Int) throws {
+        let out = scratch() + "/picture.png"
+        let run = try VAERun(arguments + ["--checkpoint", Self.run + "/model.safetensors", "--out", out, "--device", "cpu"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let size = try CLITests.pngSize(out)
+        #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
+    }
+
+    @Test func evalOnBothBackends() throws {
+        var losses: [Double] = []
+        for device in ["cpu", "vulkan"] {
+            let run = try VAERun(["eval", "--checkpoint", Self.run + "/model.safetensors", "--iwae", "4", "--limit", "32", "--json", "--device", device])
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            losses.append(try #require(object["test_loss"] as? Double))
+        }
+        #expect(abs(losses[0] - losses[1]) <= 1e-3 * losses[0], "test loss \(losses[0]) on the CPU, \(losses[1]) on Vulkan")
+    }
+
+    /// Options and data the architecture cannot take: one line each, status 1.
+    @Test func badOptionsAndDataFailWithOneLine() throws {
+        let data = scratch()
+        func idx(_ name: String, _ dims: [UInt32]) {
+            var d = Data([0, 0, 8, UInt8(dims.count)])
+            for x in dims { withUnsafeBytes(of: x.bigEndian) { d.append(contentsOf: $0) } }
+            d.append(Data(count: Int(dims.reduce(1, *))))
+            FileManager.default.createFile(atPath: data + "/" + name, contents: d)
+        }
+        for (split, n) in [("train", UInt32(20)), ("t10k", 10)] {
+            idx("\(split)-images-idx3-ubyte", [n, 32, 32])
+            idx("\(split)-labels-idx1-ubyte", [n])
+        }
+        for (arguments, expected) in [
+            (["--arch", "conv28", "--data", data], "--arch conv28 takes 28×28 images, got 32×32"),
+            (["--arch", "conv64"], "--arch must be one of mlp, conv28, got 'conv64'"),
+            (["--channels", "8,8"], "--channels is for the convolutional architectures"),
+            (["--arch", "conv28", "--channels", "4,4,4,4,4"], "too many stride-2 layers for 28×28 images"),
+            (["--arch", "conv28", "--channels", "4,0"], "--channels must be positive sizes"),
+        ] {
+            let run = try VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", scratch()] + arguments)
+            #expect(run.status == 1 && run.stderr.contains(expected), "\(arguments): \(run.stderr)")
+            #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(run.stderr)")
+        }
+        let eval = try VAERun(["eval", "--checkpoint", Self.run + "/model.safetensors", "--data", data, "--device", "cpu"])
+        #expect(eval.status == 1 && eval.stderr.contains("has 32×32 images but \(Self.run)/model.safetensors takes 28×28"), "\(eval.stderr)")
+    }
+}
