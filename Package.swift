@@ -18,7 +18,7 @@ let package = Package(
         .library(name: "VAECompute", targets: ["VAECompute", "VAECPU", "VAEVulkan"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // MARK: - C shims (headers and link lines only, no Swift API)
@@ -37,14 +37,16 @@ let package = Package(
         .target(name: "CSignals"),
 
         // MARK: - Build-time shader compilation
-        .plugin(name: "CompileShaders", capability: .buildTool(), path: "Plugins/CompileShaders",
-                exclude: ["compile-shaders.sh"]),
+        .plugin(
+            name: "CompileShaders", capability: .buildTool(), path: "Plugins/CompileShaders",
+            exclude: ["compile-shaders.sh"]),
         .target(name: "VAEKernels", plugins: ["CompileShaders"]),
 
         // MARK: - Compute core
         .target(name: "VAECompute"),
-        .target(name: "VAECPU", dependencies: ["VAECompute", "COpenBLAS", "CKernels"],
-                linkerSettings: [systemLibrary("openblas")] + (staticLink ? [.linkedLibrary("pthread")] : [])),
+        .target(
+            name: "VAECPU", dependencies: ["VAECompute", "COpenBLAS", "CKernels"],
+            linkerSettings: [systemLibrary("openblas")] + (staticLink ? [.linkedLibrary("pthread")] : [])),
         .target(name: "VAEVulkan", dependencies: ["VAECompute", "VAEKernels", "CVulkan"]),
 
         // MARK: - File formats (safetensors, IDX, gzip, PNG, metrics CSV): no devices, so fuzz targets build them alone
@@ -54,14 +56,18 @@ let package = Package(
         .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAEFormats"]),
 
         // MARK: - Command-line tool
-        .executableTarget(name: "vae", dependencies: [
-            "VAE", "VAECompute", "VAECPU", "VAEVulkan", "CSignals",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "vae",
+            dependencies: [
+                "VAE", "VAECompute", "VAECPU", "VAEVulkan", "CSignals",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // MARK: - Tests
         .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
-        .testTarget(name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["vae", "VAE"]),
     ]
 )

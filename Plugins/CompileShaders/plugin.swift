@@ -18,7 +18,8 @@ struct CompileShaders: BuildToolPlugin {
 
         // context.tool(named:) only sees the plugin's own dependencies on Linux, so find glslc on PATH.
         guard let glslc = Self.findOnPath("glslc") else {
-            Diagnostics.error("glslc not found on PATH: install shaderc's compiler (Debian/Ubuntu: apt-get install glslc)")
+            Diagnostics.error(
+                "glslc not found on PATH: install shaderc's compiler (Debian/Ubuntu: apt-get install glslc)")
             return []
         }
         let script = context.package.directoryURL.appending(path: "Plugins/CompileShaders/compile-shaders.sh")

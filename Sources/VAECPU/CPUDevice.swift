@@ -57,8 +57,10 @@ public final class CPUDevice: ComputeDevice {
     /// - Parameter matrixEngine: nil reads `VAE_CPU_GEMM` from the environment, else `.automatic`.
     /// - Parameter capacityBytes: the memory tensors may use in all (nil: the machine's), e.g. to see how
     ///   a model fits a smaller machine.
-    public init(mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false, matrixEngine: MatrixEngine? = nil,
-                capacityBytes: Int? = nil) {
+    public init(
+        mode: Mode = .fast, threads: Int? = nil, profiling: Bool = false, matrixEngine: MatrixEngine? = nil,
+        capacityBytes: Int? = nil
+    ) {
         self.mode = mode
         self.capacityBytes = capacityBytes ?? MemoryBudget.physicalBytes
         let fromEnvironment = ProcessInfo.processInfo.environment["VAE_CPU_GEMM"].flatMap(MatrixEngine.init(rawValue:))
@@ -69,11 +71,15 @@ public final class CPUDevice: ComputeDevice {
     }
 
     public var info: DeviceInfo {
-        DeviceInfo(backend: "cpu", name: mode == .fast ? "CPU (fast)" : "CPU (reference)", kind: .cpu,
-                   memoryBytes: UInt64(capacityBytes), subgroupSize: 1,
-                   details: mode == .fast ? ["blas": String(cString: openblas_get_config()),
-                                            "gemm": FastKernels.engineDescription(matrixEngine),
-                                            "threads": String(Parallel.cores)] : [:])
+        DeviceInfo(
+            backend: "cpu", name: mode == .fast ? "CPU (fast)" : "CPU (reference)", kind: .cpu,
+            memoryBytes: UInt64(capacityBytes), subgroupSize: 1,
+            details: mode == .fast
+                ? [
+                    "blas": String(cString: openblas_get_config()),
+                    "gemm": FastKernels.engineDescription(matrixEngine),
+                    "threads": String(Parallel.cores),
+                ] : [:])
     }
 
     public func makeTensor(shape: [Int], elementType: ElementType) throws -> Tensor {
@@ -81,8 +87,10 @@ public final class CPUDevice: ComputeDevice {
             throw ComputeError.invalidArguments(kernel: "makeTensor", reason: "negative dimension in \(shape)")
         }
         let bytes = elementType.storageBytes(count: try CheckedSize.tensorElements(shape))
-        try MemoryBudget.require(ledger.current + bytes, fitIn: capacityBytes, "tensors of \(MemoryBudget.describe(ledger.current)) and a new \(shape)",
-                                 place: "the machine")
+        try MemoryBudget.require(
+            ledger.current + bytes, fitIn: capacityBytes,
+            "tensors of \(MemoryBudget.describe(ledger.current)) and a new \(shape)",
+            place: "the machine")
         let storage = CPUStorage(byteCount: bytes, ledger: ledger)
         return Tensor(shape: shape, elementType: elementType, storage: storage, deviceID: ObjectIdentifier(self))
     }
@@ -102,8 +110,12 @@ public final class CPUDevice: ComputeDevice {
 
     public func launch(_ kernel: Kernel) throws {
         try kernel.validate()
-        for t in kernel.reads where t.deviceID != ObjectIdentifier(self) { throw ComputeError.foreignTensor(kernel: kernel.name) }
-        for t in kernel.writes where t.deviceID != ObjectIdentifier(self) { throw ComputeError.foreignTensor(kernel: kernel.name) }
+        for t in kernel.reads where t.deviceID != ObjectIdentifier(self) {
+            throw ComputeError.foreignTensor(kernel: kernel.name)
+        }
+        for t in kernel.writes where t.deviceID != ObjectIdentifier(self) {
+            throw ComputeError.foreignTensor(kernel: kernel.name)
+        }
         launches += 1
         let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
         switch mode {
@@ -113,7 +125,10 @@ public final class CPUDevice: ComputeDevice {
             FastKernels.run(kernel, matrixEngine: matrixEngine, scratch: scratch)
             vae_restore_float_mode(mode)
         }
-        if profiling { profile.append(KernelTiming(name: kernel.name, nanoseconds: Double(DispatchTime.now().uptimeNanoseconds - start))) }
+        if profiling {
+            profile.append(
+                KernelTiming(name: kernel.name, nanoseconds: Double(DispatchTime.now().uptimeNanoseconds - start)))
+        }
     }
 
     public func takeProfile() -> [KernelTiming] {
@@ -125,7 +140,9 @@ public final class CPUDevice: ComputeDevice {
     public func synchronize() throws {}
 
     private func storage(_ t: Tensor, _ op: String) throws -> CPUStorage {
-        guard t.deviceID == ObjectIdentifier(self), let s = t.storage as? CPUStorage else { throw ComputeError.foreignTensor(kernel: op) }
+        guard t.deviceID == ObjectIdentifier(self), let s = t.storage as? CPUStorage else {
+            throw ComputeError.foreignTensor(kernel: op)
+        }
         return s
     }
 }

@@ -52,7 +52,8 @@ public enum CheckedSize {
     public static func tensorElements(_ shape: [Int]) throws -> Int {
         let count = try product(shape, "a tensor of shape \(shape)")
         guard count <= maxTensorElements else {
-            throw SizeError("a tensor of shape \(shape) has \(count) elements; kernels take at most \(maxTensorElements)")
+            throw SizeError(
+                "a tensor of shape \(shape) has \(count) elements; kernels take at most \(maxTensorElements)")
         }
         return count
     }
@@ -76,8 +77,10 @@ public enum MemoryBudget {
     }
 
     /// Throws "`what` needs N GB, `place` has M" when `bytes` exceeds `capacity`.
-    public static func require(_ bytes: Int, fitIn capacity: Int, _ what: @autoclosure () -> String,
-                               place: @autoclosure () -> String) throws {
+    public static func require(
+        _ bytes: Int, fitIn capacity: Int, _ what: @autoclosure () -> String,
+        place: @autoclosure () -> String
+    ) throws {
         guard bytes > capacity else { return }
         throw SizeError("\(what()): needs \(describe(bytes)), \(place()) has \(describe(capacity))")
     }

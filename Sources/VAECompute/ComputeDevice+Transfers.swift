@@ -38,13 +38,17 @@ extension ComputeDevice {
     public func upload(_ values: [UInt8], to tensor: Tensor) throws {
         try checkUpload(values.count, tensor, .uint8)
         var padded = values
-        padded.append(contentsOf: [UInt8](repeating: 0, count: tensor.elementType.storageBytes(count: tensor.count) - values.count))
+        padded.append(
+            contentsOf: [UInt8](
+                repeating: 0, count: tensor.elementType.storageBytes(count: tensor.count) - values.count))
         try padded.withUnsafeBytes { try write($0, to: tensor) }
     }
 
     /// Reads a float32 tensor.
     public func download(_ tensor: Tensor) throws -> [Float] {
-        guard tensor.elementType == .float32 else { throw ComputeError.invalidArguments(kernel: "download", reason: "expected float32, got \(tensor)") }
+        guard tensor.elementType == .float32 else {
+            throw ComputeError.invalidArguments(kernel: "download", reason: "expected float32, got \(tensor)")
+        }
         var out = [Float](repeating: 0, count: tensor.count)
         try out.withUnsafeMutableBytes { try read(tensor, into: $0) }
         return out
@@ -52,7 +56,9 @@ extension ComputeDevice {
 
     /// Reads a uint32 tensor.
     public func downloadUInt32(_ tensor: Tensor) throws -> [UInt32] {
-        guard tensor.elementType == .uint32 else { throw ComputeError.invalidArguments(kernel: "download", reason: "expected uint32, got \(tensor)") }
+        guard tensor.elementType == .uint32 else {
+            throw ComputeError.invalidArguments(kernel: "download", reason: "expected uint32, got \(tensor)")
+        }
         var out = [UInt32](repeating: 0, count: tensor.count)
         try out.withUnsafeMutableBytes { try read(tensor, into: $0) }
         return out
@@ -60,7 +66,8 @@ extension ComputeDevice {
 
     private func checkUpload(_ count: Int, _ tensor: Tensor, _ type: ElementType) throws {
         guard tensor.elementType == type, tensor.count == count else {
-            throw ComputeError.invalidArguments(kernel: "upload", reason: "\(count) \(type) values do not fit \(tensor)")
+            throw ComputeError.invalidArguments(
+                kernel: "upload", reason: "\(count) \(type) values do not fit \(tensor)")
         }
     }
 }

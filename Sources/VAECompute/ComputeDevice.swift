@@ -34,8 +34,10 @@ public struct DeviceInfo: Sendable, CustomStringConvertible {
     /// Further facts worth printing (driver, API version, limits).
     public var details: [String: String]
 
-    public init(backend: String, name: String, kind: DeviceKind, memoryBytes: UInt64, subgroupSize: Int,
-                details: [String: String] = [:]) {
+    public init(
+        backend: String, name: String, kind: DeviceKind, memoryBytes: UInt64, subgroupSize: Int,
+        details: [String: String] = [:]
+    ) {
         self.backend = backend; self.name = name; self.kind = kind
         self.memoryBytes = memoryBytes; self.subgroupSize = subgroupSize; self.details = details
     }

@@ -19,7 +19,8 @@ public enum ComputeError: Error, CustomStringConvertible, Equatable {
         case let .outOfMemory(device, bytes):
             return "\(device): out of device memory allocating \(MemoryBudget.describe(bytes))"
         case let .bufferTooLarge(device, bytes, limit):
-            return "\(device): a tensor of \(MemoryBudget.describe(bytes)) exceeds the device's limit of \(MemoryBudget.describe(limit)) "
+            return
+                "\(device): a tensor of \(MemoryBudget.describe(bytes)) exceeds the device's limit of \(MemoryBudget.describe(limit)) "
                 + "per buffer (maxStorageBufferRange)"
         case let .noDevice(message): return message
         case let .deviceFailure(message): return message

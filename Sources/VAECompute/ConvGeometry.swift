@@ -22,29 +22,38 @@ public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     /// Zeros added on every side of the input.
     public var padding: Int
 
-    public init(inputChannels: Int, inputHeight: Int, inputWidth: Int, outputChannels: Int,
-                kernelHeight: Int, kernelWidth: Int, stride: Int = 1, padding: Int = 0) {
+    public init(
+        inputChannels: Int, inputHeight: Int, inputWidth: Int, outputChannels: Int,
+        kernelHeight: Int, kernelWidth: Int, stride: Int = 1, padding: Int = 0
+    ) {
         self.inputChannels = inputChannels; self.inputHeight = inputHeight; self.inputWidth = inputWidth
         self.outputChannels = outputChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.stride = stride; self.padding = padding
     }
 
     /// A square kernel.
-    public init(inputChannels: Int, inputHeight: Int, inputWidth: Int, outputChannels: Int, kernel: Int,
-                stride: Int = 1, padding: Int = 0) {
-        self.init(inputChannels: inputChannels, inputHeight: inputHeight, inputWidth: inputWidth, outputChannels: outputChannels,
-                  kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
+    public init(
+        inputChannels: Int, inputHeight: Int, inputWidth: Int, outputChannels: Int, kernel: Int,
+        stride: Int = 1, padding: Int = 0
+    ) {
+        self.init(
+            inputChannels: inputChannels, inputHeight: inputHeight, inputWidth: inputWidth,
+            outputChannels: outputChannels,
+            kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
     }
 
     /// The geometry of the transposed convolution that maps `channels × height × width` to `outputChannels`
     /// with PyTorch's ConvTranspose2d arguments: its output is
     /// `(height − 1)·stride − 2·padding + kernel + outputPadding` on each side, and that output is the
     /// returned geometry's input.
-    public static func transposed(inputChannels channels: Int, height: Int, width: Int, outputChannels: Int, kernel: Int,
-                                  stride: Int, padding: Int, outputPadding: Int) -> ConvGeometry {
+    public static func transposed(
+        inputChannels channels: Int, height: Int, width: Int, outputChannels: Int, kernel: Int,
+        stride: Int, padding: Int, outputPadding: Int
+    ) -> ConvGeometry {
         func side(_ n: Int) -> Int { (n - 1) * stride - 2 * padding + kernel + outputPadding }
-        return ConvGeometry(inputChannels: outputChannels, inputHeight: side(height), inputWidth: side(width),
-                            outputChannels: channels, kernel: kernel, stride: stride, padding: padding)
+        return ConvGeometry(
+            inputChannels: outputChannels, inputHeight: side(height), inputWidth: side(width),
+            outputChannels: channels, kernel: kernel, stride: stride, padding: padding)
     }
 
     public var outputHeight: Int { Self.outputSide(inputHeight, kernelHeight, stride, padding) }
@@ -70,9 +79,13 @@ public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     /// within `Int32.max` elements per image and per weight, for the shaders' 32-bit indices. Checked on
     /// every launch, so it allocates nothing.
     public func validate() throws {
-        func fail(_ reason: String) -> ComputeError { .invalidArguments(kernel: "convolution", reason: "\(self): \(reason)") }
+        func fail(_ reason: String) -> ComputeError {
+            .invalidArguments(kernel: "convolution", reason: "\(self): \(reason)")
+        }
         func ok(_ n: Int) -> Bool { n > 0 && n <= 1 << 24 }
-        guard ok(inputChannels), ok(inputHeight), ok(inputWidth), ok(outputChannels), ok(kernelHeight), ok(kernelWidth), ok(stride) else {
+        guard ok(inputChannels), ok(inputHeight), ok(inputWidth), ok(outputChannels), ok(kernelHeight), ok(kernelWidth),
+            ok(stride)
+        else {
             throw fail("sizes must be positive and at most 2^24")
         }
         guard padding >= 0, padding < max(kernelHeight, kernelWidth) || padding == 0 else {
@@ -87,7 +100,8 @@ public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
             return !(o1 || o2 || o3) && abcd <= Int(Int32.max)
         }
         guard fits(inputChannels, inputHeight, inputWidth), fits(outputChannels, outputHeight, outputWidth),
-              fits(outputChannels, inputChannels, kernelHeight, kernelWidth) else {
+            fits(outputChannels, inputChannels, kernelHeight, kernelWidth)
+        else {
             throw fail("more than 2^31 values per image or in the weight")
         }
     }

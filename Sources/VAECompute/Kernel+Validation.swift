@@ -6,10 +6,16 @@ extension Kernel {
     public func validate() throws {
         func fail(_ reason: String) -> ComputeError { .invalidArguments(kernel: name, reason: reason) }
         // Up to five operands, held inline (a variadic array would be allocated on every launch).
-        func requireFloat(_ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, _ d: Tensor? = nil, _ e: Tensor? = nil) throws {
-            for t in TensorList(a, b, c, d, e) where t.elementType != .float32 { throw fail("expected float32, got \(t)") }
+        func requireFloat(
+            _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, _ d: Tensor? = nil, _ e: Tensor? = nil
+        ) throws {
+            for t in TensorList(a, b, c, d, e) where t.elementType != .float32 {
+                throw fail("expected float32, got \(t)")
+            }
         }
-        func requireSameCount(_ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, _ d: Tensor? = nil, _ e: Tensor? = nil) throws {
+        func requireSameCount(
+            _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, _ d: Tensor? = nil, _ e: Tensor? = nil
+        ) throws {
             for t in TensorList(b, c, d, e) where t.count != a.count {
                 throw fail("element counts differ: \(a) vs \(t)")
             }
@@ -18,13 +24,17 @@ extension Kernel {
             if t.count != n { throw fail("\(what) needs \(n) elements, got \(t)") }
         }
         func requireSchedule(_ s: Tensor) throws {
-            if s.elementType != .uint32 || s.count < 2 { throw fail("schedule must be uint32 with 2 elements, got \(s)") }
+            if s.elementType != .uint32 || s.count < 2 {
+                throw fail("schedule must be uint32 with 2 elements, got \(s)")
+            }
         }
         // The convolution side of `input` is [N, inputFeatures], of `output` [N, outputFeatures], for the same N.
         func requireConvolution(input: Tensor, output: Tensor, weight: Tensor, _ g: ConvGeometry) throws {
             try requireFloat(input, output, weight)
             do { try g.validate() } catch { throw fail("\(error)") }
-            if input.rows != output.rows { throw fail("input and output have different batch sizes: \(input) vs \(output)") }
+            if input.rows != output.rows {
+                throw fail("input and output have different batch sizes: \(input) vs \(output)")
+            }
             if input.columns != g.inputFeatures || input.shape.count != 2 {
                 throw fail("the image side needs rows of \(g.inputFeatures) values (\(g)), got \(input)")
             }
@@ -108,7 +118,9 @@ extension Kernel {
             if first < 0 || first + dst.rows > idx.count {
                 throw fail("indices \(first)..<\(first + dst.rows) are outside the \(idx.count) given")
             }
-            if dst.columns != src.columns { throw fail("dst rows must have \(src.columns) columns like src, got \(dst)") }
+            if dst.columns != src.columns {
+                throw fail("dst rows must have \(src.columns) columns like src, got \(dst)")
+            }
         case let .sampleBernoulli(x, s, _, _):
             try requireFloat(x); try requireSchedule(s)
         case let .axpby(x, y, _, _):

@@ -8,8 +8,9 @@ public enum Kernel: @unchecked Sendable {
     /// `c = act(op(a)·op(b) + bias)`, op = transpose when the flag is set. `op(a)` is M×K, `op(b)` K×N,
     /// `c` M×N, `bias` has N elements (one per column of `c`). With `accumulate`, `c += op(a)·op(b)`
     /// (then bias must be nil and the activation identity).
-    case matmul(a: Tensor, b: Tensor, c: Tensor, transposeA: Bool, transposeB: Bool,
-                bias: Tensor?, activation: Activation, accumulate: Bool)
+    case matmul(
+        a: Tensor, b: Tensor, c: Tensor, transposeA: Bool, transposeB: Bool,
+        bias: Tensor?, activation: Activation, accumulate: Bool)
     /// 2-D convolution, PyTorch's Conv2d (a cross-correlation), on images stored as rows of NCHW values
     /// (see `ConvGeometry`): `y[n, o, i, j] = act(bias[o] + Σ_{c,u,v} w[o, c, u, v]·x[n, c, i·s − p + u, j·s − p + v])`,
     /// zero outside the input. `x` is [N, inputFeatures], `y` [N, outputFeatures], `weight` holds
@@ -20,7 +21,8 @@ public enum Kernel: @unchecked Sendable {
     /// `j·s − p + v = w`. This is both Conv2d's gradient to its input (no bias, identity) and PyTorch's
     /// ConvTranspose2d (whose `[in, out, kh, kw]` weight is this `w`). `x` is [N, outputFeatures], `y`
     /// [N, inputFeatures], `bias` one value per input channel of the geometry.
-    case convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor?, y: Tensor, geometry: ConvGeometry, activation: Activation)
+    case convTranspose2d(
+        x: Tensor, weight: Tensor, bias: Tensor?, y: Tensor, geometry: ConvGeometry, activation: Activation)
     /// The weight gradient of `conv2d`: `dweight[o, c, u, v] = Σ_{n,i,j} dy[n, o, i, j]·x[n, c, i·s − p + u, j·s − p + v]`.
     /// For a ConvTranspose2d layer, `x` is the gradient at its output and `dy` its input.
     case conv2dWeightGradient(x: Tensor, dy: Tensor, dweight: Tensor, geometry: ConvGeometry)
@@ -40,7 +42,8 @@ public enum Kernel: @unchecked Sendable {
     /// Reparameterization: `eps ~ N(0, I)` from Philox-4x32-10 (see `Philox`), then
     /// `z = mu + exp(logvar / 2) ⊙ eps`. The Philox counter's second word is `schedule[0]` (the step
     /// number, advanced on the device), so a recorded step draws fresh noise without re-recording.
-    case reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
+    case reparameterize(
+        mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
     /// Backward of `reparameterize`: `dmu = dz`, `dlogvar = dz ⊙ eps ⊙ exp(logvar / 2) / 2`.
     case reparameterizeBackward(dz: Tensor, logvar: Tensor, eps: Tensor, dmu: Tensor, dlogvar: Tensor)
     /// `out[i] = β · KL(N(mu_i, exp(logvar_i)) ‖ N(0, I)) = −β/2 Σ_j (1 + logvar − mu² − exp(logvar))`.
@@ -66,12 +69,14 @@ public enum Kernel: @unchecked Sendable {
     case gaussianNLL(mean: Tensor, target: Tensor, logVariance: Tensor, out: Tensor)
     /// `dmean = scale·(μ − t)·e^(−v_j)`; with `dlogVariance` (shaped like `mean`), also its gradient with
     /// respect to each element's log-variance, `scale·½(1 − (t − μ)²·e^(−v_j))` (sum the rows for v's).
-    case gaussianNLLBackward(mean: Tensor, target: Tensor, logVariance: Tensor, dmean: Tensor, dlogVariance: Tensor?, scale: Float)
+    case gaussianNLLBackward(
+        mean: Tensor, target: Tensor, logVariance: Tensor, dmean: Tensor, dlogVariance: Tensor?, scale: Float)
     /// Adam, in place, bias-corrected: `m = β1 m + (1−β1) g`, `v = β2 v + (1−β2) g²`,
     /// `p −= lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + ε)`. The step `t` is `schedule[0]` and the
     /// learning rate the float whose bits are `schedule[1]`: both change per step without re-recording.
-    case adam(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, schedule: Tensor,
-              beta1: Float, beta2: Float, epsilon: Float)
+    case adam(
+        parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, schedule: Tensor,
+        beta1: Float, beta2: Float, epsilon: Float)
     /// `schedule[0] += 1`: advances the step counter that `adam` and `reparameterize` read.
     case advanceStep(schedule: Tensor)
     /// `dst[i, :] = scale · src[indices[first + i], :]`: minibatch rows from a resident dataset, picked
@@ -207,7 +212,8 @@ public enum Kernel: @unchecked Sendable {
         case let .matmul(a, _, c, ta, _, _, _, _):
             let k = ta ? a.rows : a.columns
             return 2 * c.rows * c.columns * k
-        case let .conv2d(x, _, _, _, g, _), let .convTranspose2d(_, _, _, x, g, _), let .conv2dWeightGradient(x, _, _, g):
+        case let .conv2d(x, _, _, _, g, _), let .convTranspose2d(_, _, _, x, g, _),
+            let .conv2dWeightGradient(x, _, _, g):
             return 2 * x.rows * g.outputFeatures * g.reduction
         default:
             return writes.reduce(0) { $0 + $1.count }

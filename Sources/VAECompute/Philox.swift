@@ -36,7 +36,9 @@ public enum Philox {
     public static func forEachWord(count: Int, counter: Counter, key: Key, _ body: (Int, UInt32) -> Void) {
         var first = 0
         while first < count {
-            let b = block(counter: (counter.0 &+ UInt32(truncatingIfNeeded: first / 4), counter.1, counter.2, counter.3), key: key)
+            let b = block(
+                counter: (counter.0 &+ UInt32(truncatingIfNeeded: first / 4), counter.1, counter.2, counter.3), key: key
+            )
             body(first, b.0)
             if first + 1 < count { body(first + 1, b.1) }
             if first + 2 < count { body(first + 2, b.2) }

@@ -69,7 +69,8 @@ public enum AtomicFile {
     }
 
     public static func systemReason(_ error: Error) -> String {
-        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain
+        {
             let text = String(cString: strerror(Int32(posix.code)))
             return text.prefix(1).lowercased() + text.dropFirst()
         }

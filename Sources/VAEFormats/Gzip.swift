@@ -5,7 +5,9 @@ import VAECompute
 /// gzip and zlib through the system zlib.
 enum Gzip {
     /// Whether `data` starts with the gzip magic bytes.
-    static func isGzip(_ data: Data) -> Bool { data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B }
+    static func isGzip(_ data: Data) -> Bool {
+        data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
+    }
 
     /// Slack allowed beyond the size a gzip trailer records (it is the size modulo 2³²).
     static let trailerMargin = 1 << 16
@@ -14,7 +16,9 @@ enum Gzip {
     /// soon as the output grows past what the stream's trailer says it holds (plus a small margin) or past
     /// `limit`, so a small hostile file cannot expand to gigabytes.
     static func decompress(_ data: Data, name: String, limit: Int = MemoryBudget.physicalBytes) throws -> Data {
-        guard data.count >= 18 else { throw DataError.corrupt(file: name, reason: "gzip stream is truncated (\(data.count) bytes)") }
+        guard data.count >= 18 else {
+            throw DataError.corrupt(file: name, reason: "gzip stream is truncated (\(data.count) bytes)")
+        }
         let trailer = data.suffix(4).enumerated().reduce(0) { $0 | Int($1.1) << (8 * $1.0) }
         let bound = min(trailer + trailerMargin, limit)
         var stream = z_stream()
@@ -36,9 +40,12 @@ enum Gzip {
                 }
                 let produced = chunk.count - Int(stream.avail_out)
                 guard output.count + produced <= bound else {
-                    throw DataError.corrupt(file: name, reason: bound == limit && trailer + trailerMargin > limit
-                        ? "inflates past \(MemoryBudget.describe(limit)), more than it may hold"
-                        : "inflates past the \(trailer) bytes its gzip trailer records (damaged, or not one gzip stream)")
+                    throw DataError.corrupt(
+                        file: name,
+                        reason: bound == limit && trailer + trailerMargin > limit
+                            ? "inflates past \(MemoryBudget.describe(limit)), more than it may hold"
+                            : "inflates past the \(trailer) bytes its gzip trailer records (damaged, or not one gzip stream)"
+                    )
                 }
                 output.append(contentsOf: chunk[0..<produced])
                 if status == Z_BUF_ERROR && stream.avail_in == 0 {

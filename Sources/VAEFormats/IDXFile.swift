@@ -29,9 +29,14 @@ public struct IDXFile: Sendable {
     init(parsing data: Data, name: String, expectedRank: Int) throws {
         let b = [UInt8](data)
         func word(_ at: Int) -> Int { Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3]) }
-        guard b.count >= 4 else { throw DataError.corrupt(file: name, reason: "too short for an IDX header (\(b.count) bytes)") }
+        guard b.count >= 4 else {
+            throw DataError.corrupt(file: name, reason: "too short for an IDX header (\(b.count) bytes)")
+        }
         guard b[0] == 0, b[1] == 0, b[2] == 0x08 else {
-            throw DataError.corrupt(file: name, reason: String(format: "not an IDX file of unsigned bytes (magic 0x%02x%02x%02x%02x)", b[0], b[1], b[2], b[3]))
+            throw DataError.corrupt(
+                file: name,
+                reason: String(
+                    format: "not an IDX file of unsigned bytes (magic 0x%02x%02x%02x%02x)", b[0], b[1], b[2], b[3]))
         }
         let rank = Int(b[3])
         guard rank == expectedRank else {
@@ -44,7 +49,9 @@ public struct IDXFile: Sendable {
             throw DataError.corrupt(file: name, reason: "implausible dimensions \(dimensions)")
         }
         guard b.count - header >= count else {
-            throw DataError.corrupt(file: name, reason: "truncated: dimensions \(dimensions) need \(count) bytes, the file has \(b.count - header)")
+            throw DataError.corrupt(
+                file: name,
+                reason: "truncated: dimensions \(dimensions) need \(count) bytes, the file has \(b.count - header)")
         }
         guard b.count - header == count else {
             throw DataError.corrupt(file: name, reason: "\(b.count - header - count) unexpected bytes after the data")

@@ -10,10 +10,14 @@ public enum InputFile {
             if errno == ENOENT { throw DataError.missing(file: path) }
             throw DataError.corrupt(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
         }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw DataError.corrupt(file: path, reason: "is not a regular file") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw DataError.corrupt(file: path, reason: "is not a regular file")
+        }
         let size = Int(info.st_size)
         guard size <= limit else {
-            throw DataError.corrupt(file: path, reason: "is \(MemoryBudget.describe(size)), more than the \(MemoryBudget.describe(limit)) it may be")
+            throw DataError.corrupt(
+                file: path,
+                reason: "is \(MemoryBudget.describe(size)), more than the \(MemoryBudget.describe(limit)) it may be")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError.corrupt(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")

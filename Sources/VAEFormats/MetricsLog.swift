@@ -21,13 +21,17 @@ public struct EpochRecord: Sendable, Equatable {
     public var samplesPerSecond: Double
 
     public init(epoch: Int, train: LossSummary, test: LossSummary, seconds: Double, samplesPerSecond: Double) {
-        self.epoch = epoch; self.train = train; self.test = test; self.seconds = seconds; self.samplesPerSecond = samplesPerSecond
+        self.epoch = epoch; self.train = train; self.test = test; self.seconds = seconds;
+        self.samplesPerSecond = samplesPerSecond
     }
 
-    static let csvHeader = "epoch,train_loss,train_reconstruction,train_kl,test_loss,test_reconstruction,test_kl,seconds,samples_per_second"
+    static let csvHeader =
+        "epoch,train_loss,train_reconstruction,train_kl,test_loss,test_reconstruction,test_kl,seconds,samples_per_second"
 
     var csvRow: String {
-        let losses = [train.loss, train.reconstruction, train.kl, test.loss, test.reconstruction, test.kl].map { String(format: "%.4f", $0) }
+        let losses = [train.loss, train.reconstruction, train.kl, test.loss, test.reconstruction, test.kl].map {
+            String(format: "%.4f", $0)
+        }
         let timing = [String(format: "%.3f", seconds), String(format: "%.1f", samplesPerSecond)]
         return ([String(epoch)] + losses + timing).joined(separator: ",")
     }
@@ -40,11 +44,14 @@ public struct EpochRecord: Sendable, Equatable {
         let f = csvRow.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard f.count == 9, let e = Int(f[0]), e >= 1, e <= Int(Int32.max) else { return nil }
         let d = f[1...].compactMap(Double.init)
-        guard d.count == 8, d.allSatisfy(\.isFinite), d[0..<6].allSatisfy({ abs($0) <= Self.maxLoss }), d[6] >= 0, d[7] >= 0 else {
+        guard d.count == 8, d.allSatisfy(\.isFinite), d[0..<6].allSatisfy({ abs($0) <= Self.maxLoss }), d[6] >= 0,
+            d[7] >= 0
+        else {
             return nil
         }
-        self.init(epoch: e, train: LossSummary(loss: d[0], reconstruction: d[1], kl: d[2]),
-                  test: LossSummary(loss: d[3], reconstruction: d[4], kl: d[5]), seconds: d[6], samplesPerSecond: d[7])
+        self.init(
+            epoch: e, train: LossSummary(loss: d[0], reconstruction: d[1], kl: d[2]),
+            test: LossSummary(loss: d[3], reconstruction: d[4], kl: d[5]), seconds: d[6], samplesPerSecond: d[7])
     }
 }
 
@@ -65,7 +72,9 @@ public struct MetricsLog: Sendable {
     }
 
     public init(data: Data, name path: String) throws {
-        guard let text = String(validating: data, as: UTF8.self) else { throw DataError.corrupt(file: path, reason: "is not UTF-8 text") }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw DataError.corrupt(file: path, reason: "is not UTF-8 text")
+        }
         // "\r\n" is one Character in Swift: split on both, so files from Windows tools read the same.
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         guard lines.first.map(String.init) == EpochRecord.csvHeader else {
@@ -74,10 +83,13 @@ public struct MetricsLog: Sendable {
         for (n, line) in lines.enumerated().dropFirst() {
             if line.isEmpty && n == lines.count - 1 { break }  // the final newline
             guard let r = EpochRecord(csvRow: String(line)) else {
-                throw DataError.corrupt(file: path, reason: "line \(n + 1) is not a metrics row (9 numbers: epoch from 1, finite losses, timings ≥ 0)")
+                throw DataError.corrupt(
+                    file: path,
+                    reason: "line \(n + 1) is not a metrics row (9 numbers: epoch from 1, finite losses, timings ≥ 0)")
             }
             if let last = records.last, r.epoch <= last.epoch {
-                throw DataError.corrupt(file: path, reason: "line \(n + 1) has epoch \(r.epoch) after epoch \(last.epoch)")
+                throw DataError.corrupt(
+                    file: path, reason: "line \(n + 1) has epoch \(r.epoch) after epoch \(last.epoch)")
             }
             records.append(r)
         }

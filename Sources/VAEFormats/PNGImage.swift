@@ -14,7 +14,9 @@ public struct PNGImage: Sendable, Equatable {
 
     /// A grid of images with values in [0, 1] (clamped), `padding` black pixels between and around them,
     /// like torchvision's save_image: `columns` per row, as many rows as needed.
-    public static func grid(_ images: [[Float]], imageHeight h: Int, imageWidth w: Int, columns: Int, padding: Int = 2) -> PNGImage {
+    public static func grid(
+        _ images: [[Float]], imageHeight h: Int, imageWidth w: Int, columns: Int, padding: Int = 2
+    ) -> PNGImage {
         let cols = max(1, min(columns, images.count)), rows = max(1, (images.count + cols - 1) / cols)
         let width = cols * (w + padding) + padding, height = rows * (h + padding) + padding
         var pixels = [UInt8](repeating: 0, count: width * height)
@@ -32,7 +34,9 @@ public struct PNGImage: Sendable, Equatable {
 
     /// The PNG file's bytes.
     public func encoded() -> Data {
-        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        func be32(_ v: UInt32) -> [UInt8] {
+            [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+        }
         func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
             let typed = Array(type.utf8) + body
             return be32(UInt32(body.count)) + typed + be32(Gzip.crc(typed))
@@ -44,7 +48,8 @@ public struct PNGImage: Sendable, Equatable {
             raw.append(contentsOf: pixels[(y * width)..<((y + 1) * width)])
         }
         let header = be32(UInt32(width)) + be32(UInt32(height)) + [8, 0, 0, 0, 0]  // 8-bit greyscale
-        let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let bytes: [UInt8] =
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
             + chunk("IHDR", header) + chunk("IDAT", Gzip.zlibCompress(raw)) + chunk("IEND", [])
         return Data(bytes)
     }

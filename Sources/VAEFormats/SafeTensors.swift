@@ -36,20 +36,28 @@ public struct SafeTensors: Sendable {
     }
 
     public init(data: Data, name: String) throws {
-        func bad(_ reason: String) -> DataError { .corrupt(file: name, reason: "not a valid safetensors file: \(reason)") }
+        func bad(_ reason: String) -> DataError {
+            .corrupt(file: name, reason: "not a valid safetensors file: \(reason)")
+        }
         let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw bad("\(bytes.count) bytes, shorter than the 8-byte header length") }
         let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.1) << (8 * UInt64($1.0)) }
-        guard headerLength <= UInt64(Self.maxHeaderBytes) else { throw bad("header length \(headerLength) is implausibly large") }
+        guard headerLength <= UInt64(Self.maxHeaderBytes) else {
+            throw bad("header length \(headerLength) is implausibly large")
+        }
         let dataStart = 8 + Int(headerLength)
-        guard dataStart <= bytes.count else { throw bad("header length \(headerLength) runs past the end of the file (truncated?)") }
+        guard dataStart <= bytes.count else {
+            throw bad("header length \(headerLength) runs past the end of the file (truncated?)")
+        }
         let headerBytes = bytes[8..<dataStart]
         guard headerBytes.first == UInt8(ascii: "{") else { throw bad("the header does not start with '{'") }
         guard String(validating: headerBytes, as: UTF8.self) != nil else { throw bad("the header is not UTF-8") }
         guard let json = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any] else {
             throw bad("the header is not a JSON object")
         }
-        if let duplicate = Self.duplicateTopLevelKey(in: headerBytes) { throw bad("the name '\(duplicate)' appears twice in the header") }
+        if let duplicate = Self.duplicateTopLevelKey(in: headerBytes) {
+            throw bad("the name '\(duplicate)' appears twice in the header")
+        }
         let dataBytes = bytes.count - dataStart
         var tensors: [String: Entry] = [:]
         var metadata: [String: String] = [:]
@@ -61,7 +69,9 @@ public struct SafeTensors: Sendable {
                 continue
             }
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = Self.integers(info["shape"]), let offsets = Self.integers(info["data_offsets"]), offsets.count == 2 else {
+                let shape = Self.integers(info["shape"]), let offsets = Self.integers(info["data_offsets"]),
+                offsets.count == 2
+            else {
                 throw bad("tensor '\(key)' lacks dtype, shape or data_offsets (or they are not whole numbers)")
             }
             guard dtype == "F32" else { throw bad("tensor '\(key)' has dtype \(dtype); only F32 is supported") }
@@ -81,14 +91,21 @@ public struct SafeTensors: Sendable {
             }
             ranges.append((begin, end, key))
             let values = bytes.withUnsafeBytes { raw in
-                (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: dataStart + begin + 4 * $0, as: UInt32.self))) }
+                (0..<count).map {
+                    Float(
+                        bitPattern: UInt32(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: dataStart + begin + 4 * $0, as: UInt32.self)
+                        ))
+                }
             }
             tensors[key] = Entry(shape: shape, values: values)
         }
         ranges.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
         var cursor = 0
         for r in ranges {
-            guard r.begin == cursor else { throw bad(r.begin < cursor ? "tensor '\(r.name)' overlaps another" : "a gap before tensor '\(r.name)'") }
+            guard r.begin == cursor else {
+                throw bad(r.begin < cursor ? "tensor '\(r.name)' overlaps another" : "a gap before tensor '\(r.name)'")
+            }
             cursor = r.end
         }
         guard cursor == dataBytes else { throw bad("\(dataBytes - cursor) bytes after the last tensor") }
@@ -129,12 +146,19 @@ public struct SafeTensors: Sendable {
         for i in header.indices {
             let c = header[i]
             if inString {
-                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") {
+                if escaped {
+                    escaped = false
+                } else if c == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if c == UInt8(ascii: "\"") {
                     inString = false
                     if let start = keyStart {
                         keyStart = nil
                         let literal = Data(header[start...i])
-                        guard let key = try? JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed) as? String else { continue }
+                        guard
+                            let key = try? JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed)
+                                as? String
+                        else { continue }
                         if !seen.insert(key).inserted { return key }
                     }
                 }
@@ -163,7 +187,9 @@ public struct SafeTensors: Sendable {
         let names = tensors.keys.sorted()
         for name in names {
             let e = tensors[name]!
-            header[name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + 4 * e.values.count]] as [String: Any]
+            header[name] =
+                ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + 4 * e.values.count]]
+                as [String: Any]
             offset += 4 * e.values.count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])

@@ -11,7 +11,9 @@ public enum ShaderLibrary {
         let text = literal.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
         guard let data = Data(base64Encoded: text), data.count % 4 == 0 else { return nil }
         return data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+            (0..<(data.count / 4)).map {
+                UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))
+            }
         }
     }
 }

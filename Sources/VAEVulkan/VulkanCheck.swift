@@ -1,5 +1,5 @@
-import Foundation
 import CVulkan
+import Foundation
 import VAECompute
 
 /// Turns a failed Vulkan call into a thrown `ComputeError`: memory exhaustion becomes `.outOfMemory`,
@@ -10,7 +10,8 @@ func vkCheck(_ result: VkResult, _ call: @autoclosure () -> String, device: Stri
     case VK_ERROR_OUT_OF_DEVICE_MEMORY, VK_ERROR_OUT_OF_HOST_MEMORY:
         throw ComputeError.outOfMemory(device: device, requestedBytes: bytes)
     case VK_ERROR_DEVICE_LOST:
-        throw ComputeError.deviceFailure("\(device): device lost during \(call()) (a driver reset or a kernel that ran too long)")
+        throw ComputeError.deviceFailure(
+            "\(device): device lost during \(call()) (a driver reset or a kernel that ran too long)")
     default:
         throw ComputeError.deviceFailure("\(device): \(call()) failed with VkResult \(result.rawValue)")
     }

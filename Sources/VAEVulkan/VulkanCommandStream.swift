@@ -49,13 +49,16 @@ final class VulkanCommandStream: @unchecked Sendable {
         info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
         info.queueFamilyIndex = context.queueFamily
         var pool: VkCommandPool?
-        try vkCheck(vkCreateCommandPool(context.device, &info, nil, &pool), "vkCreateCommandPool", device: context.label)
+        try vkCheck(
+            vkCreateCommandPool(context.device, &info, nil, &pool), "vkCreateCommandPool", device: context.label)
         self.pool = pool!
     }
 
     deinit {
         // Nothing may be destroyed while the device still runs it.
-        for batch in inFlight { var f: VkFence? = batch.fence; vkWaitForFences(context.device, 1, &f, VkBool32(VK_TRUE), UInt64.max) }
+        for batch in inFlight {
+            var f: VkFence? = batch.fence; vkWaitForFences(context.device, 1, &f, VkBool32(VK_TRUE), UInt64.max)
+        }
         for batch in allBatches {
             vkDestroyFence(context.device, batch.fence, nil)
             if let q = batch.queryPool { vkDestroyQueryPool(context.device, q, nil) }
@@ -69,13 +72,17 @@ final class VulkanCommandStream: @unchecked Sendable {
     // MARK: Recording
 
     /// Records a compute dispatch. `buffers` are bound to bindings 0..<n in order.
-    func dispatch(_ pipeline: VulkanPipelines.Pipeline, buffers: [VulkanBuffer], reads: [VulkanBuffer], writes: [VulkanBuffer],
-                  pushConstants: [UInt32], groups: (UInt32, UInt32, UInt32), name: String) throws {
+    func dispatch(
+        _ pipeline: VulkanPipelines.Pipeline, buffers: [VulkanBuffer], reads: [VulkanBuffer], writes: [VulkanBuffer],
+        pushConstants: [UInt32], groups: (UInt32, UInt32, UInt32), name: String
+    ) throws {
         let batch = try current()
         let cb = batch.commandBuffer
         orderAfterHazards(reads: reads.map(ObjectIdentifier.init), writes: writes.map(ObjectIdentifier.init), cb: cb)
         vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline)
-        var infos = buffers.map { VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE)) }
+        var infos = buffers.map {
+            VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE))
+        }
         infos.withUnsafeMutableBufferPointer { infoPtr in
             var writes = (0..<infoPtr.count).map { i -> VkWriteDescriptorSet in
                 var w = VkWriteDescriptorSet()
@@ -86,11 +93,14 @@ final class VulkanCommandStream: @unchecked Sendable {
                 w.pBufferInfo = UnsafePointer(infoPtr.baseAddress! + i)
                 return w
             }
-            context.pushDescriptorSet(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, UInt32(writes.count), &writes)
+            context.pushDescriptorSet(
+                cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, UInt32(writes.count), &writes)
         }
         if !pushConstants.isEmpty {
             pushConstants.withUnsafeBytes { bytes in
-                vkCmdPushConstants(cb, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(bytes.count), bytes.baseAddress)
+                vkCmdPushConstants(
+                    cb, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(bytes.count), bytes.baseAddress
+                )
             }
         }
         vkCmdDispatch(cb, groups.0, groups.1, groups.2)
@@ -100,11 +110,14 @@ final class VulkanCommandStream: @unchecked Sendable {
     }
 
     /// Records a buffer-to-buffer copy (`src` is read, `dst` written), for staging transfers.
-    func copy(from src: VkBuffer, srcOffset: Int = 0, to dst: VkBuffer, dstOffset: Int = 0, bytes: Int,
-              readID: ObjectIdentifier, writeID: ObjectIdentifier, retain: [AnyObject]) throws {
+    func copy(
+        from src: VkBuffer, srcOffset: Int = 0, to dst: VkBuffer, dstOffset: Int = 0, bytes: Int,
+        readID: ObjectIdentifier, writeID: ObjectIdentifier, retain: [AnyObject]
+    ) throws {
         let batch = try current()
         orderAfterHazards(reads: [readID], writes: [writeID], cb: batch.commandBuffer)
-        var region = VkBufferCopy(srcOffset: VkDeviceSize(srcOffset), dstOffset: VkDeviceSize(dstOffset), size: VkDeviceSize(bytes))
+        var region = VkBufferCopy(
+            srcOffset: VkDeviceSize(srcOffset), dstOffset: VkDeviceSize(dstOffset), size: VkDeviceSize(bytes))
         vkCmdCopyBuffer(batch.commandBuffer, src, dst, 1, &region)
         batch.retained.append(contentsOf: retain)
         for case let b as VulkanBuffer in retain {
@@ -125,8 +138,9 @@ final class VulkanCommandStream: @unchecked Sendable {
         toHost.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
         toHost.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
         toHost.dstAccessMask = VK_ACCESS_HOST_READ_BIT.rawValue
-        vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
-                             VK_PIPELINE_STAGE_HOST_BIT.rawValue, 0, 1, &toHost, 0, nil, 0, nil)
+        vkCmdPipelineBarrier(
+            cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
+            VK_PIPELINE_STAGE_HOST_BIT.rawValue, 0, 1, &toHost, 0, nil, 0, nil)
         try vkCheck(vkEndCommandBuffer(cb), "vkEndCommandBuffer", device: context.label)
         var cbs: VkCommandBuffer? = cb
         var submit = VkSubmitInfo()
@@ -161,7 +175,9 @@ final class VulkanCommandStream: @unchecked Sendable {
                     if throttling { counters.throttles += 1 } else { counters.hostWaits += 1 }
                     waited = true
                 }
-                try vkCheck(vkWaitForFences(context.device, 1, &fence, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences", device: context.label)
+                try vkCheck(
+                    vkWaitForFences(context.device, 1, &fence, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences",
+                    device: context.label)
             }
             try retire(inFlight.removeFirst())
         }
@@ -212,7 +228,8 @@ final class VulkanCommandStream: @unchecked Sendable {
         info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
         info.commandBufferCount = 1
         var cb: VkCommandBuffer?
-        try vkCheck(vkAllocateCommandBuffers(context.device, &info, &cb), "vkAllocateCommandBuffers", device: context.label)
+        try vkCheck(
+            vkAllocateCommandBuffers(context.device, &info, &cb), "vkAllocateCommandBuffers", device: context.label)
         var fenceInfo = VkFenceCreateInfo()
         fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO
         var fence: VkFence?
@@ -223,7 +240,8 @@ final class VulkanCommandStream: @unchecked Sendable {
             q.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO
             q.queryType = VK_QUERY_TYPE_TIMESTAMP
             q.queryCount = Self.timestampCapacity
-            try vkCheck(vkCreateQueryPool(context.device, &q, nil, &queryPool), "vkCreateQueryPool", device: context.label)
+            try vkCheck(
+                vkCreateQueryPool(context.device, &q, nil, &queryPool), "vkCreateQueryPool", device: context.label)
         }
         let batch = Batch(commandBuffer: cb!, fence: fence!, queryPool: queryPool)
         allBatches.append(batch)
@@ -235,8 +253,9 @@ final class VulkanCommandStream: @unchecked Sendable {
         if let q = batch.queryPool, batch.timestampNames.count > 1 {
             var ticks = [UInt64](repeating: 0, count: batch.timestampNames.count)
             let result = ticks.withUnsafeMutableBytes { raw in
-                vkGetQueryPoolResults(context.device, q, 0, UInt32(raw.count / 8), raw.count, raw.baseAddress, 8,
-                                      VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue)
+                vkGetQueryPoolResults(
+                    context.device, q, 0, UInt32(raw.count / 8), raw.count, raw.baseAddress, 8,
+                    VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue)
             }
             if result == VK_SUCCESS {
                 let period = Double(context.physical.limits.timestampPeriod)
@@ -251,13 +270,15 @@ final class VulkanCommandStream: @unchecked Sendable {
     }
 
     private func orderAfterHazards(reads: [ObjectIdentifier], writes: [ObjectIdentifier], cb: VkCommandBuffer) {
-        let conflict = reads.contains { writtenSinceBarrier.contains($0) }
+        let conflict =
+            reads.contains { writtenSinceBarrier.contains($0) }
             || writes.contains { writtenSinceBarrier.contains($0) || readSinceBarrier.contains($0) }
         if conflict {
             var barrier = VkMemoryBarrier()
             barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
             barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
-            barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            barrier.dstAccessMask =
+                VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
                 | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
             let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
             vkCmdPipelineBarrier(cb, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
@@ -284,7 +305,8 @@ final class VulkanCommandStream: @unchecked Sendable {
 
     private func timestamp(_ batch: Batch, _ name: String?) {
         guard let q = batch.queryPool, batch.timestampNames.count < Int(Self.timestampCapacity) else { return }
-        vkCmdWriteTimestamp(batch.commandBuffer, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, q, UInt32(batch.timestampNames.count))
+        vkCmdWriteTimestamp(
+            batch.commandBuffer, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, q, UInt32(batch.timestampNames.count))
         batch.timestampNames.append(name ?? "start")
     }
 }

@@ -53,8 +53,11 @@ final class VulkanContext: @unchecked Sendable {
         self.device = device
         var queue: VkQueue?
         vkGetDeviceQueue(device, family, 0, &queue)
-        guard let queue, let push = unsafeBitCast(vkGetDeviceProcAddr(device, "vkCmdPushDescriptorSetKHR"),
-                                                  to: PFN_vkCmdPushDescriptorSetKHR?.self) else {
+        guard let queue,
+            let push = unsafeBitCast(
+                vkGetDeviceProcAddr(device, "vkCmdPushDescriptorSetKHR"),
+                to: PFN_vkCmdPushDescriptorSetKHR?.self)
+        else {
             vkDestroyDevice(device, nil)
             throw ComputeError.deviceFailure("\(label): no compute queue or vkCmdPushDescriptorSetKHR")
         }

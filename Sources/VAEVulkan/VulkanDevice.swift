@@ -34,8 +34,10 @@ public final class VulkanDevice: ComputeDevice {
         /// tree everywhere; tests run both).
         public var subgroupReductions = true
 
-        public init(selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
-                    forceStaging: Bool = false, matmul: MatmulVariant? = nil, subgroupReductions: Bool = true) {
+        public init(
+            selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
+            forceStaging: Bool = false, matmul: MatmulVariant? = nil, subgroupReductions: Bool = true
+        ) {
             self.selection = selection; self.validation = validation; self.profiling = profiling
             self.forceStaging = forceStaging; self.matmul = matmul; self.subgroupReductions = subgroupReductions
         }
@@ -49,7 +51,8 @@ public final class VulkanDevice: ComputeDevice {
 
     /// Every Vulkan physical device on this machine (empty, not an error, when there is no driver).
     public static func devices() -> [DeviceInfo] {
-        guard let instance = try? VulkanInstance(validation: false), let handles = try? instance.physicalDevices() else { return [] }
+        guard let instance = try? VulkanInstance(validation: false), let handles = try? instance.physicalDevices()
+        else { return [] }
         return handles.enumerated().map { VulkanPhysicalDevice($1, index: $0).info }
     }
 
@@ -64,12 +67,15 @@ public final class VulkanDevice: ComputeDevice {
             chosen = physical.min { ($0.kind.preference, $0.index) < ($1.kind.preference, $1.index) }!
         case let .index(i):
             guard physical.indices.contains(i) else {
-                throw ComputeError.noDevice("no Vulkan device \(i): there are \(physical.count) (\(physical.map(\.name).joined(separator: ", ")))")
+                throw ComputeError.noDevice(
+                    "no Vulkan device \(i): there are \(physical.count) (\(physical.map(\.name).joined(separator: ", ")))"
+                )
             }
             chosen = physical[i]
         case let .name(text):
             guard let match = physical.first(where: { $0.name.lowercased().contains(text.lowercased()) }) else {
-                throw ComputeError.noDevice("no Vulkan device named like '\(text)': found \(physical.map(\.name).joined(separator: ", "))")
+                throw ComputeError.noDevice(
+                    "no Vulkan device named like '\(text)': found \(physical.map(\.name).joined(separator: ", "))")
             }
             chosen = match
         }
@@ -110,7 +116,9 @@ public final class VulkanDevice: ComputeDevice {
     public var validationMessages: [String] { context.instance.validationMessages }
 
     /// GPU time of each finished launch since the last call (needs `Options.profiling`).
-    public func takeProfile() -> [KernelTiming] { stream.takeProfile().map { KernelTiming(name: $0.name, nanoseconds: $0.nanoseconds) } }
+    public func takeProfile() -> [KernelTiming] {
+        stream.takeProfile().map { KernelTiming(name: $0.name, nanoseconds: $0.nanoseconds) }
+    }
 
     // MARK: Tensors and transfers
 
@@ -138,8 +146,9 @@ public final class VulkanDevice: ComputeDevice {
         // In use, or device-only memory: stage it and record a copy, ordered after earlier launches.
         let staging = try StagingBuffer(memory: memory, bytes: bytes.count)
         staging.mapped.copyMemory(from: source, byteCount: bytes.count)
-        try stream.copy(from: staging.buffer, to: buffer.buffer, bytes: bytes.count,
-                        readID: ObjectIdentifier(staging), writeID: ObjectIdentifier(buffer), retain: [staging, buffer])
+        try stream.copy(
+            from: staging.buffer, to: buffer.buffer, bytes: bytes.count,
+            readID: ObjectIdentifier(staging), writeID: ObjectIdentifier(buffer), retain: [staging, buffer])
     }
 
     public func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
@@ -152,8 +161,9 @@ public final class VulkanDevice: ComputeDevice {
             return
         }
         let staging = try StagingBuffer(memory: memory, bytes: count)
-        try stream.copy(from: buffer.buffer, to: staging.buffer, bytes: count,
-                        readID: ObjectIdentifier(buffer), writeID: ObjectIdentifier(staging), retain: [staging, buffer])
+        try stream.copy(
+            from: buffer.buffer, to: staging.buffer, bytes: count,
+            readID: ObjectIdentifier(buffer), writeID: ObjectIdentifier(staging), retain: [staging, buffer])
         try stream.wait(for: try stream.recordingSerial)
         destination.copyMemory(from: staging.mapped, byteCount: count)
     }
@@ -164,11 +174,13 @@ public final class VulkanDevice: ComputeDevice {
         try kernel.validate()
         let plan = try VulkanKernelPlan(kernel, device: self)
         guard plan.groups.0 > 0, plan.groups.1 > 0, plan.groups.2 > 0 else { return }
-        let pipeline = try pipelines.pipeline(.init(shader: plan.shader, constants: plan.constants), bindings: plan.bindings.count)
+        let pipeline = try pipelines.pipeline(
+            .init(shader: plan.shader, constants: plan.constants), bindings: plan.bindings.count)
         let reads = try kernel.reads.map { try buffer($0, kernel.name) }
         let writes = try kernel.writes.map { try buffer($0, kernel.name) }
-        try stream.dispatch(pipeline, buffers: try plan.bindings.map { try buffer($0, kernel.name) }, reads: reads, writes: writes,
-                            pushConstants: plan.pushConstants, groups: plan.groups, name: kernel.name)
+        try stream.dispatch(
+            pipeline, buffers: try plan.bindings.map { try buffer($0, kernel.name) }, reads: reads, writes: writes,
+            pushConstants: plan.pushConstants, groups: plan.groups, name: kernel.name)
         try stream.noteWrites(writes)
     }
 
@@ -177,7 +189,9 @@ public final class VulkanDevice: ComputeDevice {
     public func synchronize() throws { try stream.synchronize() }
 
     func buffer(_ t: Tensor, _ op: String) throws -> VulkanBuffer {
-        guard t.deviceID == ObjectIdentifier(self), let b = t.storage as? VulkanBuffer else { throw ComputeError.foreignTensor(kernel: op) }
+        guard t.deviceID == ObjectIdentifier(self), let b = t.storage as? VulkanBuffer else {
+            throw ComputeError.foreignTensor(kernel: op)
+        }
         return b
     }
 }

@@ -63,7 +63,9 @@ final class VulkanInstance: @unchecked Sendable {
             }
         }
         guard result == VK_SUCCESS, let instance else {
-            throw ComputeError.noDevice("no Vulkan driver could be loaded (vkCreateInstance returned \(result.rawValue)); install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers")
+            throw ComputeError.noDevice(
+                "no Vulkan driver could be loaded (vkCreateInstance returned \(result.rawValue)); install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers"
+            )
         }
         handle = instance
         validationEnabled = useValidation
@@ -72,8 +74,11 @@ final class VulkanInstance: @unchecked Sendable {
     }
 
     deinit {
-        if let messenger, let destroy = unsafeBitCast(vkGetInstanceProcAddr(handle, "vkDestroyDebugUtilsMessengerEXT"),
-                                                      to: PFN_vkDestroyDebugUtilsMessengerEXT?.self) {
+        if let messenger,
+            let destroy = unsafeBitCast(
+                vkGetInstanceProcAddr(handle, "vkDestroyDebugUtilsMessengerEXT"),
+                to: PFN_vkDestroyDebugUtilsMessengerEXT?.self)
+        {
             destroy(handle, messenger, nil)
         }
         vkDestroyInstance(handle, nil)
@@ -92,12 +97,19 @@ final class VulkanInstance: @unchecked Sendable {
     }
 
     private static func makeMessenger(_ instance: VkInstance, _ log: ValidationLog) -> VkDebugUtilsMessengerEXT? {
-        guard let create = unsafeBitCast(vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT"),
-                                         to: PFN_vkCreateDebugUtilsMessengerEXT?.self) else { return nil }
+        guard
+            let create = unsafeBitCast(
+                vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT"),
+                to: PFN_vkCreateDebugUtilsMessengerEXT?.self)
+        else { return nil }
         var info = VkDebugUtilsMessengerCreateInfoEXT()
         info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT
-        info.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue
-        info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
+        info.messageSeverity =
+            VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT.rawValue
+            | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue
+        info.messageType =
+            VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT.rawValue
+            | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue
             | VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT.rawValue
         info.pfnUserCallback = { _, _, data, user in
             if let data, let user, let text = data.pointee.pMessage {

@@ -15,7 +15,9 @@ struct VulkanKernelPlan {
 
     /// Invocations per workgroup of the row reductions, a power of two (see workgroup_sum.glsl): 64, or one
     /// whole subgroup where subgroups are wider, within the device's limit.
-    static func reductionGroup(_ device: VulkanPhysicalDevice) -> Int { min(max(64, device.subgroupSize), device.largestWorkgroup) }
+    static func reductionGroup(_ device: VulkanPhysicalDevice) -> Int {
+        min(max(64, device.subgroupSize), device.largestWorkgroup)
+    }
 
     /// The reductions' shader: the subgroupAdd build where the device has subgroup arithmetic.
     static func reduction(_ shader: String, _ device: VulkanDevice) -> String {
@@ -28,24 +30,34 @@ struct VulkanKernelPlan {
         let wg = UInt32(elementwiseGroup), rg = UInt32(reductionGroup)
         func bits(_ f: Float) -> UInt32 { f.bitPattern }
         func u(_ i: Int) -> UInt32 { UInt32(i) }
-        func elementwise(_ name: String, _ tensors: [Tensor], _ n: Int, _ push: [UInt32], per: Int = 1) -> VulkanKernelPlan {
-            VulkanKernelPlan(shader: name, constants: [wg], bindings: tensors, pushConstants: [u(n)] + push,
-                             groups: Self.grid(items: (n + per - 1) / per, groupSize: elementwiseGroup))
+        func elementwise(
+            _ name: String, _ tensors: [Tensor], _ n: Int, _ push: [UInt32], per: Int = 1
+        ) -> VulkanKernelPlan {
+            VulkanKernelPlan(
+                shader: name, constants: [wg], bindings: tensors, pushConstants: [u(n)] + push,
+                groups: Self.grid(items: (n + per - 1) / per, groupSize: elementwiseGroup))
         }
         func perRow(_ name: String, _ tensors: [Tensor], rows: Int, cols: Int, _ push: [UInt32]) -> VulkanKernelPlan {
-            VulkanKernelPlan(shader: Self.reduction(name, device), constants: [rg], bindings: tensors, pushConstants: [u(rows), u(cols)] + push,
-                             groups: Self.grid(items: rows * reductionGroup, groupSize: reductionGroup))
+            VulkanKernelPlan(
+                shader: Self.reduction(name, device), constants: [rg], bindings: tensors,
+                pushConstants: [u(rows), u(cols)] + push,
+                groups: Self.grid(items: rows * reductionGroup, groupSize: reductionGroup))
         }
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
             let v = device.options.matmul ?? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
-            self.init(shader: "matmul",
-                      constants: [u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread),
-                                  ta ? 1 : 0, tb ? 1 : 0, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0],
-                      bindings: [a, b, c, bias ?? c], pushConstants: [u(m), u(n), u(k), u(a.columns), u(b.columns)],
-                      groups: (u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),
-                               u((m + v.workgroupY * v.rowsPerThread - 1) / (v.workgroupY * v.rowsPerThread)), 1))
+            self.init(
+                shader: "matmul",
+                constants: [
+                    u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread),
+                    ta ? 1 : 0, tb ? 1 : 0, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0,
+                ],
+                bindings: [a, b, c, bias ?? c], pushConstants: [u(m), u(n), u(k), u(a.columns), u(b.columns)],
+                groups: (
+                    u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),
+                    u((m + v.workgroupY * v.rowsPerThread - 1) / (v.workgroupY * v.rowsPerThread)), 1
+                ))
             if m == 0 || n == 0 { groups = (0, 0, 0) }
         case let .conv2d(x, w, bias, y, g, act):
             self = elementwise("conv2d", [x, w, bias ?? w, y], y.count, [])
@@ -59,8 +71,10 @@ struct VulkanKernelPlan {
             self = elementwise("conv2d_weight_gradient", [x, dy, dw], dw.count, [])
             pushConstants = Self.geometry(g, batch: x.rows)
         case let .channelSum(x, out, plane):
-            self.init(shader: Self.reduction("channel_sum", device), constants: [rg], bindings: [x, out],
-                      pushConstants: [u(x.rows), u(out.count), u(plane)], groups: Self.grid(items: out.count * reductionGroup, groupSize: reductionGroup))
+            self.init(
+                shader: Self.reduction("channel_sum", device), constants: [rg], bindings: [x, out],
+                pushConstants: [u(x.rows), u(out.count), u(plane)],
+                groups: Self.grid(items: out.count * reductionGroup, groupSize: reductionGroup))
         case let .activation(act, x, y):
             self = elementwise("activation", [x, y], x.count, [act.rawValue])
         case let .activationBackward(act, y, dy, dx):
@@ -71,10 +85,13 @@ struct VulkanKernelPlan {
         case let .rowSum(x, out):
             self = perRow("row_sum", [x, out], rows: x.rows, cols: x.columns, [])
         case let .sum(x, out, acc):
-            self.init(shader: Self.reduction("sum", device), constants: [rg], bindings: [x, out], pushConstants: [u(x.count), acc ? 1 : 0], groups: (1, 1, 1))
+            self.init(
+                shader: Self.reduction("sum", device), constants: [rg], bindings: [x, out],
+                pushConstants: [u(x.count), acc ? 1 : 0], groups: (1, 1, 1))
         case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream):
-            self = elementwise("reparameterize", [mu, logvar, eps, z, schedule], mu.count,
-                               [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
+            self = elementwise(
+                "reparameterize", [mu, logvar, eps, z, schedule], mu.count,
+                [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
         case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
             self = elementwise("reparameterize_backward", [dz, logvar, eps, dmu, dlogvar], dz.count, [])
         case let .klDivergence(mu, logvar, out, beta):
@@ -95,7 +112,8 @@ struct VulkanKernelPlan {
             self = perRow("gaussian_nll", [m, t, v, out], rows: m.rows, cols: m.columns, [])
         case let .gaussianNLLBackward(m, t, v, d, dv, scale):
             // Without dlogVariance the shader's binding 4 is bound to dmean and left unwritten.
-            self = elementwise("gaussian_nll_backward", [m, t, v, d, dv ?? d], m.count, [u(m.columns), bits(scale), dv != nil ? 1 : 0])
+            self = elementwise(
+                "gaussian_nll_backward", [m, t, v, d, dv ?? d], m.count, [u(m.columns), bits(scale), dv != nil ? 1 : 0])
         case let .adam(p, g, m, v, s, b1, b2, eps):
             self = elementwise("adam", [p, g, m, v, s], p.count, [bits(b1), bits(b2), bits(eps)])
         case let .advanceStep(s):
@@ -105,8 +123,9 @@ struct VulkanKernelPlan {
             constants = [wg, src.elementType == .uint8 ? 1 : 0]
             pushConstants = [u(dst.rows), u(dst.columns), bits(scale), u(first)]
         case let .sampleBernoulli(x, s, seed, stream):
-            self = elementwise("sample_bernoulli", [x, s], x.count,
-                               [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
+            self = elementwise(
+                "sample_bernoulli", [x, s], x.count,
+                [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
         case let .axpby(x, y, a, b):
             self = elementwise("axpby", [x, y], x.count, [bits(a), bits(b)])
         case let .fill(x, value):
@@ -117,17 +136,24 @@ struct VulkanKernelPlan {
             self = elementwise("clamp", [x], x.count, [bits(lo), bits(hi)])
         case let .randomBits(out, counter, key):
             // std430 push-constant layout: n at 0, the uvec4 counter at 16, the uvec2 key at 32.
-            self = elementwise("random_bits", [out], out.count, [0, 0, 0, counter.x, counter.y, counter.z, counter.w, key.x, key.y], per: 4)
+            self = elementwise(
+                "random_bits", [out], out.count, [0, 0, 0, counter.x, counter.y, counter.z, counter.w, key.x, key.y],
+                per: 4)
         }
     }
 
     /// The push constants of conv_geometry.glsl.
     static func geometry(_ g: ConvGeometry, batch: Int) -> [UInt32] {
-        [batch, g.inputChannels, g.inputHeight, g.inputWidth, g.outputChannels, g.outputHeight, g.outputWidth,
-         g.kernelHeight, g.kernelWidth, g.stride, g.padding].map { UInt32($0) }
+        [
+            batch, g.inputChannels, g.inputHeight, g.inputWidth, g.outputChannels, g.outputHeight, g.outputWidth,
+            g.kernelHeight, g.kernelWidth, g.stride, g.padding,
+        ].map { UInt32($0) }
     }
 
-    init(shader: String, constants: [UInt32], bindings: [Tensor], pushConstants: [UInt32], groups: (UInt32, UInt32, UInt32)) {
+    init(
+        shader: String, constants: [UInt32], bindings: [Tensor], pushConstants: [UInt32],
+        groups: (UInt32, UInt32, UInt32)
+    ) {
         self.shader = shader; self.constants = constants; self.bindings = bindings
         self.pushConstants = pushConstants; self.groups = groups
     }

@@ -43,7 +43,8 @@ final class VulkanMemory: @unchecked Sendable {
         // A small HOST_VISIBLE device-local heap (a 256 MiB BAR window) is not where tensors should go.
         let mappedLocal = forceStaging ? nil : first(local | hostVisible, minHeap: 1 << 30)
         guard let deviceType = mappedLocal ?? first(local) ?? first(hostVisible),
-              let stagingType = first(hostVisible) else {
+            let stagingType = first(hostVisible)
+        else {
             throw ComputeError.noDevice("\(context.label): no usable memory type")
         }
         deviceTypeIndex = UInt32(deviceType)
@@ -76,11 +77,17 @@ final class VulkanMemory: @unchecked Sendable {
         let size = Int(requirements.size), alignment = max(Int(requirements.alignment), 256)
         do {
             let (block, offset) = try place(size: size, alignment: alignment)
-            try vkCheck(vkBindBufferMemory(context.device, buffer, block.memory, VkDeviceSize(offset)), "vkBindBufferMemory", device: context.label)
+            try vkCheck(
+                vkBindBufferMemory(context.device, buffer, block.memory, VkDeviceSize(offset)), "vkBindBufferMemory",
+                device: context.label)
             allocatedBytes += size
-            let made = VulkanBuffer(memory: self, buffer: buffer, block: block, offset: offset, size: size, byteCount: bytes)
+            let made = VulkanBuffer(
+                memory: self, buffer: buffer, block: block, offset: offset, size: size, byteCount: bytes)
             // Mark the slack after the tensor's bytes so tests can detect writes past its end.
-            if let mapped = made.mapped { (mapped + bytes).initializeMemory(as: UInt8.self, repeating: VulkanBuffer.slackPattern, count: size - bytes) }
+            if let mapped = made.mapped {
+                (mapped + bytes).initializeMemory(
+                    as: UInt8.self, repeating: VulkanBuffer.slackPattern, count: size - bytes)
+            }
             return made
         } catch {
             vkDestroyBuffer(context.device, buffer, nil)
@@ -128,11 +135,15 @@ final class VulkanMemory: @unchecked Sendable {
         info.allocationSize = VkDeviceSize(size)
         info.memoryTypeIndex = deviceTypeIndex
         var memory: VkDeviceMemory?
-        try vkCheck(vkAllocateMemory(context.device, &info, nil, &memory), "vkAllocateMemory", device: context.label, bytes: size)
+        try vkCheck(
+            vkAllocateMemory(context.device, &info, nil, &memory), "vkAllocateMemory", device: context.label,
+            bytes: size)
         guard let memory else { throw ComputeError.outOfMemory(device: context.label, requestedBytes: size) }
         var mapped: UnsafeMutableRawPointer?
         if tensorsAreHostVisible {
-            try vkCheck(vkMapMemory(context.device, memory, 0, VkDeviceSize(size), 0, &mapped), "vkMapMemory", device: context.label)
+            try vkCheck(
+                vkMapMemory(context.device, memory, 0, VkDeviceSize(size), 0, &mapped), "vkMapMemory",
+                device: context.label)
         }
         return Block(memory: memory, size: size, mapped: mapped)
     }
@@ -141,11 +152,13 @@ final class VulkanMemory: @unchecked Sendable {
         var info = VkBufferCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
         info.size = VkDeviceSize(bytes)
-        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue
+        info.usage =
+            VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue
             | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
         info.sharingMode = VK_SHARING_MODE_EXCLUSIVE
         var buffer: VkBuffer?
-        try vkCheck(vkCreateBuffer(context.device, &info, nil, &buffer), "vkCreateBuffer", device: context.label, bytes: bytes)
+        try vkCheck(
+            vkCreateBuffer(context.device, &info, nil, &buffer), "vkCreateBuffer", device: context.label, bytes: bytes)
         return buffer!
     }
 }
@@ -177,7 +190,9 @@ final class VulkanBuffer: @unchecked Sendable {
     /// allocation (true when memory is not mapped, where it cannot be checked).
     var slackIntact: Bool {
         guard let mapped else { return true }
-        return UnsafeRawBufferPointer(start: mapped + byteCount, count: size - byteCount).allSatisfy { $0 == Self.slackPattern }
+        return UnsafeRawBufferPointer(start: mapped + byteCount, count: size - byteCount).allSatisfy {
+            $0 == Self.slackPattern
+        }
     }
 
     /// The mapped bytes, when tensor memory is host-visible.
@@ -209,9 +224,14 @@ final class StagingBuffer: @unchecked Sendable {
         var mapped: UnsafeMutableRawPointer?
         let device = context.device, buffer = buffer
         do {
-            try vkCheck(vkAllocateMemory(device, &info, nil, &memory), "vkAllocateMemory (staging)", device: context.label, bytes: bytes)
-            try vkCheck(vkBindBufferMemory(device, buffer, memory, 0), "vkBindBufferMemory (staging)", device: context.label)
-            try vkCheck(vkMapMemory(device, memory, 0, requirements.size, 0, &mapped), "vkMapMemory (staging)", device: context.label)
+            try vkCheck(
+                vkAllocateMemory(device, &info, nil, &memory), "vkAllocateMemory (staging)", device: context.label,
+                bytes: bytes)
+            try vkCheck(
+                vkBindBufferMemory(device, buffer, memory, 0), "vkBindBufferMemory (staging)", device: context.label)
+            try vkCheck(
+                vkMapMemory(device, memory, 0, requirements.size, 0, &mapped), "vkMapMemory (staging)",
+                device: context.label)
         } catch {
             vkDestroyBuffer(device, buffer, nil)
             if let memory { vkFreeMemory(device, memory, nil) }

@@ -42,7 +42,8 @@ struct VulkanPhysicalDevice {
         apiVersion = p.apiVersion
         driverVersion = p.driverVersion
         subgroupSize = Int(max(subgroup.subgroupSize, 1))
-        subgroupArithmetic = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
+        subgroupArithmetic =
+            subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
             && subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT.rawValue != 0
         limits = p.limits
 
@@ -56,7 +57,9 @@ struct VulkanPhysicalDevice {
         vkGetPhysicalDeviceQueueFamilyProperties(handle, &familyCount, &families)
         // Prefer a compute queue without graphics (a dedicated compute engine), else any compute queue.
         let compute = VK_QUEUE_COMPUTE_BIT.rawValue, graphics = VK_QUEUE_GRAPHICS_BIT.rawValue
-        let dedicated = families.indices.first { families[$0].queueFlags & compute != 0 && families[$0].queueFlags & graphics == 0 }
+        let dedicated = families.indices.first {
+            families[$0].queueFlags & compute != 0 && families[$0].queueFlags & graphics == 0
+        }
         let any = families.indices.first { families[$0].queueFlags & compute != 0 }
         computeQueueFamily = (dedicated ?? any).map(UInt32.init)
 
@@ -70,7 +73,9 @@ struct VulkanPhysicalDevice {
     /// The memory types as (flags, heap size) pairs.
     var memoryTypes: [(flags: UInt32, heapIndex: Int, heapSize: UInt64)] {
         let count = Int(memory.memoryTypeCount)
-        let types = withUnsafeBytes(of: memory.memoryTypes) { Array($0.bindMemory(to: VkMemoryType.self).prefix(count)) }
+        let types = withUnsafeBytes(of: memory.memoryTypes) {
+            Array($0.bindMemory(to: VkMemoryType.self).prefix(count))
+        }
         return types.map { ($0.propertyFlags, Int($0.heapIndex), heapSize(Int($0.heapIndex))) }
     }
 
@@ -89,7 +94,9 @@ struct VulkanPhysicalDevice {
     /// The largest device-local heap, in bytes.
     var deviceLocalBytes: UInt64 {
         let count = Int(memory.memoryHeapCount)
-        let heaps = withUnsafeBytes(of: memory.memoryHeaps) { Array($0.bindMemory(to: VkMemoryHeap.self).prefix(count)) }
+        let heaps = withUnsafeBytes(of: memory.memoryHeaps) {
+            Array($0.bindMemory(to: VkMemoryHeap.self).prefix(count))
+        }
         return heaps.filter { $0.flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0 }.map(\.size).max() ?? 0
     }
 

@@ -76,7 +76,8 @@ final class VulkanPipelines: @unchecked Sendable {
     private func shaderModule(_ name: String) throws -> VkShaderModule {
         if let m = modules[name] { return m }
         guard let words = ShaderLibrary.spirv(name) else {
-            throw ComputeError.deviceFailure("no embedded SPIR-V for shader '\(name)' (was Shaders/\(name).comp built?)")
+            throw ComputeError.deviceFailure(
+                "no embedded SPIR-V for shader '\(name)' (was Shaders/\(name).comp built?)")
         }
         var module: VkShaderModule?
         let result: VkResult = words.withUnsafeBufferPointer { code in
@@ -94,9 +95,10 @@ final class VulkanPipelines: @unchecked Sendable {
     private func pipelineLayout(bindings: Int) throws -> (set: VkDescriptorSetLayout, pipeline: VkPipelineLayout) {
         if let l = layouts[bindings] { return l }
         var bindingInfo = (0..<bindings).map { i in
-            VkDescriptorSetLayoutBinding(binding: UInt32(i), descriptorType: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                         descriptorCount: 1, stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue,
-                                         pImmutableSamplers: nil)
+            VkDescriptorSetLayoutBinding(
+                binding: UInt32(i), descriptorType: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                descriptorCount: 1, stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue,
+                pImmutableSamplers: nil)
         }
         var setLayout: VkDescriptorSetLayout?
         let r1: VkResult = bindingInfo.withUnsafeMutableBufferPointer { b in
@@ -108,7 +110,8 @@ final class VulkanPipelines: @unchecked Sendable {
             return vkCreateDescriptorSetLayout(context.device, &info, nil, &setLayout)
         }
         try vkCheck(r1, "vkCreateDescriptorSetLayout", device: context.label)
-        var range = VkPushConstantRange(stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: Self.pushConstantBytes)
+        var range = VkPushConstantRange(
+            stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: Self.pushConstantBytes)
         var pipelineLayout: VkPipelineLayout?
         let r2: VkResult = withUnsafePointer(to: &setLayout) { setPtr in
             withUnsafePointer(to: &range) { rangePtr in

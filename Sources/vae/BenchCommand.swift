@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import VAE
-import VAECompute
 import VAECPU
+import VAECompute
 import VAEVulkan
 
 /// `vae bench`: kernel and training speed of a device, as a table or JSON.
@@ -10,24 +10,26 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure kernel and training speed.",
         discussion: """
-        kernels: each kernel of a training step of the reference model (batch 128, 784-400-20), median of
-        --repetitions launches (Vulkan: GPU timestamps; CPU: wall clock), every matmul transpose variant;
-        sgemm: C = A·B at --sgemm-size³, the rate the CPU's matrix products reach;
-        training: one pass over --images training images, with launches, barriers, submits and host waits
-        per step, peak memory, and where the step's time goes. The peak is counted from the start of the
-        training pass, but memory the earlier parts freed may still be resident: measure `--what training`
-        alone for the training figure.
-        """)
+            kernels: each kernel of a training step of the reference model (batch 128, 784-400-20), median of
+            --repetitions launches (Vulkan: GPU timestamps; CPU: wall clock), every matmul transpose variant;
+            sgemm: C = A·B at --sgemm-size³, the rate the CPU's matrix products reach;
+            training: one pass over --images training images, with launches, barriers, submits and host waits
+            per step, peak memory, and where the step's time goes. The peak is counted from the start of the
+            training pass, but memory the earlier parts freed may still be resident: measure `--what training`
+            alone for the training figure.
+            """)
 
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var dataOptions: DataOptions
-    @Option(help: "What to measure: any of kernels, sgemm, training, comma-separated.") var what = "kernels,sgemm,training"
+    @Option(help: "What to measure: any of kernels, sgemm, training, comma-separated.") var what =
+        "kernels,sgemm,training"
     @Option(help: "Launches per kernel.") var repetitions = 20
     @Option(name: .customLong("sgemm-size"), help: "Matrix size of the sgemm measurement.") var sgemmSize = 2048
     @Option(help: "Training images for the training measurement.") var images = 60_000
     @Option(help: "The model of the training measurement: mlp (784-400-20) or conv28 (its defaults).") var arch = "mlp"
     @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
-    @Option(help: "Matmul variant on Vulkan: auto (by shape), naive, 2x2, 4x4, 8x4, or all (kernels only).") var matmul = "auto"
+    @Option(help: "Matmul variant on Vulkan: auto (by shape), naive, 2x2, 4x4, 8x4, or all (kernels only).")
+    var matmul = "auto"
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -41,7 +43,10 @@ struct BenchCommand: ParsableCommand {
         }
         let device = try spec.open(validation: deviceOptions.validate, profiling: profiling)
         guard let vulkan = device as? VulkanDevice else { return device }
-        return try VulkanDevice(.init(selection: .name(vulkan.info.name), validation: deviceOptions.validate, profiling: profiling, matmul: variant))
+        return try VulkanDevice(
+            .init(
+                selection: .name(vulkan.info.name), validation: deviceOptions.validate, profiling: profiling,
+                matmul: variant))
     }
 
     func bench() throws {
@@ -49,16 +54,21 @@ struct BenchCommand: ParsableCommand {
         try require(sgemmSize, atLeast: 1, "--sgemm-size")
         try require(images, atLeast: 1, "--images")
         if let threads { try require(threads, atLeast: 1, "--threads") }
-        let sgemmBytes = try CheckedSize.multiply(try CheckedSize.multiply(sgemmSize, sgemmSize, "--sgemm-size \(sgemmSize)"), 12,
-                                                  "--sgemm-size \(sgemmSize)")
+        let sgemmBytes = try CheckedSize.multiply(
+            try CheckedSize.multiply(sgemmSize, sgemmSize, "--sgemm-size \(sgemmSize)"), 12,
+            "--sgemm-size \(sgemmSize)")
         try MemoryBudget.requireHost(sgemmBytes, "--sgemm-size \(sgemmSize) (three \(sgemmSize)² matrices)")
         let parts = Set(what.split(separator: ",").map { String($0) })
         guard parts.isSubset(of: ["kernels", "sgemm", "training"]), !parts.isEmpty else {
             throw ConfigurationError("--what takes kernels, sgemm and training, got '\(what)'")
         }
-        let variants: [(String, MatmulVariant?)] = ["auto": nil, "naive": MatmulVariant.naive, "2x2": .blocked2x2, "4x4": .blocked4x4, "8x4": .blocked8x4]
-            .filter { matmul == "all" || $0.key == matmul }.sorted { $0.key < $1.key }
-        guard !variants.isEmpty else { throw ConfigurationError("--matmul must be auto, naive, 2x2, 4x4, 8x4 or all, got '\(matmul)'") }
+        let variants: [(String, MatmulVariant?)] = [
+            "auto": nil, "naive": MatmulVariant.naive, "2x2": .blocked2x2, "4x4": .blocked4x4, "8x4": .blocked8x4,
+        ]
+        .filter { matmul == "all" || $0.key == matmul }.sorted { $0.key < $1.key }
+        guard !variants.isEmpty else {
+            throw ConfigurationError("--matmul must be auto, naive, 2x2, 4x4, 8x4 or all, got '\(matmul)'")
+        }
         var report: [String: Any] = [:]
         let probe = try open(profiling: true)
         report["device"] = probe.info.description
@@ -69,15 +79,24 @@ struct BenchCommand: ParsableCommand {
             for (label, variant) in variants {
                 let device = try open(profiling: true, variant: variant)
                 let extra = [KernelBenchmark.matmul(128, 400, 784, transposeA: true, transposeB: true, label: "TT")]
-                for m in try KernelBenchmark.run(KernelBenchmark.trainingStep + extra, on: device, repetitions: repetitions) {
+                for m in try KernelBenchmark.run(
+                    KernelBenchmark.trainingStep + extra, on: device, repetitions: repetitions)
+                {
                     let isMatmul = m.name.hasPrefix("matmul")
                     if !isMatmul && label != variants[0].0 { continue }
-                    rows.append(["kernel": m.name, "shape": m.shape, "variant": isMatmul && device is VulkanDevice ? label : "",
-                                 "microseconds": m.seconds * 1e6, "gflops": m.gflops, "gbytes_per_second": m.gbytesPerSecond])
+                    rows.append([
+                        "kernel": m.name, "shape": m.shape, "variant": isMatmul && device is VulkanDevice ? label : "",
+                        "microseconds": m.seconds * 1e6, "gflops": m.gflops, "gbytes_per_second": m.gbytesPerSecond,
+                    ])
                     if !json {
-                        let rate = isMatmul ? String(format: "%8.1f GFLOP/s", m.gflops) : String(format: "%8.1f GB/s", m.gbytesPerSecond)
-                        print(String(format: "  %-28@ %-24@ %@ %10.1f µs %@", m.name as NSString, m.shape as NSString,
-                                     (isMatmul && device is VulkanDevice ? label : "") as NSString, m.seconds * 1e6, rate))
+                        let rate =
+                            isMatmul
+                            ? String(format: "%8.1f GFLOP/s", m.gflops)
+                            : String(format: "%8.1f GB/s", m.gbytesPerSecond)
+                        print(
+                            String(
+                                format: "  %-28@ %-24@ %@ %10.1f µs %@", m.name as NSString, m.shape as NSString,
+                                (isMatmul && device is VulkanDevice ? label : "") as NSString, m.seconds * 1e6, rate))
                     }
                 }
             }
@@ -88,58 +107,92 @@ struct BenchCommand: ParsableCommand {
             // On the CPU, every matrix engine it has: the sustained-rate figure is taken against the best.
             var engines: [(String, any ComputeDevice)] = [("", probe)]
             if probe is CPUDevice {
-                engines = CPUDevice.MatrixEngine.allCases.filter { $0 != .automatic && ($0 != .avx512 || CPUDevice.hasAVX512) }
-                    .map { ($0.rawValue, CPUDevice(mode: .fast, threads: threads, profiling: true, matrixEngine: $0)) }
+                engines = CPUDevice.MatrixEngine.allCases.filter {
+                    $0 != .automatic && ($0 != .avx512 || CPUDevice.hasAVX512)
+                }
+                .map { ($0.rawValue, CPUDevice(mode: .fast, threads: threads, profiling: true, matrixEngine: $0)) }
             }
             var rows: [[String: Any]] = []
             for (engine, device) in engines {
                 let n = sgemmSize
-                let m = try KernelBenchmark.run([KernelBenchmark.matmul(n, n, n, transposeA: false, transposeB: false)], on: device,
-                                                repetitions: max(3, repetitions / 4))[0]
+                let m = try KernelBenchmark.run(
+                    [KernelBenchmark.matmul(n, n, n, transposeA: false, transposeB: false)], on: device,
+                    repetitions: max(3, repetitions / 4))[0]
                 bestSgemm = max(bestSgemm, m.gflops)
                 rows.append(["engine": engine, "size": n, "seconds": m.seconds, "gflops": m.gflops])
-                if !json { print(String(format: "sgemm %d³%@: %.2f ms, %.1f GFLOP/s", n, (engine.isEmpty ? "" : " (\(engine))") as NSString, m.seconds * 1e3, m.gflops)) }
+                if !json {
+                    print(
+                        String(
+                            format: "sgemm %d³%@: %.2f ms, %.1f GFLOP/s", n,
+                            (engine.isEmpty ? "" : " (\(engine))") as NSString, m.seconds * 1e3, m.gflops))
+                }
             }
             report["sgemm"] = rows
         }
         if parts.contains("training") {
             let mnist = try dataOptions.load()
             guard let architecture = Architecture(rawValue: arch) else {
-                throw ConfigurationError("--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(arch)'")
+                throw ConfigurationError(
+                    "--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(arch)'"
+                )
             }
             let configuration = VAEConfiguration(architecture: architecture)
             let device = try open(profiling: false)
             let t = try TrainingBenchmark.run(on: device, mnist: mnist, images: images, configuration: configuration)
             report["training_model"] = Checkpoint.describe(configuration)
-            report["training"] = [
-                "images": t.images, "steps": t.steps, "seconds": t.seconds, "samples_per_second": t.samplesPerSecond,
-                "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep, "barriers_per_step": t.barriersPerStep,
-                "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep, "throttles_per_step": t.throttlesPerStep,
-                "peak_resident_bytes": t.peakResidentBytes, "peak_device_bytes": t.peakDeviceBytes,
-                "flops_per_image": t.flopsPerImage, "sustained_gflops": t.sustainedFlopsPerSecond / 1e9,
-                "fraction_of_best_sgemm": bestSgemm > 0 ? t.sustainedFlopsPerSecond / 1e9 / bestSgemm : NSNull(),
-            ] as [String: Any]
+            report["training"] =
+                [
+                    "images": t.images, "steps": t.steps, "seconds": t.seconds,
+                    "samples_per_second": t.samplesPerSecond,
+                    "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep,
+                    "barriers_per_step": t.barriersPerStep,
+                    "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep,
+                    "throttles_per_step": t.throttlesPerStep,
+                    "peak_resident_bytes": t.peakResidentBytes, "peak_device_bytes": t.peakDeviceBytes,
+                    "flops_per_image": t.flopsPerImage, "sustained_gflops": t.sustainedFlopsPerSecond / 1e9,
+                    "fraction_of_best_sgemm": bestSgemm > 0 ? t.sustainedFlopsPerSecond / 1e9 / bestSgemm : NSNull(),
+                ] as [String: Any]
             if !json {
                 print("training \(Checkpoint.describe(configuration)):")
-                print(String(format: "training: %d images in %.2f s, %.0f images/s, %.2f s per 60k-image epoch", t.images, t.seconds,
-                             t.samplesPerSecond, t.epochSeconds))
-                print(String(format: "  products: %.2f MFLOP per image, sustained %.1f GFLOP/s%@", t.flopsPerImage / 1e6,
-                             t.sustainedFlopsPerSecond / 1e9,
-                             (bestSgemm > 0 ? String(format: " = %.0f%% of the best sgemm rate above", 100 * t.sustainedFlopsPerSecond / 1e9 / bestSgemm) : "") as NSString))
-                print(String(format: "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits for results, %.3f queue throttles",
-                             t.launchesPerStep, t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep, t.throttlesPerStep))
-                print(String(format: "  peak memory: %.0f MB resident, %.1f MB of tensors", Double(t.peakResidentBytes) / 1e6,
-                             Double(t.peakDeviceBytes) / 1e6))
+                print(
+                    String(
+                        format: "training: %d images in %.2f s, %.0f images/s, %.2f s per 60k-image epoch", t.images,
+                        t.seconds,
+                        t.samplesPerSecond, t.epochSeconds))
+                print(
+                    String(
+                        format: "  products: %.2f MFLOP per image, sustained %.1f GFLOP/s%@", t.flopsPerImage / 1e6,
+                        t.sustainedFlopsPerSecond / 1e9,
+                        (bestSgemm > 0
+                            ? String(
+                                format: " = %.0f%% of the best sgemm rate above",
+                                100 * t.sustainedFlopsPerSecond / 1e9 / bestSgemm) : "") as NSString))
+                print(
+                    String(
+                        format:
+                            "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits for results, %.3f queue throttles",
+                        t.launchesPerStep, t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep, t.throttlesPerStep))
+                print(
+                    String(
+                        format: "  peak memory: %.0f MB resident, %.1f MB of tensors",
+                        Double(t.peakResidentBytes) / 1e6,
+                        Double(t.peakDeviceBytes) / 1e6))
             }
             // Where a step's time goes (a profiled pass: timing every launch slows it a little).
-            let profiled = try TrainingBenchmark.run(on: try open(profiling: true), mnist: mnist, images: min(images, 12_800),
-                                                     configuration: configuration)
+            let profiled = try TrainingBenchmark.run(
+                on: try open(profiling: true), mnist: mnist, images: min(images, 12_800),
+                configuration: configuration)
             let total = profiled.kernelSeconds.reduce(0) { $0 + $1.secondsPerStep }
-            report["step_breakdown"] = profiled.kernelSeconds.map { ["kernel": $0.name, "microseconds_per_step": $0.secondsPerStep * 1e6] }
+            report["step_breakdown"] = profiled.kernelSeconds.map {
+                ["kernel": $0.name, "microseconds_per_step": $0.secondsPerStep * 1e6]
+            }
             if !json {
                 print(String(format: "  step breakdown (profiled, %.0f µs of kernels per step):", total * 1e6))
                 for k in profiled.kernelSeconds.prefix(12) {
-                    print(String(format: "    %-32@ %8.1f µs  %4.1f%%", k.name as NSString, k.secondsPerStep * 1e6, 100 * k.secondsPerStep / total))
+                    print(
+                        String(
+                            format: "    %-32@ %8.1f µs  %4.1f%%", k.name as NSString, k.secondsPerStep * 1e6,
+                            100 * k.secondsPerStep / total))
                 }
             }
         }

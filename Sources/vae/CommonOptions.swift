@@ -20,10 +20,13 @@ struct DeviceOptions: ParsableArguments {
     /// anything, so a driver or kernel bug does not pass silently.
     func checkValidation(_ device: any ComputeDevice) throws {
         guard validate, let vulkan = device as? VulkanDevice else { return }
-        if !vulkan.validationEnabled { note("vae: note: --validate: the Khronos validation layer is not installed (vulkan-validationlayers)") }
+        if !vulkan.validationEnabled {
+            note("vae: note: --validate: the Khronos validation layer is not installed (vulkan-validationlayers)")
+        }
         guard vulkan.validationMessages.isEmpty else {
             for message in vulkan.validationMessages.prefix(20) { note("validation: \(message)") }
-            throw ComputeError.deviceFailure("the Vulkan validation layer reported \(vulkan.validationMessages.count) problem(s)")
+            throw ComputeError.deviceFailure(
+                "the Vulkan validation layer reported \(vulkan.validationMessages.count) problem(s)")
         }
     }
 }
@@ -39,8 +42,9 @@ struct DataOptions: ParsableArguments {
         let mnist = try load()
         let c = model.configuration
         guard mnist.test.pixelsPerImage == c.inputSize else {
-            throw DataError.mismatch("\(data) has \(mnist.test.height)×\(mnist.test.width) images but \(checkpoint) takes "
-                                     + "\(c.imageHeight)×\(c.imageWidth)")
+            throw DataError.mismatch(
+                "\(data) has \(mnist.test.height)×\(mnist.test.width) images but \(checkpoint) takes "
+                    + "\(c.imageHeight)×\(c.imageWidth)")
         }
         return mnist
     }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import VAE
-import VAECompute
 import VAECPU
+import VAECompute
 import VAEVulkan
 
 /// `vae devices`: every backend and Vulkan device, and which one `--device auto` picks.
 struct DevicesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "devices", abstract: "List compute devices and the one `auto` picks.")
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "List compute devices and the one `auto` picks.")
 
     func run() throws {
         let vulkan = VulkanDevice.devices()
@@ -20,8 +21,9 @@ struct DevicesCommand: ParsableCommand {
             let index = d.details["index"] ?? "?"
             let chosen = auto == .vulkanIndex(Int(index) ?? -1)
             print("vulkan:\(index)    \(d.name)\(chosen ? "   <- auto" : "")")
-            print("            \(d.kind.rawValue), \(d.memoryBytes >> 20) MiB, subgroup \(d.subgroupSize), Vulkan \(d.details["api"] ?? "?")"
-                  + (d.kind == .cpu ? " (CPU emulation: only when asked for by name or index)" : ""))
+            print(
+                "            \(d.kind.rawValue), \(d.memoryBytes >> 20) MiB, subgroup \(d.subgroupSize), Vulkan \(d.details["api"] ?? "?")"
+                    + (d.kind == .cpu ? " (CPU emulation: only when asked for by name or index)" : ""))
         }
     }
 }

@@ -4,7 +4,8 @@ import VAE
 
 /// `vae eval`: the test loss (negative ELBO per image, z sampled) of a checkpoint, and its parts.
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate a checkpoint on the test set.")
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Evaluate a checkpoint on the test set.")
 
     @Option(help: "A model.safetensors written by `vae train` (or PyTorch's VAE example, saved with safetensors).")
     var checkpoint: String
@@ -13,15 +14,21 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "test | train") var split = "test"
     @Option(name: .long, help: "Images per evaluation batch.") var batchSize = 128
     @Option(help: "Seed of the sampled z.") var seed: UInt64 = 1
-    @Option(help: "Also estimate −log p(x) with K importance samples per image (the literature uses 5000).") var iwae: Int?
+    @Option(help: "Also estimate −log p(x) with K importance samples per image (the literature uses 5000).") var iwae:
+        Int?
     @Option(help: "Evaluate only the first N images.") var limit: Int?
-    @Option(help: "none | static | dynamic: evaluate on the fixed binarized test set (default: as the checkpoint was trained).")
+    @Option(
+        help:
+            "none | static | dynamic: evaluate on the fixed binarized test set (default: as the checkpoint was trained)."
+    )
     var binarize: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         try reportingErrors {
-            guard ["test", "train"].contains(split) else { throw ConfigurationError("--split must be test or train, got '\(split)'") }
+            guard ["test", "train"].contains(split) else {
+                throw ConfigurationError("--split must be test or train, got '\(split)'")
+            }
             if let k = iwae { try ImportanceSampling.checkSampleCount(k) }
             if let n = limit { try require(n, atLeast: 1, "--limit") }
             try require(batchSize, atLeast: 1, "--batch-size")
@@ -48,24 +55,39 @@ struct EvalCommand: ParsableCommand {
             if let k = iwae {
                 let display = ProgressDisplay(epochs: 1, label: "IWAE-\(k)")
                 let start = Date()
-                nll = try ImportanceSampling.negativeLogLikelihood(model, images: images, samples: k, batchSize: batchSize, seed: seed) { done, all in
-                    if !json { display.update(TrainingProgress(epoch: 1, step: done, steps: all, samples: done, seconds: Date().timeIntervalSince(start), loss: .nan)) }
+                nll = try ImportanceSampling.negativeLogLikelihood(
+                    model, images: images, samples: k, batchSize: batchSize, seed: seed
+                ) { done, all in
+                    if !json {
+                        display.update(
+                            TrainingProgress(
+                                epoch: 1, step: done, steps: all, samples: done,
+                                seconds: Date().timeIntervalSince(start), loss: .nan))
+                    }
                 }
                 display.finishLine()
             }
             if json {
-                var object: [String: Any] = ["test_loss": result.loss, "reconstruction": result.reconstruction, "kl": result.kl,
-                                             "split": split, "images": images.count, "checkpoint": checkpoint,
-                                             "kl_per_latent": statistics.kl, "active_units": active, "binarized": binarization != .none]
+                var object: [String: Any] = [
+                    "test_loss": result.loss, "reconstruction": result.reconstruction, "kl": result.kl,
+                    "split": split, "images": images.count, "checkpoint": checkpoint,
+                    "kl_per_latent": statistics.kl, "active_units": active, "binarized": binarization != .none,
+                ]
                 if let nll, let k = iwae { object["iwae_nll"] = nll; object["iwae_samples"] = k }
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print(String(format: "%@ loss (−ELBO) %.4f (reconstruction %.4f, kl %.4f) over %d images", split, result.loss,
-                             result.reconstruction, result.kl, images.count))
-                if let nll, let k = iwae { print(String(format: "IWAE-%d estimate of −log p(x): %.4f nats per image", k, nll)) }
-                print("active units: \(active) of \(statistics.kl.count); KL per latent: "
-                      + statistics.kl.map { String(format: "%.2f", $0) }.joined(separator: " "))
+                print(
+                    String(
+                        format: "%@ loss (−ELBO) %.4f (reconstruction %.4f, kl %.4f) over %d images", split,
+                        result.loss,
+                        result.reconstruction, result.kl, images.count))
+                if let nll, let k = iwae {
+                    print(String(format: "IWAE-%d estimate of −log p(x): %.4f nats per image", k, nll))
+                }
+                print(
+                    "active units: \(active) of \(statistics.kl.count); KL per latent: "
+                        + statistics.kl.map { String(format: "%.2f", $0) }.joined(separator: " "))
             }
             try deviceOptions.checkValidation(device)
         }

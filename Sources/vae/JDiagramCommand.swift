@@ -3,7 +3,9 @@ import VAE
 
 /// `vae jdiagram`: the J-diagram spanned by three test images.
 struct JDiagramCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "jdiagram", abstract: "Draw the J-diagram of three test images (I top-left, J top-right, K bottom-left).")
+    static let configuration = CommandConfiguration(
+        commandName: "jdiagram",
+        abstract: "Draw the J-diagram of three test images (I top-left, J top-right, K bottom-left).")
     @OptionGroup var options: ExploreOptions
     @Option(help: "Three test image indices I,J,K.") var corners: String
     @Option(help: "Lattice points per side.") var size = 7

@@ -3,7 +3,8 @@ import VAE
 
 /// `vae manifold`: the decoded 2-D latent manifold.
 struct ManifoldCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "manifold", abstract: "Draw the learned manifold of a 2-latent model.")
+    static let configuration = CommandConfiguration(
+        commandName: "manifold", abstract: "Draw the learned manifold of a 2-latent model.")
     @Option(help: "A model.safetensors with 2 latent dimensions.") var checkpoint: String
     @Option(help: "The PNG to write.") var out: String
     @Option(help: "Images per side.") var size = 20

@@ -10,10 +10,13 @@ func checkPictureOutput(_ out: String, option: String = "--out", inputs: [String
     }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
-        if isDirectory.boolValue { throw ConfigurationError("\(option) \(out) is a folder; name the PNG file to write") }
+        if isDirectory.boolValue {
+            throw ConfigurationError("\(option) \(out) is a folder; name the PNG file to write")
+        }
         let head = FileHandle(forReadingAtPath: out).flatMap { try? $0.read(upToCount: 8) } ?? Data()
         guard head == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
-            throw ConfigurationError("\(option) \(out) exists and is not a PNG picture; it is not overwritten (remove it first)")
+            throw ConfigurationError(
+                "\(option) \(out) exists and is not a PNG picture; it is not overwritten (remove it first)")
         }
     }
 }
@@ -39,6 +42,8 @@ func firstArgumentNotUTF8() -> Int? {
 /// Refuses a size option below `minimum`, naming it.
 func require(_ value: Int, atLeast minimum: Int, _ option: String) throws {
     guard value >= minimum else {
-        throw ConfigurationError(minimum == 1 ? "\(option) must be positive, got \(value)" : "\(option) must be at least \(minimum), got \(value)")
+        throw ConfigurationError(
+            minimum == 1
+                ? "\(option) must be positive, got \(value)" : "\(option) must be at least \(minimum), got \(value)")
     }
 }

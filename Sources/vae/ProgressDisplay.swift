@@ -16,7 +16,8 @@ struct ProgressDisplay {
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             let loss = p.loss.isNaN ? "" : String(format: "  loss %.2f", p.loss)
             let title = label ?? "epoch \(p.epoch)/\(epochs)"
-            let line = String(format: "%@ %@ %d/%d%@  %.0f img/s  ETA %.0fs", title, bar, p.step, p.steps, loss, rate, remaining)
+            let line = String(
+                format: "%@ %@ %d/%d%@  %.0f img/s  ETA %.0fs", title, bar, p.step, p.steps, loss, rate, remaining)
             FileHandle.standardOutput.write(Data("\r\(line)\u{1B}[K".utf8))
         } else if p.step < p.steps {
             let loss = p.loss.isNaN ? "" : String(format: " loss %.4f", p.loss)

@@ -3,7 +3,8 @@ import VAE
 
 /// `vae reconstruct`: test images over their reconstructions.
 struct ReconstructCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reconstruct", abstract: "Show test images over their reconstructions.")
+    static let configuration = CommandConfiguration(
+        commandName: "reconstruct", abstract: "Show test images over their reconstructions.")
 
     @Option(help: "A model.safetensors.") var checkpoint: String
     @Option(help: "The PNG to write.") var out: String

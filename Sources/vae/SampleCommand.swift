@@ -3,7 +3,8 @@ import VAE
 
 /// `vae sample`: decode draws from the prior N(0, I) into a PNG grid.
 struct SampleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sample", abstract: "Draw images from a trained model's prior.")
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Draw images from a trained model's prior.")
 
     @Option(help: "A model.safetensors.") var checkpoint: String
     @Option(help: "The PNG to write.") var out: String

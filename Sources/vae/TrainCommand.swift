@@ -9,38 +9,51 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a VAE on MNIST-format images.",
         discussion: """
-        Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), samples.png (8×8 draws
-        from the prior), reconstructions.png (test images over their reconstructions), loss.png and
-        metrics.csv. The model, optimizer state and metrics are saved together after every epoch, so a
-        killed run keeps its last whole epoch. Ctrl-C (or SIGTERM) stops at the next step and keeps the
-        last saved epoch; a second Ctrl-C stops at once. A folder that holds a run is only continued
-        (--resume) or replaced (--overwrite), never written over silently; on --resume the run's own
-        settings apply and options that contradict them are refused.
-        """)
+            Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), samples.png (8×8 draws
+            from the prior), reconstructions.png (test images over their reconstructions), loss.png and
+            metrics.csv. The model, optimizer state and metrics are saved together after every epoch, so a
+            killed run keeps its last whole epoch. Ctrl-C (or SIGTERM) stops at the next step and keeps the
+            last saved epoch; a second Ctrl-C stops at once. A folder that holds a run is only continued
+            (--resume) or replaced (--overwrite), never written over silently; on --resume the run's own
+            settings apply and options that contradict them are refused.
+            """)
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var deviceOptions: DeviceOptions
     @Option(help: "Passes over the training set (in all, counting those a resumed run has done).") var epochs = 10
     @Option(name: .long, help: "Images per minibatch (default 128).") var batchSize: Int?
-    @Option(help: "mlp | conv28: the model (conv28: the convolutional VAE for 28×28 images, see docs/architectures.md; default mlp).")
+    @Option(
+        help:
+            "mlp | conv28: the model (conv28: the convolutional VAE for 28×28 images, see docs/architectures.md; default mlp)."
+    )
     var arch: String?
-    @Option(help: "Dense hidden layer sizes, comma-separated, \"\" for none (default 400 for mlp, 256 for conv28).") var hidden: String?
-    @Option(help: "conv28: output channels of each stride-2 convolution, comma-separated (default 32,64).") var channels: String?
+    @Option(help: "Dense hidden layer sizes, comma-separated, \"\" for none (default 400 for mlp, 256 for conv28).")
+    var hidden: String?
+    @Option(help: "conv28: output channels of each stride-2 convolution, comma-separated (default 32,64).")
+    var channels: String?
     @Option(help: "Latent dimensions (default 20).") var latent: Int?
     @Option(help: "Adam's learning rate (default 0.001).") var lr: Float?
     @Option(help: "Weight of the KL term, β-VAE (default 1).") var beta: Float?
-    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β (default 0).") var klWarmup: Int?
+    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β (default 0).")
+    var klWarmup: Int?
     @Option(help: "bernoulli | gaussian (default bernoulli)") var likelihood: String?
-    @Option(name: .customLong("log-variance"), help: "Gaussian likelihood: log σ² of every pixel, the start when learned (default 0).")
+    @Option(
+        name: .customLong("log-variance"),
+        help: "Gaussian likelihood: log σ² of every pixel, the start when learned (default 0).")
     var logVariance: Float?
-    @Flag(name: .customLong("learn-variance"), help: "Gaussian likelihood: learn one log-variance per pixel.") var learnVariance = false
+    @Flag(name: .customLong("learn-variance"), help: "Gaussian likelihood: learn one log-variance per pixel.")
+    var learnVariance = false
     @Option(help: "Seed of initialization, shuffling and noise (default 1).") var seed: UInt64?
-    @Option(help: "none | static | dynamic: binary pixel targets (the literature's binarized MNIST); the test set is then binarized once with a fixed seed.")
+    @Option(
+        help:
+            "none | static | dynamic: binary pixel targets (the literature's binarized MNIST); the test set is then binarized once with a fixed seed."
+    )
     var binarize: String?
     @Option(help: "Output directory (default runs/<date-time>).") var out: String?
     @Flag(help: "Continue the run in --out from its last saved epoch.") var resume = false
     @Flag(help: "Replace the run in --out (its model, optimizer state, metrics and pictures).") var overwrite = false
-    @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).") var trainLimit: Int?
+    @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).")
+    var trainLimit: Int?
     @Option(name: .customLong("test-limit"), help: "Use only the first N test images (quick runs).") var testLimit: Int?
 
     func run() throws {
@@ -51,16 +64,25 @@ struct TrainCommand: ParsableCommand {
     func configurationFromOptions() throws -> VAEConfiguration {
         let archName = arch ?? "mlp"
         guard let architecture = Architecture(rawValue: archName) else {
-            throw ConfigurationError("--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(archName)'")
+            throw ConfigurationError(
+                "--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(archName)'"
+            )
         }
         let sizes = try hidden.map { try VAEConfiguration.parseSizes($0, option: "--hidden") }
-        if architecture == .mlp && channels != nil { throw ConfigurationError("--channels is for the convolutional architectures (--arch conv28)") }
+        if architecture == .mlp && channels != nil {
+            throw ConfigurationError("--channels is for the convolutional architectures (--arch conv28)")
+        }
         let convChannels = try channels.map { try VAEConfiguration.parseSizes($0, option: "--channels") }
         let likelihoodName = likelihood ?? "bernoulli"
-        guard let l = Likelihood(rawValue: likelihoodName) else { throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihoodName)'") }
-        if let logVariance, !logVariance.isFinite { throw ConfigurationError("--log-variance must be a finite number, got \(logVariance)") }
-        let config = VAEConfiguration(architecture: architecture, hidden: sizes, convChannels: convChannels, latent: latent ?? 20,
-                                      likelihood: l, gaussianLogVariance: logVariance ?? 0, learnedVariance: learnVariance)
+        guard let l = Likelihood(rawValue: likelihoodName) else {
+            throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihoodName)'")
+        }
+        if let logVariance, !logVariance.isFinite {
+            throw ConfigurationError("--log-variance must be a finite number, got \(logVariance)")
+        }
+        let config = VAEConfiguration(
+            architecture: architecture, hidden: sizes, convChannels: convChannels, latent: latent ?? 20,
+            likelihood: l, gaussianLogVariance: logVariance ?? 0, learnedVariance: learnVariance)
         try config.validate()
         return config
     }
@@ -76,7 +98,9 @@ struct TrainCommand: ParsableCommand {
         options.klWarmupEpochs = klWarmup ?? recorded["--kl-warmup"].flatMap(Int.init) ?? options.klWarmupEpochs
         options.seed = seed ?? recorded["--seed"].flatMap(UInt64.init) ?? options.seed
         let mode = binarize ?? recorded["--binarize"] ?? "none"
-        guard let binarization = Binarization(rawValue: mode) else { throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'") }
+        guard let binarization = Binarization(rawValue: mode) else {
+            throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'")
+        }
         options.binarization = binarization
         try options.validate()
         return options
@@ -89,10 +113,15 @@ struct TrainCommand: ParsableCommand {
             if let given, let has, given != has { found.append("\(option) \(given) (the run has \(has))") }
         }
         check("--arch", given: arch, has: model.architecture.rawValue)
-        if channels != nil, let asked = try? VAEConfiguration.parseSizes(channels!, option: "--channels"), asked != model.convChannels {
-            found.append("--channels \(channels!) (the run has \(model.convChannels.map(String.init).joined(separator: ",")))")
+        if channels != nil, let asked = try? VAEConfiguration.parseSizes(channels!, option: "--channels"),
+            asked != model.convChannels
+        {
+            found.append(
+                "--channels \(channels!) (the run has \(model.convChannels.map(String.init).joined(separator: ",")))")
         }
-        if hidden != nil, let asked = try? VAEConfiguration.parseSizes(hidden!, option: "--hidden"), asked != model.hidden {
+        if hidden != nil, let asked = try? VAEConfiguration.parseSizes(hidden!, option: "--hidden"),
+            asked != model.hidden
+        {
             found.append("--hidden \(hidden!) (the run has \(model.hidden.map(String.init).joined(separator: ",")))")
         }
         check("--latent", given: latent.map(String.init), has: String(model.latent))
@@ -106,7 +135,8 @@ struct TrainCommand: ParsableCommand {
         check("--beta", given: beta.map { String($0) }, has: recorded["--beta"])
         check("--kl-warmup", given: klWarmup.map(String.init), has: recorded["--kl-warmup"])
         if let has = recorded["train images"], has != String(trainImages) {
-            found.append("training data of \(trainImages) images (the run trained on \(has); see --data and --train-limit)")
+            found.append(
+                "training data of \(trainImages) images (the run trained on \(has); see --data and --train-limit)")
         }
         return found
     }
@@ -115,7 +145,9 @@ struct TrainCommand: ParsableCommand {
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
         if resume && out == nil { throw ConfigurationError("--resume needs --out naming the run to continue") }
-        if resume && overwrite { throw ConfigurationError("--resume continues the run in --out and --overwrite replaces it: give one") }
+        if resume && overwrite {
+            throw ConfigurationError("--resume continues the run in --out and --overwrite replaces it: give one")
+        }
         let config = try configurationFromOptions()
         let options = try trainingOptions()
 
@@ -160,16 +192,21 @@ struct TrainCommand: ParsableCommand {
             let modelMetadata = file.metadata
             let optimizerMetadata = try Checkpoint.loadOptimizer(from: optimizerPath, into: model)
             log = try MetricsLog(contentsOf: metricsPath)
-            let done = try RunConsistency.epoch(model: modelMetadata, optimizer: optimizerMetadata, metrics: log, folder: outDirectory)
+            let done = try RunConsistency.epoch(
+                model: modelMetadata, optimizer: optimizerMetadata, metrics: log, folder: outDirectory)
             let recorded = try RunSettings.recorded(in: modelMetadata, file: checkpointPath)
             options = try trainingOptions(recorded: recorded)
             guard model.configuration.inputSize == config.inputSize else {
-                throw DataError.mismatch("\(dataOptions.data) has \(mnist.train.height)×\(mnist.train.width) images but the run in "
-                                         + "\(outDirectory) takes \(model.configuration.imageHeight)×\(model.configuration.imageWidth)")
+                throw DataError.mismatch(
+                    "\(dataOptions.data) has \(mnist.train.height)×\(mnist.train.width) images but the run in "
+                        + "\(outDirectory) takes \(model.configuration.imageHeight)×\(model.configuration.imageWidth)")
             }
-            let conflicts = contradictions(model: model.configuration, recorded: recorded, trainImages: mnist.train.count)
+            let conflicts = contradictions(
+                model: model.configuration, recorded: recorded, trainImages: mnist.train.count)
             guard conflicts.isEmpty else {
-                throw ConfigurationError("--resume: \(conflicts.joined(separator: ", ")); give the run's own settings (or none) to continue it, or train a new run")
+                throw ConfigurationError(
+                    "--resume: \(conflicts.joined(separator: ", ")); give the run's own settings (or none) to continue it, or train a new run"
+                )
             }
             firstEpoch = done + 1
             config = model.configuration
@@ -180,18 +217,25 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(model: model, train: mnist.train, test: mnist.test, options: options)
         let settings = RunSettings(options: options, trainImages: mnist.train.count)
         print("device: \(device.info)")
-        print("model: \(Checkpoint.describe(config)) \(config.likelihood.rawValue), \(model.parameterCount) parameters; "
-              + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)")
+        print(
+            "model: \(Checkpoint.describe(config)) \(config.likelihood.rawValue), \(model.parameterCount) parameters; "
+                + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)"
+        )
         print("writing to \(outDirectory)")
 
         /// Saves the model, optimizer state and metrics of `epoch` as one unit.
         func commit(_ epoch: Int) throws {
             let step = String(try model.step())
-            let modelFile = try Checkpoint.contents(of: model, metadata: settings.metadata.merging(["epoch": String(epoch), "step": step]) { $1 })
+            let modelFile = try Checkpoint.contents(
+                of: model, metadata: settings.metadata.merging(["epoch": String(epoch), "step": step]) { $1 })
             let optimizerFile = try Checkpoint.optimizerContents(of: model, metadata: ["epoch": String(epoch)])
-            try run.commit(epoch: epoch, files: [("model.safetensors", try modelFile.encoded()),
-                                                 ("optimizer.safetensors", try optimizerFile.encoded()),
-                                                 ("metrics.csv", log.encoded())])
+            try run.commit(
+                epoch: epoch,
+                files: [
+                    ("model.safetensors", try modelFile.encoded()),
+                    ("optimizer.safetensors", try optimizerFile.encoded()),
+                    ("metrics.csv", log.encoded()),
+                ])
         }
 
         vae_install_stop_handlers()
@@ -206,21 +250,29 @@ struct TrainCommand: ParsableCommand {
             let start = Date()
             let trainLoss: LossSummary
             do {
-                trainLoss = try trainer.trainEpoch(epoch, progress: { display.update($0) }, shouldStop: { vae_stop_signal() != 0 })
+                trainLoss = try trainer.trainEpoch(
+                    epoch, progress: { display.update($0) }, shouldStop: { vae_stop_signal() != 0 })
             } catch let stop as TrainingInterrupted {
                 display.finishLine()
-                let kept = epoch - 1 == 0 && !resume ? "nothing was saved" : "\(outDirectory) keeps epoch \(epoch - 1); --resume continues from there"
+                let kept =
+                    epoch - 1 == 0 && !resume
+                    ? "nothing was saved" : "\(outDirectory) keeps epoch \(epoch - 1); --resume continues from there"
                 note("vae: \(stop): \(kept)")
                 throw ExitCode(128 + vae_stop_signal())
             }
             let seconds = Date().timeIntervalSince(start)
             let testLoss = try trainer.evaluateTestSet()
             display.finishLine()
-            let record = EpochRecord(epoch: epoch, train: trainLoss, test: testLoss, seconds: seconds,
-                                     samplesPerSecond: Double(mnist.train.count) / seconds)
-            print(String(format: "epoch %2d  train %.4f (rec %.4f, kl %.4f)  test %.4f (rec %.4f, kl %.4f)  %.1fs  %.0f img/s",
-                         epoch, trainLoss.loss, trainLoss.reconstruction, trainLoss.kl, testLoss.loss, testLoss.reconstruction,
-                         testLoss.kl, seconds, record.samplesPerSecond))
+            let record = EpochRecord(
+                epoch: epoch, train: trainLoss, test: testLoss, seconds: seconds,
+                samplesPerSecond: Double(mnist.train.count) / seconds)
+            print(
+                String(
+                    format:
+                        "epoch %2d  train %.4f (rec %.4f, kl %.4f)  test %.4f (rec %.4f, kl %.4f)  %.1fs  %.0f img/s",
+                    epoch, trainLoss.loss, trainLoss.reconstruction, trainLoss.kl, testLoss.loss,
+                    testLoss.reconstruction,
+                    testLoss.kl, seconds, record.samplesPerSecond))
             log.records.append(record)
             try commit(epoch)
             written.formUnion(RunDirectory.stateFiles)
@@ -230,14 +282,19 @@ struct TrainCommand: ParsableCommand {
             }
         }
         try Pictures.samples(model, seed: options.seed).write(to: outDirectory + "/samples.png")
-        let shownTest = options.binarization == .none ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
+        let shownTest =
+            options.binarization == .none
+            ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
         try Pictures.reconstructions(model, images: shownTest).write(to: outDirectory + "/reconstructions.png")
         written.formUnion(["samples.png", "reconstructions.png"])
         if !log.records.isEmpty {
             try LossCurve.draw(log.records).write(to: outDirectory + "/loss.png")
             written.insert("loss.png")
         }
-        let order = ["model.safetensors", "optimizer.safetensors", "metrics.csv", "samples.png", "reconstructions.png", "loss.png"]
+        let order = [
+            "model.safetensors", "optimizer.safetensors", "metrics.csv", "samples.png", "reconstructions.png",
+            "loss.png",
+        ]
         print("wrote \(order.filter(written.contains).joined(separator: ", ")) in \(outDirectory)")
         try deviceOptions.checkValidation(device)
     }

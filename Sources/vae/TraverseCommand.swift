@@ -3,7 +3,8 @@ import VAE
 
 /// `vae traverse`: each latent dimension swept over [−3, 3], most informative first.
 struct TraverseCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "traverse", abstract: "Sweep each latent dimension (rows sorted by KL, largest first).")
+    static let configuration = CommandConfiguration(
+        commandName: "traverse", abstract: "Sweep each latent dimension (rows sorted by KL, largest first).")
     @OptionGroup var options: ExploreOptions
     @Option(help: "The test image whose latent mean the other dimensions hold.") var image = 0
     @Option(help: "Values per dimension over [-3, 3].") var steps = 9

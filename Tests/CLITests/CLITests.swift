@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VAE
 
 /// Runs the built `vae` executable the way a user does.
@@ -8,7 +9,8 @@ struct VAERun {
     var stdout: String
     var stderr: String
 
-    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     /// The `vae` binary beside the test bundle (SwiftPM builds it for this target).
     static var executable: URL {
@@ -39,7 +41,9 @@ func scratch() -> String {
 }
 
 /// Quick training runs: a small model on a slice of MNIST.
-let quick = ["--epochs", "1", "--train-limit", "512", "--test-limit", "64", "--hidden", "32", "--latent", "4", "--device", "cpu"]
+let quick = [
+    "--epochs", "1", "--train-limit", "512", "--test-limit", "64", "--hidden", "32", "--latent", "4", "--device", "cpu",
+]
 
 @Suite("vae command line")
 struct CLITests {
@@ -48,7 +52,10 @@ struct CLITests {
         let run = try VAERun(["train"] + quick + ["--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("epoch  1  train"))
-        for file in ["model.safetensors", "optimizer.safetensors", "samples.png", "reconstructions.png", "loss.png", "metrics.csv"] {
+        for file in [
+            "model.safetensors", "optimizer.safetensors", "samples.png", "reconstructions.png", "loss.png",
+            "metrics.csv",
+        ] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
         }
         let csv = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8).split(separator: "\n")
@@ -72,8 +79,10 @@ struct CLITests {
 
     @Test func vulkanTrainingRunsOnLavapipe() throws {
         let out = scratch()
-        let run = try VAERun(["train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--hidden", "32", "--latent", "4",
-                              "--device", "vulkan", "--validate", "--out", out])
+        let run = try VAERun([
+            "train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--hidden", "32", "--latent", "4",
+            "--device", "vulkan", "--validate", "--out", out,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("device: vulkan"))
     }
@@ -128,21 +137,28 @@ struct CLITests {
         (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 32),
         (["interpolate", "--from", "0", "--to", "5", "--method", "lerp"], 12 * 30 + 2, 32),
         (["jdiagram", "--corners", "0,1,2", "--size", "4"], 5 * 30 + 2, 5 * 30 + 2),
-        (["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2, 3 * 30 + 2),
+        (
+            ["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2,
+            3 * 30 + 2
+        ),
         (["traverse", "--steps", "5"], 5 * 30 + 2, 4 * 30 + 2),
         (["sample", "--count", "16"], 8 * 30 + 2, 2 * 30 + 2),
         (["reconstruct", "--count", "5"], 5 * 30 + 2, 2 * 30 + 2),
     ])
     func explorationCommandsDrawPictures(arguments: [String], width: Int, height: Int) throws {
         let out = scratch() + "/picture.png"
-        let run = try VAERun(arguments + ["--checkpoint", Self.explorationRun + "/model.safetensors", "--out", out, "--device", "cpu"])
+        let run = try VAERun(
+            arguments + ["--checkpoint", Self.explorationRun + "/model.safetensors", "--out", out, "--device", "cpu"])
         #expect(run.status == 0, "\(run.stderr)")
         let size = try Self.pngSize(out)
         #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
     }
 
     @Test func evalReportsIWAEAndActiveUnitsAsJSON() throws {
-        let run = try VAERun(["eval", "--checkpoint", Self.explorationRun + "/model.safetensors", "--iwae", "10", "--limit", "64", "--json", "--device", "cpu"])
+        let run = try VAERun([
+            "eval", "--checkpoint", Self.explorationRun + "/model.safetensors", "--iwae", "10", "--limit", "64",
+            "--json", "--device", "cpu",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let nll = try #require(object["iwae_nll"] as? Double), elbo = try #require(object["test_loss"] as? Double)
@@ -166,8 +182,13 @@ struct CLITests {
         (["traverse", "--image=-1"], "--image -1 is out of range"),
     ])
     func explorationBadInput(arguments: [String], expected: String) throws {
-        let run = try VAERun(arguments + ["--checkpoint", Self.explorationRun + "/model.safetensors", "--out", scratch() + "/x.png", "--device", "cpu"]
-            .filter { !(arguments[0] == "eval" && ($0 == "--out" || $0.hasSuffix("x.png"))) })
+        let run = try VAERun(
+            arguments
+                + [
+                    "--checkpoint", Self.explorationRun + "/model.safetensors", "--out", scratch() + "/x.png",
+                    "--device", "cpu",
+                ]
+                .filter { !(arguments[0] == "eval" && ($0 == "--out" || $0.hasSuffix("x.png"))) })
         #expect(run.status != 0)
         #expect(run.stderr.contains(expected), "stderr: \(run.stderr)")
         #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1)
@@ -178,8 +199,11 @@ struct CLITests {
         for f in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"] {
             try FileManager.default.copyItem(atPath: VAERun.root + "/Data/mnist/" + f, toPath: data + "/" + f)
         }
-        let run = try VAERun(["attribute", "--from-label", "1", "--to-label", "7", "--checkpoint", Self.explorationRun + "/model.safetensors",
-                              "--out", scratch() + "/x.png", "--data", data])
+        let run = try VAERun([
+            "attribute", "--from-label", "1", "--to-label", "7", "--checkpoint",
+            Self.explorationRun + "/model.safetensors",
+            "--out", scratch() + "/x.png", "--data", data,
+        ])
         #expect(run.status != 0 && run.stderr.contains("t10k-labels-idx1-ubyte"), "stderr: \(run.stderr)")
     }
 
@@ -193,8 +217,10 @@ struct CLITests {
     /// `vae bench --json` on the CPU: the fields the benchmark notes quote, with sane values. (Speed itself
     /// is never asserted: this checks the measuring, not the machine.)
     @Test func benchReportsTrainingCountsAndTheSgemmFraction() throws {
-        let run = try VAERun(["bench", "--device", "cpu", "--what", "sgemm,training", "--images", "512", "--sgemm-size", "96",
-                              "--repetitions", "4", "--json"])
+        let run = try VAERun([
+            "bench", "--device", "cpu", "--what", "sgemm,training", "--images", "512", "--sgemm-size", "96",
+            "--repetitions", "4", "--json",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let training = try #require(object["training"] as? [String: Any])

@@ -6,8 +6,10 @@ import Testing
 @Suite("vae command line: conv28")
 struct ConvCLITests {
     /// A small conv28 (channels 4,8, dense 16, latent 2: the manifold needs two) on a slice of MNIST.
-    static let small = ["--arch", "conv28", "--channels", "4,8", "--hidden", "16", "--latent", "2",
-                        "--train-limit", "256", "--test-limit", "64"]
+    static let small = [
+        "--arch", "conv28", "--channels", "4,8", "--hidden", "16", "--latent", "2",
+        "--train-limit", "256", "--test-limit", "64",
+    ]
 
     static let run: String = {
         let out = scratch()
@@ -16,27 +18,40 @@ struct ConvCLITests {
     }()
 
     @Test func trainWritesEveryOutputAndResumes() throws {
-        for file in ["model.safetensors", "optimizer.safetensors", "samples.png", "reconstructions.png", "loss.png", "metrics.csv"] {
+        for file in [
+            "model.safetensors", "optimizer.safetensors", "samples.png", "reconstructions.png", "loss.png",
+            "metrics.csv",
+        ] {
             #expect(FileManager.default.fileExists(atPath: Self.run + "/" + file), "\(file) missing")
         }
-        let resumed = try VAERun(["train", "--epochs", "2", "--device", "cpu", "--out", scratch(), "--arch", "conv28", "--channels", "4",
-                                  "--hidden", "", "--train-limit", "128", "--test-limit", "32"])
+        let resumed = try VAERun([
+            "train", "--epochs", "2", "--device", "cpu", "--out", scratch(), "--arch", "conv28", "--channels", "4",
+            "--hidden", "", "--train-limit", "128", "--test-limit", "32",
+        ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stdout.contains("model: conv28 1×28×28, channels 4, dense none, latent 20"), "\(resumed.stdout)")
+        #expect(
+            resumed.stdout.contains("model: conv28 1×28×28, channels 4, dense none, latent 20"), "\(resumed.stdout)")
         // Resuming keeps the architecture; asking for another one is refused.
         let copy = scratch()
         for file in ["model.safetensors", "optimizer.safetensors", "metrics.csv"] {
             try FileManager.default.copyItem(atPath: Self.run + "/" + file, toPath: copy + "/" + file)
         }
-        let more = try VAERun(["train", "--epochs", "2", "--device", "cpu", "--out", copy, "--resume", "--train-limit", "256", "--test-limit", "64"])
+        let more = try VAERun([
+            "train", "--epochs", "2", "--device", "cpu", "--out", copy, "--resume", "--train-limit", "256",
+            "--test-limit", "64",
+        ])
         #expect(more.status == 0 && more.stdout.contains("epoch  2  train"), "\(more.stderr)")
-        let other = try VAERun(["train", "--epochs", "3", "--device", "cpu", "--out", copy, "--resume", "--arch", "mlp"])
+        let other = try VAERun([
+            "train", "--epochs", "3", "--device", "cpu", "--out", copy, "--resume", "--arch", "mlp",
+        ])
         #expect(other.status == 1 && other.stderr.contains("--arch mlp (the run has conv28)"), "\(other.stderr)")
     }
 
     @Test func trainsOnLavapipe() throws {
         let out = scratch()
-        let run = try VAERun(["train", "--epochs", "1", "--device", "vulkan", "--validate", "--out", out] + Self.small.map { $0 == "256" ? "64" : $0 })
+        let run = try VAERun(
+            ["train", "--epochs", "1", "--device", "vulkan", "--validate", "--out", out]
+                + Self.small.map { $0 == "256" ? "64" : $0 })
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("device: vulkan") && run.stdout.contains("model: conv28"))
     }
@@ -48,11 +63,15 @@ struct ConvCLITests {
         (["traverse", "--steps", "5"], 5 * 30 + 2, 2 * 30 + 2),
         (["manifold", "--size", "4"], 4 * 28, 4 * 28),  // a seamless grid, as in the VAE paper
         (["jdiagram", "--corners", "0,1,2", "--size", "4"], 5 * 30 + 2, 5 * 30 + 2),
-        (["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2, 3 * 30 + 2),
+        (
+            ["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2,
+            3 * 30 + 2
+        ),
     ])
     func everyPictureCommandReadsTheCheckpoint(arguments: [String], width: Int, height: Int) throws {
         let out = scratch() + "/picture.png"
-        let run = try VAERun(arguments + ["--checkpoint", Self.run + "/model.safetensors", "--out", out, "--device", "cpu"])
+        let run = try VAERun(
+            arguments + ["--checkpoint", Self.run + "/model.safetensors", "--out", out, "--device", "cpu"])
         #expect(run.status == 0, "\(run.stderr)")
         let size = try CLITests.pngSize(out)
         #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
@@ -61,12 +80,16 @@ struct ConvCLITests {
     @Test func evalOnBothBackends() throws {
         var losses: [Double] = []
         for device in ["cpu", "vulkan"] {
-            let run = try VAERun(["eval", "--checkpoint", Self.run + "/model.safetensors", "--iwae", "4", "--limit", "32", "--json", "--device", device])
+            let run = try VAERun([
+                "eval", "--checkpoint", Self.run + "/model.safetensors", "--iwae", "4", "--limit", "32", "--json",
+                "--device", device,
+            ])
             #expect(run.status == 0, "\(run.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
             losses.append(try #require(object["test_loss"] as? Double))
         }
-        #expect(abs(losses[0] - losses[1]) <= 1e-3 * losses[0], "test loss \(losses[0]) on the CPU, \(losses[1]) on Vulkan")
+        #expect(
+            abs(losses[0] - losses[1]) <= 1e-3 * losses[0], "test loss \(losses[0]) on the CPU, \(losses[1]) on Vulkan")
     }
 
     /// Options and data the architecture cannot take: one line each, status 1.
@@ -93,7 +116,11 @@ struct ConvCLITests {
             #expect(run.status == 1 && run.stderr.contains(expected), "\(arguments): \(run.stderr)")
             #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(run.stderr)")
         }
-        let eval = try VAERun(["eval", "--checkpoint", Self.run + "/model.safetensors", "--data", data, "--device", "cpu"])
-        #expect(eval.status == 1 && eval.stderr.contains("has 32×32 images but \(Self.run)/model.safetensors takes 28×28"), "\(eval.stderr)")
+        let eval = try VAERun([
+            "eval", "--checkpoint", Self.run + "/model.safetensors", "--data", data, "--device", "cpu",
+        ])
+        #expect(
+            eval.status == 1 && eval.stderr.contains("has 32×32 images but \(Self.run)/model.safetensors takes 28×28"),
+            "\(eval.stderr)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VAE
 
 /// A `vae` process left running while a test watches its output and signals it.
@@ -49,7 +50,8 @@ final class LiveRun: @unchecked Sendable {
     func finish() -> Int32 {
         process.waitUntilExit()
         usleep(50_000)  // the last output still in the pipes
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 }
 
@@ -57,7 +59,10 @@ final class LiveRun: @unchecked Sendable {
 @Suite("vae command line: hostile use")
 struct HardeningCLITests {
     /// Long enough to be interrupted (debug builds train a few thousand images a second).
-    static let long = ["--epochs", "50", "--train-limit", "20000", "--test-limit", "64", "--hidden", "64", "--latent", "4", "--device", "cpu"]
+    static let long = [
+        "--epochs", "50", "--train-limit", "20000", "--test-limit", "64", "--hidden", "64", "--latent", "4", "--device",
+        "cpu",
+    ]
 
     @Test(arguments: [
         (["train", "--hidden", "400,,400"], "--hidden must be positive sizes separated by commas, got '400,,400'"),
@@ -66,7 +71,10 @@ struct HardeningCLITests {
         (["train", "--latent=-5"], "--latent must be positive, got -5"),
         (["train", "--batch-size=-1"], "--batch-size must be positive"),
         (["train", "--train-limit=-3"], "--train-limit must be positive"),
-        (["train", "--hidden", "100000000", "--device", "cpu"], "a 784-100000000-20 model: needs 2.6 TB, the device (CPU (fast)) has"),
+        (
+            ["train", "--hidden", "100000000", "--device", "cpu"],
+            "a 784-100000000-20 model: needs 2.6 TB, the device (CPU (fast)) has"
+        ),
         (["train", "--latent", "9223372036854775807", "--device", "cpu"], "too large to count"),
         (["train", "--resume", "--overwrite", "--out", "/tmp/x"], "give one"),
         (["train", "--log-variance", "nan", "--likelihood", "gaussian"], "--log-variance must be a finite number"),
@@ -90,7 +98,10 @@ struct HardeningCLITests {
     @Test(arguments: [
         (["train", "--hidden", "-4"], "Missing value for '--hidden <hidden>' (see 'vae train --help')"),
         (["train", "--bogus"], "Unknown option '--bogus'"),
-        (["attribute", "--from-label", "300", "--to-label", "1", "--checkpoint", "x", "--out", "y.png"], "'300' is invalid for '--from-label"),
+        (
+            ["attribute", "--from-label", "300", "--to-label", "1", "--checkpoint", "x", "--out", "y.png"],
+            "'300' is invalid for '--from-label"
+        ),
         (["nosuch"], "Unexpected argument 'nosuch' (see 'vae --help')"),
         (["eval"], "Missing expected argument '--checkpoint <checkpoint>'"),
     ])
@@ -103,7 +114,9 @@ struct HardeningCLITests {
 
     @Test func helpStillPrintsTheUsage() throws {
         let run = try VAERun(["train", "--help"])
-        #expect(run.status == 0 && run.stdout.contains("USAGE: vae train") && run.stdout.contains("--overwrite"), "\(run.stdout)")
+        #expect(
+            run.status == 0 && run.stdout.contains("USAGE: vae train") && run.stdout.contains("--overwrite"),
+            "\(run.stdout)")
     }
 
     /// Pictures and tensors: hostile sizes and outputs on a real checkpoint.
@@ -115,11 +128,18 @@ struct HardeningCLITests {
         (["jdiagram", "--corners", "1,2,3", "--size", "9223372036854775807"], "--size 9223372036854775807"),
         (["interpolate", "--from", "1", "--to", "2", "--steps", "9223372036854775807"], "--steps 9223372036854775807"),
         (["traverse", "--steps", "4611686018427387904"], "--steps 4611686018427387904"),
-        (["attribute", "--from-label", "1", "--to-label", "2", "--steps", "9223372036854775807"], "too large to count"),
+        (
+            ["attribute", "--from-label", "1", "--to-label", "2", "--steps", "9223372036854775807"],
+            "too large to count"
+        ),
         (["attribute", "--from-label", "1", "--to-label", "2", "--steps", "1"], "--steps must be at least 2"),
     ])
     func hostilePictureSizesFailWithOneLine(arguments: [String], expected: String) throws {
-        let run = try VAERun(arguments + ["--checkpoint", CLITests.explorationRun + "/model.safetensors", "--out", scratch() + "/x.png", "--device", "cpu"])
+        let run = try VAERun(
+            arguments + [
+                "--checkpoint", CLITests.explorationRun + "/model.safetensors", "--out", scratch() + "/x.png",
+                "--device", "cpu",
+            ])
         #expect(run.status == 1)
         #expect(run.stderr.contains(expected), "stderr: \(run.stderr)")
         #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "stderr: \(run.stderr)")
@@ -132,8 +152,11 @@ struct HardeningCLITests {
         let dir = scratch()
         FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data("mine".utf8))
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.png", withDestinationPath: checkpoint)
-        for (out, expected) in [(checkpoint, "is the command's own input"), (dir + "/link.png", "is the command's own input"),
-                                (dir + "/../" + URL(filePath: dir).lastPathComponent + "/notes.txt", "is not a PNG picture"), (dir, "is a folder")] {
+        for (out, expected) in [
+            (checkpoint, "is the command's own input"), (dir + "/link.png", "is the command's own input"),
+            (dir + "/../" + URL(filePath: dir).lastPathComponent + "/notes.txt", "is not a PNG picture"),
+            (dir, "is a folder"),
+        ] {
             let run = try VAERun(["sample", "--checkpoint", checkpoint, "--out", out, "--device", "cpu"])
             #expect(run.status == 1 && run.stderr.contains(expected), "\(out): \(run.stderr)")
         }
@@ -144,14 +167,19 @@ struct HardeningCLITests {
         // An existing PNG is a picture to replace.
         let png = dir + "/old.png"
         #expect(try VAERun(["sample", "--checkpoint", checkpoint, "--out", png, "--device", "cpu"]).status == 0)
-        #expect(try VAERun(["sample", "--checkpoint", checkpoint, "--out", png, "--count", "8", "--device", "cpu"]).status == 0)
+        #expect(
+            try VAERun(["sample", "--checkpoint", checkpoint, "--out", png, "--count", "8", "--device", "cpu"]).status
+                == 0)
     }
 
     @Test func argumentsThatAreNotUTF8AreRefused() throws {
         let process = Process()
         process.executableURL = URL(filePath: "/bin/sh")
         // printf writes the byte 0xFF into the argument; Swift's String would have replaced it with U+FFFD.
-        process.arguments = ["-c", "\"$0\" sample --checkpoint \"$(printf '/tmp/\\377.safetensors')\" --out /tmp/x.png", VAERun.executable.path]
+        process.arguments = [
+            "-c", "\"$0\" sample --checkpoint \"$(printf '/tmp/\\377.safetensors')\" --out /tmp/x.png",
+            VAERun.executable.path,
+        ]
         let err = Pipe()
         process.standardError = err
         try process.run()
@@ -169,19 +197,31 @@ struct HardeningCLITests {
         #expect(first.status == 0, "\(first.stderr)")
         let model = try Data(contentsOf: URL(filePath: out + "/model.safetensors"))
         let again = try VAERun(["train"] + quick + ["--out", out])
-        #expect(again.status == 1 && again.stderr.contains("already holds a run; --resume continues it, --overwrite replaces it"), "\(again.stderr)")
+        #expect(
+            again.status == 1
+                && again.stderr.contains("already holds a run; --resume continues it, --overwrite replaces it"),
+            "\(again.stderr)")
         #expect(try Data(contentsOf: URL(filePath: out + "/model.safetensors")) == model)
-        let contradicting = try VAERun(["train", "--epochs", "2", "--train-limit", "256", "--test-limit", "64", "--latent", "8", "--seed", "3",
-                                        "--binarize", "dynamic", "--device", "cpu", "--out", out, "--resume"])
+        let contradicting = try VAERun([
+            "train", "--epochs", "2", "--train-limit", "256", "--test-limit", "64", "--latent", "8", "--seed", "3",
+            "--binarize", "dynamic", "--device", "cpu", "--out", out, "--resume",
+        ])
         #expect(contradicting.status == 1)
-        for text in ["--latent 8 (the run has 4)", "--seed 3 (the run has 9)", "--binarize dynamic (the run has none)",
-                     "training data of 256 images (the run trained on 512"] {
+        for text in [
+            "--latent 8 (the run has 4)", "--seed 3 (the run has 9)", "--binarize dynamic (the run has none)",
+            "training data of 256 images (the run trained on 512",
+        ] {
             #expect(contradicting.stderr.contains(text), "\(text): \(contradicting.stderr)")
         }
         // Without the contradicting options the run continues with its own seed and batch size.
-        let resumed = try VAERun(["train", "--epochs", "2", "--train-limit", "512", "--test-limit", "64", "--device", "cpu", "--out", out, "--resume"])
+        let resumed = try VAERun([
+            "train", "--epochs", "2", "--train-limit", "512", "--test-limit", "64", "--device", "cpu", "--out", out,
+            "--resume",
+        ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stdout.contains("batch 64") && resumed.stdout.contains("seed 9") && resumed.stdout.contains("epoch  2  train"), "\(resumed.stdout)")
+        #expect(
+            resumed.stdout.contains("batch 64") && resumed.stdout.contains("seed 9")
+                && resumed.stdout.contains("epoch  2  train"), "\(resumed.stdout)")
         let metadata = try Checkpoint.metadata(at: out + "/model.safetensors")
         #expect(metadata["seed"] == "9" && metadata["train.batch_size"] == "64" && metadata["epoch"] == "2")
         let replaced = try VAERun(["train"] + quick + ["--out", out, "--overwrite"])
@@ -199,7 +239,9 @@ struct HardeningCLITests {
         let rows = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n")
         try (rows.dropLast().joined(separator: "\n") + "\n").write(toFile: metrics, atomically: true, encoding: .utf8)
         let run = try VAERun(["train"] + quick.map { $0 == "1" ? "3" : $0 } + ["--out", out, "--resume"])
-        #expect(run.status == 1 && run.stderr.contains("metrics.csv ends at epoch 1 but the model is at epoch 2"), "\(run.stderr)")
+        #expect(
+            run.status == 1 && run.stderr.contains("metrics.csv ends at epoch 1 but the model is at epoch 2"),
+            "\(run.stderr)")
     }
 
     /// `--epochs 0` writes the untrained model (and says exactly what it wrote); --resume continues it.
@@ -207,10 +249,15 @@ struct HardeningCLITests {
         let out = scratch() + "/run"
         let run = try VAERun(["train"] + quick.map { $0 == "1" ? "0" : $0 } + ["--out", out])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("wrote model.safetensors, optimizer.safetensors, metrics.csv, samples.png, reconstructions.png in"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains(
+                "wrote model.safetensors, optimizer.safetensors, metrics.csv, samples.png, reconstructions.png in"),
+            "\(run.stdout)")
         #expect(!FileManager.default.fileExists(atPath: out + "/loss.png"))
         let resumed = try VAERun(["train"] + quick + ["--out", out, "--resume"])
-        #expect(resumed.status == 0 && resumed.stdout.contains("resuming") && resumed.stdout.contains("epoch  1  train"), "\(resumed.stderr)")
+        #expect(
+            resumed.status == 0 && resumed.stdout.contains("resuming") && resumed.stdout.contains("epoch  1  train"),
+            "\(resumed.stderr)")
     }
 
     @Test func nonFiniteCheckpointsAreRefusedByEveryReader() throws {
@@ -218,12 +265,18 @@ struct HardeningCLITests {
         var file = try SafeTensors(contentsOf: CLITests.explorationRun + "/model.safetensors")
         file.tensors["fc4.bias"]!.values[3] = .nan
         try file.write(to: dir + "/nan.safetensors")
-        for command in [["eval"], ["sample", "--out", dir + "/s.png"], ["reconstruct", "--out", dir + "/r.png"],
-                        ["interpolate", "--from", "0", "--to", "1", "--out", dir + "/i.png"], ["traverse", "--out", dir + "/t.png"]] {
+        for command in [
+            ["eval"], ["sample", "--out", dir + "/s.png"], ["reconstruct", "--out", dir + "/r.png"],
+            ["interpolate", "--from", "0", "--to", "1", "--out", dir + "/i.png"],
+            ["traverse", "--out", dir + "/t.png"],
+        ] {
             let run = try VAERun(command + ["--checkpoint", dir + "/nan.safetensors", "--device", "cpu"])
-            #expect(run.status == 1 && run.stderr.contains("nan.safetensors: tensor fc4.bias holds a non-finite value"), "\(command[0]): \(run.stderr)")
+            #expect(
+                run.status == 1 && run.stderr.contains("nan.safetensors: tensor fc4.bias holds a non-finite value"),
+                "\(command[0]): \(run.stderr)")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["nan.safetensors"], "no picture was written")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir) == ["nan.safetensors"], "no picture was written")
     }
 
     /// Data whose images do not fit the model: the error names the data folder and the checkpoint or run.
@@ -240,13 +293,22 @@ struct HardeningCLITests {
             idx("\(split)-labels-idx1-ubyte", [n])
         }
         let checkpoint = CLITests.explorationRun + "/model.safetensors"
-        for command in [["eval"], ["reconstruct", "--out", scratch() + "/r.png"], ["traverse", "--out", scratch() + "/t.png"]] {
+        for command in [
+            ["eval"], ["reconstruct", "--out", scratch() + "/r.png"], ["traverse", "--out", scratch() + "/t.png"],
+        ] {
             let run = try VAERun(command + ["--checkpoint", checkpoint, "--data", data, "--device", "cpu"])
-            #expect(run.status == 1 && run.stderr.contains("\(data) has 14×14 images but \(checkpoint) takes 28×28"), "\(run.stderr)")
+            #expect(
+                run.status == 1 && run.stderr.contains("\(data) has 14×14 images but \(checkpoint) takes 28×28"),
+                "\(run.stderr)")
         }
-        let resume = try VAERun(["train", "--data", data, "--out", CLITests.explorationRun, "--resume", "--device", "cpu"])
-        #expect(resume.status == 1 && resume.stderr.contains("\(data) has 14×14 images but the run in \(CLITests.explorationRun) takes 28×28"),
-                "\(resume.stderr)")
+        let resume = try VAERun([
+            "train", "--data", data, "--out", CLITests.explorationRun, "--resume", "--device", "cpu",
+        ])
+        #expect(
+            resume.status == 1
+                && resume.stderr.contains(
+                    "\(data) has 14×14 images but the run in \(CLITests.explorationRun) takes 28×28"),
+            "\(resume.stderr)")
     }
 
     /// Hostile data and checkpoint files through the binary: a gzip whose trailer understates its size (a
@@ -260,8 +322,11 @@ struct HardeningCLITests {
         bomb.replaceSubrange((bomb.count - 4)..<bomb.count, with: [0x10, 0x27, 0, 0])  // "10000 bytes"
         try bomb.write(to: URL(filePath: data + "/train-images-idx3-ubyte.gz"))
         let train = try VAERun(["train"] + quick + ["--data", data, "--out", scratch() + "/run"])
-        #expect(train.status == 1 && train.stderr.contains("train-images-idx3-ubyte.gz: inflates past the 10000 bytes its gzip trailer records"),
-                "\(train.stderr)")
+        #expect(
+            train.status == 1
+                && train.stderr.contains(
+                    "train-images-idx3-ubyte.gz: inflates past the 10000 bytes its gzip trailer records"),
+            "\(train.stderr)")
 
         let good = try Data(contentsOf: URL(filePath: CLITests.explorationRun + "/model.safetensors"))
         let length = Int(good.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.1) << (8 * UInt64($1.0)) })
@@ -274,7 +339,9 @@ struct HardeningCLITests {
         let path = scratch() + "/twice.safetensors"
         try file.write(to: URL(filePath: path))
         let eval = try VAERun(["eval", "--checkpoint", path, "--device", "cpu"])
-        #expect(eval.status == 1 && eval.stderr.contains("the name 'fc22.bias' appears twice in the header"), "\(eval.stderr)")
+        #expect(
+            eval.status == 1 && eval.stderr.contains("the name 'fc22.bias' appears twice in the header"),
+            "\(eval.stderr)")
     }
 
     /// A second training into a folder in use fails at once and names the owner.
@@ -284,7 +351,9 @@ struct HardeningCLITests {
         #expect(first.waitFor("epoch 1 step"), "\(first.stderr)")
         let second = try VAERun(["train"] + quick + ["--out", out, "--resume"])
         #expect(second.status == 1)
-        #expect(second.stderr.contains("is in use by another training run (pid \(first.process.processIdentifier))"), "\(second.stderr)")
+        #expect(
+            second.stderr.contains("is in use by another training run (pid \(first.process.processIdentifier))"),
+            "\(second.stderr)")
         first.signal(SIGKILL)
         _ = first.finish()
         // The kernel released the lock with the process: a later run gets the folder.
@@ -307,8 +376,10 @@ struct HardeningCLITests {
         let names = try FileManager.default.contentsOfDirectory(atPath: out)
         #expect(!names.contains { $0.contains(".tmp-") || $0.hasSuffix(".pending") || $0 == ".commit" }, "\(names)")
         let kept = try #require(Int(try Checkpoint.metadata(at: out + "/model.safetensors")["epoch"] ?? ""))
-        let resumed = try VAERun(["train"] + Self.long.map { $0 == "50" ? String(kept + 1) : $0 } + ["--out", out, "--resume"])
-        #expect(resumed.status == 0 && resumed.stdout.contains("resuming \(out) at epoch \(kept + 1)"), "\(resumed.stderr)")
+        let resumed = try VAERun(
+            ["train"] + Self.long.map { $0 == "50" ? String(kept + 1) : $0 } + ["--out", out, "--resume"])
+        #expect(
+            resumed.status == 0 && resumed.stdout.contains("resuming \(out) at epoch \(kept + 1)"), "\(resumed.stderr)")
     }
 
     /// A second Ctrl-C stops at once.
@@ -325,8 +396,11 @@ struct HardeningCLITests {
     /// again: every restart continues exactly, and the finished run is the uninterrupted run, bit for bit.
     @Test func killedAtRandomMomentsTheRunContinuesExactly() throws {
         let epochs = 14
-        let arguments = ["train", "--epochs", String(epochs), "--train-limit", "640", "--test-limit", "64", "--hidden", "32", "--latent", "4",
-                         "--device", "cpu"]
+        let arguments = [
+            "train", "--epochs", String(epochs), "--train-limit", "640", "--test-limit", "64", "--hidden", "32",
+            "--latent", "4",
+            "--device", "cpu",
+        ]
         let straight = scratch() + "/straight"
         #expect(try VAERun(arguments + ["--out", straight]).status == 0)
         let killed = scratch() + "/killed"
@@ -347,11 +421,16 @@ struct HardeningCLITests {
         let last = try VAERun(arguments + ["--out", killed] + (saved ? ["--resume"] : []))
         #expect(last.status == 0, "\(last.stderr)")
         #expect(kills >= 3, "the loop killed \(kills) runs")
-        let a = try SafeTensors(contentsOf: straight + "/model.safetensors"), b = try SafeTensors(contentsOf: killed + "/model.safetensors")
+        let a = try SafeTensors(contentsOf: straight + "/model.safetensors"),
+            b = try SafeTensors(contentsOf: killed + "/model.safetensors")
         #expect(a.tensors == b.tensors, "the killed-and-resumed run ends where the straight one does")
-        #expect(try SafeTensors(contentsOf: straight + "/optimizer.safetensors").tensors == SafeTensors(contentsOf: killed + "/optimizer.safetensors").tensors)
+        #expect(
+            try SafeTensors(contentsOf: straight + "/optimizer.safetensors").tensors
+                == SafeTensors(contentsOf: killed + "/optimizer.safetensors").tensors)
         func losses(_ dir: String) throws -> [[Substring]] {
-            try String(contentsOfFile: dir + "/metrics.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(7).map { $0 } }
+            try String(contentsOfFile: dir + "/metrics.csv", encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: ",").prefix(7).map { $0 }
+            }
         }
         #expect(try losses(straight) == losses(killed), "every epoch's metrics row, once")
     }
@@ -362,9 +441,9 @@ struct HardeningCLITests {
         let dir = scratch()
         // A private mount namespace with a 128 kB tmpfs: the first checkpoint (about 200 kB) cannot fit.
         let script = """
-        mount -t tmpfs -o size=128k tmpfs "$1" && "$0" train --epochs 1 --train-limit 512 --test-limit 64 --hidden 32 --latent 4 \
-          --device cpu --out "$1/run"; status=$?; ls -A "$1/run" 2>/dev/null | sed 's/^/left: /' >&2; exit $status
-        """
+            mount -t tmpfs -o size=128k tmpfs "$1" && "$0" train --epochs 1 --train-limit 512 --test-limit 64 --hidden 32 --latent 4 \
+              --device cpu --out "$1/run"; status=$?; ls -A "$1/run" 2>/dev/null | sed 's/^/left: /' >&2; exit $status
+            """
         let process = Process()
         process.executableURL = URL(filePath: "/usr/bin/unshare")
         process.arguments = ["-rm", "/bin/sh", "-c", script, VAERun.executable.path, dir]
@@ -377,7 +456,8 @@ struct HardeningCLITests {
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 1, "\(errors)")
-        #expect(errors.contains("\(dir)/run/model.safetensors: cannot be written: no space left on device"), "\(errors)")
+        #expect(
+            errors.contains("\(dir)/run/model.safetensors: cannot be written: no space left on device"), "\(errors)")
         #expect(!errors.contains("Error Domain"), "\(errors)")
         let left = errors.split(separator: "\n").filter { $0.hasPrefix("left: ") }.map { $0.dropFirst(6) }
         #expect(left.allSatisfy { $0 == ".lock" }, "nothing half-written is left: \(left) \(listing)")

@@ -1,6 +1,6 @@
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
 
 /// The convolution kernels on every backend against the reference, over the sweep the conv models need
 /// and the odd shapes that break index arithmetic: kernels 1/3/4/5, strides 1/2, padding 0/1/2,
@@ -10,20 +10,64 @@ enum ConvolutionCases {
     /// (geometry, batch)
     static let shapes: [(ConvGeometry, Int)] = [
         (ConvGeometry(inputChannels: 1, inputHeight: 1, inputWidth: 1, outputChannels: 1, kernel: 1), 1),
-        (ConvGeometry(inputChannels: 3, inputHeight: 5, inputWidth: 5, outputChannels: 4, kernel: 3, stride: 1, padding: 1), 3),
-        (ConvGeometry(inputChannels: 2, inputHeight: 7, inputWidth: 7, outputChannels: 5, kernel: 4, stride: 2, padding: 1), 1),
-        (ConvGeometry(inputChannels: 5, inputHeight: 9, inputWidth: 11, outputChannels: 3, kernel: 5, stride: 2, padding: 2), 3),
-        (ConvGeometry(inputChannels: 64, inputHeight: 4, inputWidth: 4, outputChannels: 7, kernel: 3, stride: 1, padding: 0), 5),
-        (ConvGeometry(inputChannels: 3, inputHeight: 8, inputWidth: 6, outputChannels: 2, kernel: 1, stride: 2, padding: 0), 2),
-        (ConvGeometry(inputChannels: 7, inputHeight: 13, inputWidth: 13, outputChannels: 9, kernel: 4, stride: 1, padding: 2), 3),
-        (ConvGeometry(inputChannels: 4, inputHeight: 2, inputWidth: 2, outputChannels: 3, kernel: 3, stride: 1, padding: 1), 1),
-        (ConvGeometry(inputChannels: 3, inputHeight: 5, inputWidth: 4, outputChannels: 2, kernelHeight: 3, kernelWidth: 2, stride: 2, padding: 1), 3),
+        (
+            ConvGeometry(
+                inputChannels: 3, inputHeight: 5, inputWidth: 5, outputChannels: 4, kernel: 3, stride: 1, padding: 1), 3
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 2, inputHeight: 7, inputWidth: 7, outputChannels: 5, kernel: 4, stride: 2, padding: 1), 1
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 5, inputHeight: 9, inputWidth: 11, outputChannels: 3, kernel: 5, stride: 2, padding: 2),
+            3
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 64, inputHeight: 4, inputWidth: 4, outputChannels: 7, kernel: 3, stride: 1, padding: 0),
+            5
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 3, inputHeight: 8, inputWidth: 6, outputChannels: 2, kernel: 1, stride: 2, padding: 0), 2
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 7, inputHeight: 13, inputWidth: 13, outputChannels: 9, kernel: 4, stride: 1, padding: 2),
+            3
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 4, inputHeight: 2, inputWidth: 2, outputChannels: 3, kernel: 3, stride: 1, padding: 1), 1
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 3, inputHeight: 5, inputWidth: 4, outputChannels: 2, kernelHeight: 3, kernelWidth: 2,
+                stride: 2, padding: 1), 3
+        ),
         // conv28: both encoder layers (their transposes are the decoder's).
-        (ConvGeometry(inputChannels: 1, inputHeight: 28, inputWidth: 28, outputChannels: 32, kernel: 4, stride: 2, padding: 1), 3),
-        (ConvGeometry(inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernel: 4, stride: 2, padding: 1), 2),
+        (
+            ConvGeometry(
+                inputChannels: 1, inputHeight: 28, inputWidth: 28, outputChannels: 32, kernel: 4, stride: 2, padding: 1),
+            3
+        ),
+        (
+            ConvGeometry(
+                inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernel: 4, stride: 2, padding: 1
+            ), 2
+        ),
         // conv64: the first encoder layer, and a decoder layer with output_padding 1 (2×2 → 4×4).
-        (ConvGeometry(inputChannels: 3, inputHeight: 64, inputWidth: 64, outputChannels: 8, kernel: 3, stride: 2, padding: 1), 1),
-        (ConvGeometry.transposed(inputChannels: 64, height: 2, width: 2, outputChannels: 32, kernel: 3, stride: 2, padding: 1, outputPadding: 1), 3),
+        (
+            ConvGeometry(
+                inputChannels: 3, inputHeight: 64, inputWidth: 64, outputChannels: 8, kernel: 3, stride: 2, padding: 1),
+            1
+        ),
+        (
+            ConvGeometry.transposed(
+                inputChannels: 64, height: 2, width: 2, outputChannels: 32, kernel: 3, stride: 2, padding: 1,
+                outputPadding: 1), 3
+        ),
     ]
 
     /// Float32 sums of `terms` products of values in [−1, 1]: rounding grows like √terms ulps; 1e-5·terms bounds it with margin.
@@ -35,36 +79,58 @@ enum ConvolutionCases {
         var cases: [KernelCase] = []
         for (index, (g, batch)) in shapes.enumerated() {
             let seed = UInt64(1000 + 10 * index)
-            let x = HostTensor.uniform([batch, g.inputFeatures], seed: seed), w = HostTensor.uniform(g.weightShape, seed: seed + 1)
+            let x = HostTensor.uniform([batch, g.inputFeatures], seed: seed),
+                w = HostTensor.uniform(g.weightShape, seed: seed + 1)
             let dy = HostTensor.uniform([batch, g.outputFeatures], seed: seed + 2)
-            let outBias = HostTensor.uniform([g.outputChannels], seed: seed + 3), inBias = HostTensor.uniform([g.inputChannels], seed: seed + 4)
+            let outBias = HostTensor.uniform([g.outputChannels], seed: seed + 3),
+                inBias = HostTensor.uniform([g.inputChannels], seed: seed + 4)
             let activation: Activation = index % 2 == 0 ? .relu : .leakyRelu
-            cases.append(KernelCase("conv2d +bias \(activation) \(label(g, batch))", inputs: [x, w, outBias],
-                                    outputs: [.unwritten([batch, g.outputFeatures])], tolerance: tolerance(g.reduction)) { i, o in
-                .conv2d(x: i[0], weight: i[1], bias: i[2], y: o[0], geometry: g, activation: activation)
-            })
-            cases.append(KernelCase("conv2d \(label(g, batch))", inputs: [x, w], outputs: [.unwritten([batch, g.outputFeatures])],
-                                    tolerance: tolerance(g.reduction)) { i, o in
-                .conv2d(x: i[0], weight: i[1], bias: nil, y: o[0], geometry: g, activation: .identity)
-            })
+            cases.append(
+                KernelCase(
+                    "conv2d +bias \(activation) \(label(g, batch))", inputs: [x, w, outBias],
+                    outputs: [.unwritten([batch, g.outputFeatures])], tolerance: tolerance(g.reduction)
+                ) { i, o in
+                    .conv2d(x: i[0], weight: i[1], bias: i[2], y: o[0], geometry: g, activation: activation)
+                })
+            cases.append(
+                KernelCase(
+                    "conv2d \(label(g, batch))", inputs: [x, w], outputs: [.unwritten([batch, g.outputFeatures])],
+                    tolerance: tolerance(g.reduction)
+                ) { i, o in
+                    .conv2d(x: i[0], weight: i[1], bias: nil, y: o[0], geometry: g, activation: .identity)
+                })
             let transposedTerms = g.outputChannels * g.kernelHeight * g.kernelWidth
-            cases.append(KernelCase("conv_transpose2d +bias \(activation) \(label(g, batch))", inputs: [dy, w, inBias],
-                                    outputs: [.unwritten([batch, g.inputFeatures])], tolerance: tolerance(transposedTerms)) { i, o in
-                .convTranspose2d(x: i[0], weight: i[1], bias: i[2], y: o[0], geometry: g, activation: activation)
-            })
-            cases.append(KernelCase("conv_transpose2d \(label(g, batch))", inputs: [dy, w], outputs: [.unwritten([batch, g.inputFeatures])],
-                                    tolerance: tolerance(transposedTerms)) { i, o in
-                .convTranspose2d(x: i[0], weight: i[1], bias: nil, y: o[0], geometry: g, activation: .identity)
-            })
-            cases.append(KernelCase("conv2d_weight_gradient \(label(g, batch))", inputs: [x, dy], outputs: [.unwritten(g.weightShape)],
-                                    tolerance: tolerance(batch * g.outputHeight * g.outputWidth)) { i, o in
-                .conv2dWeightGradient(x: i[0], dy: i[1], dweight: o[0], geometry: g)
-            })
+            cases.append(
+                KernelCase(
+                    "conv_transpose2d +bias \(activation) \(label(g, batch))", inputs: [dy, w, inBias],
+                    outputs: [.unwritten([batch, g.inputFeatures])], tolerance: tolerance(transposedTerms)
+                ) { i, o in
+                    .convTranspose2d(x: i[0], weight: i[1], bias: i[2], y: o[0], geometry: g, activation: activation)
+                })
+            cases.append(
+                KernelCase(
+                    "conv_transpose2d \(label(g, batch))", inputs: [dy, w],
+                    outputs: [.unwritten([batch, g.inputFeatures])],
+                    tolerance: tolerance(transposedTerms)
+                ) { i, o in
+                    .convTranspose2d(x: i[0], weight: i[1], bias: nil, y: o[0], geometry: g, activation: .identity)
+                })
+            cases.append(
+                KernelCase(
+                    "conv2d_weight_gradient \(label(g, batch))", inputs: [x, dy], outputs: [.unwritten(g.weightShape)],
+                    tolerance: tolerance(batch * g.outputHeight * g.outputWidth)
+                ) { i, o in
+                    .conv2dWeightGradient(x: i[0], dy: i[1], dweight: o[0], geometry: g)
+                })
             let plane = g.outputHeight * g.outputWidth
-            cases.append(KernelCase("channel_sum \(batch)×\(g.outputChannels)×\(plane)", inputs: [dy], outputs: [.unwritten([g.outputChannels])],
-                                    tolerance: tolerance(batch * plane)) { i, o in
-                .channelSum(x: i[0], out: o[0], plane: plane)
-            })
+            cases.append(
+                KernelCase(
+                    "channel_sum \(batch)×\(g.outputChannels)×\(plane)", inputs: [dy],
+                    outputs: [.unwritten([g.outputChannels])],
+                    tolerance: tolerance(batch * plane)
+                ) { i, o in
+                    .channelSum(x: i[0], out: o[0], plane: plane)
+                })
         }
         return cases
     }
@@ -82,28 +148,41 @@ struct ConvolutionTests {
     @Test func realisticBatchOnTheFastPath() throws {
         let g = ConvolutionCases.shapes[10].0, batch = 37
         let x = HostTensor.uniform([batch, g.inputFeatures], seed: 5), w = HostTensor.uniform(g.weightShape, seed: 6)
-        let dy = HostTensor.uniform([batch, g.outputFeatures], seed: 7), bias = HostTensor.uniform([g.outputChannels], seed: 8)
+        let dy = HostTensor.uniform([batch, g.outputFeatures], seed: 7),
+            bias = HostTensor.uniform([g.outputChannels], seed: 8)
         let devices: [any ComputeDevice] = [CPUDevice(mode: .fast), CPUDevice(mode: .fast, matrixEngine: .openblas)]
-        try check(KernelCase("conv2d batch 37", inputs: [x, w, bias], outputs: [.unwritten([batch, g.outputFeatures])],
-                             tolerance: ConvolutionCases.tolerance(g.reduction)) { i, o in
-            .conv2d(x: i[0], weight: i[1], bias: i[2], y: o[0], geometry: g, activation: .relu)
-        }, devices: devices)
-        try check(KernelCase("conv_transpose2d batch 37", inputs: [dy, w], outputs: [.unwritten([batch, g.inputFeatures])],
-                             tolerance: ConvolutionCases.tolerance(g.outputChannels * 16)) { i, o in
-            .convTranspose2d(x: i[0], weight: i[1], bias: nil, y: o[0], geometry: g, activation: .identity)
-        }, devices: devices)
-        try check(KernelCase("conv2d_weight_gradient batch 37", inputs: [x, dy], outputs: [.unwritten(g.weightShape)],
-                             tolerance: ConvolutionCases.tolerance(batch * 49)) { i, o in
-            .conv2dWeightGradient(x: i[0], dy: i[1], dweight: o[0], geometry: g)
-        }, devices: devices)
+        try check(
+            KernelCase(
+                "conv2d batch 37", inputs: [x, w, bias], outputs: [.unwritten([batch, g.outputFeatures])],
+                tolerance: ConvolutionCases.tolerance(g.reduction)
+            ) { i, o in
+                .conv2d(x: i[0], weight: i[1], bias: i[2], y: o[0], geometry: g, activation: .relu)
+            }, devices: devices)
+        try check(
+            KernelCase(
+                "conv_transpose2d batch 37", inputs: [dy, w], outputs: [.unwritten([batch, g.inputFeatures])],
+                tolerance: ConvolutionCases.tolerance(g.outputChannels * 16)
+            ) { i, o in
+                .convTranspose2d(x: i[0], weight: i[1], bias: nil, y: o[0], geometry: g, activation: .identity)
+            }, devices: devices)
+        try check(
+            KernelCase(
+                "conv2d_weight_gradient batch 37", inputs: [x, dy], outputs: [.unwritten(g.weightShape)],
+                tolerance: ConvolutionCases.tolerance(batch * 49)
+            ) { i, o in
+                .conv2dWeightGradient(x: i[0], dy: i[1], dweight: o[0], geometry: g)
+            }, devices: devices)
     }
 
     /// Operands that do not fit the geometry are refused before any work, on every backend.
     @Test func mismatchedShapesAreRefused() throws {
-        let g = ConvGeometry(inputChannels: 2, inputHeight: 5, inputWidth: 5, outputChannels: 3, kernel: 3, stride: 2, padding: 1)
+        let g = ConvGeometry(
+            inputChannels: 2, inputHeight: 5, inputWidth: 5, outputChannels: 3, kernel: 3, stride: 2, padding: 1)
         for device in try TestDevices.all() {
-            let x = try device.zeros([2, g.inputFeatures]), w = try device.zeros(g.weightShape), y = try device.zeros([2, g.outputFeatures])
-            let wrongY = try device.zeros([2, g.outputFeatures + 1]), wrongBatch = try device.zeros([3, g.outputFeatures])
+            let x = try device.zeros([2, g.inputFeatures]), w = try device.zeros(g.weightShape),
+                y = try device.zeros([2, g.outputFeatures])
+            let wrongY = try device.zeros([2, g.outputFeatures + 1]),
+                wrongBatch = try device.zeros([3, g.outputFeatures])
             let wrongBias = try device.zeros([g.inputChannels])
             for bad: Kernel in [
                 .conv2d(x: x, weight: w, bias: nil, y: wrongY, geometry: g, activation: .identity),
@@ -113,10 +192,16 @@ struct ConvolutionTests {
                 .convTranspose2d(x: x, weight: w, bias: nil, y: y, geometry: g, activation: .identity),
                 .conv2dWeightGradient(x: x, dy: wrongY, dweight: w, geometry: g),
                 .channelSum(x: y, out: wrongBias, plane: 9),
-                .conv2d(x: x, weight: w, bias: nil, y: y, geometry: ConvGeometry(inputChannels: 2, inputHeight: 5, inputWidth: 5, outputChannels: 3,
-                                                                                 kernel: 3, stride: 0, padding: 1), activation: .identity),
-                .conv2d(x: x, weight: w, bias: nil, y: y, geometry: ConvGeometry(inputChannels: 2, inputHeight: 1, inputWidth: 1, outputChannels: 3,
-                                                                                 kernel: 5, stride: 1, padding: 1), activation: .identity),
+                .conv2d(
+                    x: x, weight: w, bias: nil, y: y,
+                    geometry: ConvGeometry(
+                        inputChannels: 2, inputHeight: 5, inputWidth: 5, outputChannels: 3,
+                        kernel: 3, stride: 0, padding: 1), activation: .identity),
+                .conv2d(
+                    x: x, weight: w, bias: nil, y: y,
+                    geometry: ConvGeometry(
+                        inputChannels: 2, inputHeight: 1, inputWidth: 1, outputChannels: 3,
+                        kernel: 5, stride: 1, padding: 1), activation: .identity),
             ] {
                 #expect(throws: ComputeError.self, "\(bad.name) on \(device.info)") { try device.launch(bad) }
             }
@@ -125,14 +210,22 @@ struct ConvolutionTests {
 
     /// The output size relation matches PyTorch's Conv2d and ConvTranspose2d (values from their formulas).
     @Test func geometryFollowsPyTorch() {
-        let conv = ConvGeometry(inputChannels: 1, inputHeight: 28, inputWidth: 28, outputChannels: 32, kernel: 4, stride: 2, padding: 1)
+        let conv = ConvGeometry(
+            inputChannels: 1, inputHeight: 28, inputWidth: 28, outputChannels: 32, kernel: 4, stride: 2, padding: 1)
         #expect(conv.outputHeight == 14 && conv.outputWidth == 14)
-        let up = ConvGeometry.transposed(inputChannels: 64, height: 7, width: 7, outputChannels: 32, kernel: 4, stride: 2, padding: 1, outputPadding: 0)
+        let up = ConvGeometry.transposed(
+            inputChannels: 64, height: 7, width: 7, outputChannels: 32, kernel: 4, stride: 2, padding: 1,
+            outputPadding: 0)
         #expect(up.inputHeight == 14 && up.outputHeight == 7 && up.inputChannels == 32 && up.outputChannels == 64)
         // VanillaVAE's decoder: ConvTranspose2d(k=3, s=2, p=1, output_padding=1) doubles the side.
-        let double = ConvGeometry.transposed(inputChannels: 512, height: 2, width: 2, outputChannels: 256, kernel: 3, stride: 2, padding: 1, outputPadding: 1)
+        let double = ConvGeometry.transposed(
+            inputChannels: 512, height: 2, width: 2, outputChannels: 256, kernel: 3, stride: 2, padding: 1,
+            outputPadding: 1)
         #expect(double.inputHeight == 4 && double.outputHeight == 2)
-        #expect(ConvGeometry(inputChannels: 1, inputHeight: 9, inputWidth: 9, outputChannels: 1, kernel: 5, stride: 2, padding: 2).outputHeight == 5)
+        #expect(
+            ConvGeometry(
+                inputChannels: 1, inputHeight: 9, inputWidth: 9, outputChannels: 1, kernel: 5, stride: 2, padding: 2
+            ).outputHeight == 5)
     }
 }
 
@@ -142,16 +235,23 @@ struct ConvolutionGradientTests {
     /// L = Σ r ⊙ relu(conv2d(x, w) + b): conv_transpose2d gives dL/dx, conv2d_weight_gradient dL/dw and
     /// channel_sum dL/db from the gradient at the pre-activation.
     @Test(arguments: [
-        ConvGeometry(inputChannels: 2, inputHeight: 5, inputWidth: 4, outputChannels: 3, kernel: 3, stride: 2, padding: 1),
-        ConvGeometry(inputChannels: 1, inputHeight: 6, inputWidth: 6, outputChannels: 2, kernel: 4, stride: 2, padding: 1),
-        ConvGeometry(inputChannels: 3, inputHeight: 4, inputWidth: 4, outputChannels: 2, kernel: 1, stride: 1, padding: 0),
+        ConvGeometry(
+            inputChannels: 2, inputHeight: 5, inputWidth: 4, outputChannels: 3, kernel: 3, stride: 2, padding: 1),
+        ConvGeometry(
+            inputChannels: 1, inputHeight: 6, inputWidth: 6, outputChannels: 2, kernel: 4, stride: 2, padding: 1),
+        ConvGeometry(
+            inputChannels: 3, inputHeight: 4, inputWidth: 4, outputChannels: 2, kernel: 1, stride: 1, padding: 0),
     ])
     func conv2dBackward(_ g: ConvGeometry) throws {
         let batch = 2
-        let x = GradientTests.awayFromZero(batch * g.inputFeatures, seed: 21), w = TestRandom.uniform(count: g.weightShape.reduce(1, *), -1, 1, seed: 22)
-        let b = TestRandom.uniform(count: g.outputChannels, -0.5, 0.5, seed: 23), r = TestRandom.uniform(count: batch * g.outputFeatures, -1, 1, seed: 24)
+        let x = GradientTests.awayFromZero(batch * g.inputFeatures, seed: 21),
+            w = TestRandom.uniform(count: g.weightShape.reduce(1, *), -1, 1, seed: 22)
+        let b = TestRandom.uniform(count: g.outputChannels, -0.5, 0.5, seed: 23),
+            r = TestRandom.uniform(count: batch * g.outputFeatures, -1, 1, seed: 24)
         func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
-            zip(ReferenceMath.conv2d(x, weight: w, bias: b, batch: batch, g, activation: .relu), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+            zip(ReferenceMath.conv2d(x, weight: w, bias: b, batch: batch, g, activation: .relu), r).reduce(0) {
+                $0 + $1.0 * Double($1.1)
+            }
         }
         let (xd, wd, bd) = (GradientTests.doubles(x), GradientTests.doubles(w), GradientTests.doubles(b))
         let dx = GradientTests.finiteDifference(xd) { loss($0, wd, bd) }
@@ -159,48 +259,74 @@ struct ConvolutionGradientTests {
         let db = GradientTests.finiteDifference(bd) { loss(xd, wd, $0) }
         let plane = g.outputHeight * g.outputWidth
         for device in try TestDevices.all() {
-            let xt = try device.tensor(x, shape: [batch, g.inputFeatures]), wt = try device.tensor(w, shape: g.weightShape)
-            let bt = try device.tensor(b, shape: [g.outputChannels]), rt = try device.tensor(r, shape: [batch, g.outputFeatures])
+            let xt = try device.tensor(x, shape: [batch, g.inputFeatures]),
+                wt = try device.tensor(w, shape: g.weightShape)
+            let bt = try device.tensor(b, shape: [g.outputChannels]),
+                rt = try device.tensor(r, shape: [batch, g.outputFeatures])
             let y = try device.zeros([batch, g.outputFeatures]), dz = try device.zeros([batch, g.outputFeatures])
-            let dxt = try device.zeros([batch, g.inputFeatures]), dwt = try device.zeros(g.weightShape), dbt = try device.zeros([g.outputChannels])
+            let dxt = try device.zeros([batch, g.inputFeatures]), dwt = try device.zeros(g.weightShape),
+                dbt = try device.zeros([g.outputChannels])
             try device.launch(.conv2d(x: xt, weight: wt, bias: bt, y: y, geometry: g, activation: .relu))
             try device.launch(.activationBackward(.relu, y: y, dy: rt, dx: dz))
-            try device.launch(.convTranspose2d(x: dz, weight: wt, bias: nil, y: dxt, geometry: g, activation: .identity))
+            try device.launch(
+                .convTranspose2d(x: dz, weight: wt, bias: nil, y: dxt, geometry: g, activation: .identity))
             try device.launch(.conv2dWeightGradient(x: xt, dy: dz, dweight: dwt, geometry: g))
             try device.launch(.channelSum(x: dz, out: dbt, plane: plane))
-            compare(.floats(try device.download(dxt)), .floats(GradientTests.floats(dx)), GradientTests.tolerance, "conv2d dx \(g) on \(device.info)")
-            compare(.floats(try device.download(dwt)), .floats(GradientTests.floats(dw)), GradientTests.tolerance, "conv2d dw \(g) on \(device.info)")
-            compare(.floats(try device.download(dbt)), .floats(GradientTests.floats(db)), GradientTests.tolerance, "conv2d db \(g) on \(device.info)")
+            compare(
+                .floats(try device.download(dxt)), .floats(GradientTests.floats(dx)), GradientTests.tolerance,
+                "conv2d dx \(g) on \(device.info)")
+            compare(
+                .floats(try device.download(dwt)), .floats(GradientTests.floats(dw)), GradientTests.tolerance,
+                "conv2d dw \(g) on \(device.info)")
+            compare(
+                .floats(try device.download(dbt)), .floats(GradientTests.floats(db)), GradientTests.tolerance,
+                "conv2d db \(g) on \(device.info)")
         }
     }
 
     /// L = Σ r ⊙ conv_transpose2d(x, w) + b, a ConvTranspose2d layer with output padding: conv2d gives
     /// dL/dx, conv2d_weight_gradient with its operands swapped dL/dw, channel_sum dL/db.
     @Test(arguments: [
-        ConvGeometry.transposed(inputChannels: 3, height: 3, width: 2, outputChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1),
-        ConvGeometry.transposed(inputChannels: 2, height: 3, width: 3, outputChannels: 1, kernel: 4, stride: 2, padding: 1, outputPadding: 0),
+        ConvGeometry.transposed(
+            inputChannels: 3, height: 3, width: 2, outputChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1
+        ),
+        ConvGeometry.transposed(
+            inputChannels: 2, height: 3, width: 3, outputChannels: 1, kernel: 4, stride: 2, padding: 1, outputPadding: 0
+        ),
     ])
     func convTranspose2dBackward(_ g: ConvGeometry) throws {
         let batch = 2
-        let x = TestRandom.uniform(count: batch * g.outputFeatures, -1, 1, seed: 31), w = TestRandom.uniform(count: g.weightShape.reduce(1, *), -1, 1, seed: 32)
-        let b = TestRandom.uniform(count: g.inputChannels, -0.5, 0.5, seed: 33), r = TestRandom.uniform(count: batch * g.inputFeatures, -1, 1, seed: 34)
+        let x = TestRandom.uniform(count: batch * g.outputFeatures, -1, 1, seed: 31),
+            w = TestRandom.uniform(count: g.weightShape.reduce(1, *), -1, 1, seed: 32)
+        let b = TestRandom.uniform(count: g.inputChannels, -0.5, 0.5, seed: 33),
+            r = TestRandom.uniform(count: batch * g.inputFeatures, -1, 1, seed: 34)
         func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
-            zip(ReferenceMath.convTranspose2d(x, weight: w, bias: b, batch: batch, g, activation: .identity), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+            zip(ReferenceMath.convTranspose2d(x, weight: w, bias: b, batch: batch, g, activation: .identity), r).reduce(
+                0
+            ) { $0 + $1.0 * Double($1.1) }
         }
         let (xd, wd, bd) = (GradientTests.doubles(x), GradientTests.doubles(w), GradientTests.doubles(b))
         let dx = GradientTests.finiteDifference(xd) { loss($0, wd, bd) }
         let dw = GradientTests.finiteDifference(wd) { loss(xd, $0, bd) }
         let db = GradientTests.finiteDifference(bd) { loss(xd, wd, $0) }
         for device in try TestDevices.all() {
-            let rt = try device.tensor(r, shape: [batch, g.inputFeatures]), xt = try device.tensor(x, shape: [batch, g.outputFeatures])
+            let rt = try device.tensor(r, shape: [batch, g.inputFeatures]),
+                xt = try device.tensor(x, shape: [batch, g.outputFeatures])
             let wt = try device.tensor(w, shape: g.weightShape)
-            let dxt = try device.zeros([batch, g.outputFeatures]), dwt = try device.zeros(g.weightShape), dbt = try device.zeros([g.inputChannels])
+            let dxt = try device.zeros([batch, g.outputFeatures]), dwt = try device.zeros(g.weightShape),
+                dbt = try device.zeros([g.inputChannels])
             try device.launch(.conv2d(x: rt, weight: wt, bias: nil, y: dxt, geometry: g, activation: .identity))
             try device.launch(.conv2dWeightGradient(x: rt, dy: xt, dweight: dwt, geometry: g))
             try device.launch(.channelSum(x: rt, out: dbt, plane: g.inputHeight * g.inputWidth))
-            compare(.floats(try device.download(dxt)), .floats(GradientTests.floats(dx)), GradientTests.tolerance, "convT dx \(g) on \(device.info)")
-            compare(.floats(try device.download(dwt)), .floats(GradientTests.floats(dw)), GradientTests.tolerance, "convT dw \(g) on \(device.info)")
-            compare(.floats(try device.download(dbt)), .floats(GradientTests.floats(db)), GradientTests.tolerance, "convT db \(g) on \(device.info)")
+            compare(
+                .floats(try device.download(dxt)), .floats(GradientTests.floats(dx)), GradientTests.tolerance,
+                "convT dx \(g) on \(device.info)")
+            compare(
+                .floats(try device.download(dwt)), .floats(GradientTests.floats(dw)), GradientTests.tolerance,
+                "convT dw \(g) on \(device.info)")
+            compare(
+                .floats(try device.download(dbt)), .floats(GradientTests.floats(db)), GradientTests.tolerance,
+                "convT db \(g) on \(device.info)")
         }
     }
 }

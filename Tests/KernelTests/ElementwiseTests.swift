@@ -10,8 +10,11 @@ enum ActivationCases {
         Activation.allCases.flatMap { act in
             elementCounts.map { n in
                 // GPU exp/log are not correctly rounded (Vulkan allows a few ulp): 2e-6 absolute plus 1e-5 relative.
-                KernelCase("activation \(act) n=\(n)", inputs: [.uniform([n], -6, 6, seed: UInt64(n))], outputs: [.unwritten([n])],
-                           tolerance: .within(2e-6, relative: 1e-5)) { i, o in .activation(act, x: i[0], y: o[0]) }
+                KernelCase(
+                    "activation \(act) n=\(n)", inputs: [.uniform([n], -6, 6, seed: UInt64(n))],
+                    outputs: [.unwritten([n])],
+                    tolerance: .within(2e-6, relative: 1e-5)
+                ) { i, o in .activation(act, x: i[0], y: o[0]) }
             }
         }
     }
@@ -22,9 +25,11 @@ enum ActivationCases {
                 // y is a forward output of act, so it lies in the activation's range.
                 let x = TestRandom.uniform(count: n, -6, 6, seed: UInt64(n) + 1)
                 let y = x.map { Float(ReferenceOf.activate(Double($0), act)) }
-                return KernelCase("activation_backward \(act) n=\(n)",
-                                  inputs: [HostTensor([n], .floats(y)), .uniform([n], seed: UInt64(n) + 2)],
-                                  outputs: [.unwritten([n])], tolerance: .within(2e-6, relative: 1e-5)) { i, o in
+                return KernelCase(
+                    "activation_backward \(act) n=\(n)",
+                    inputs: [HostTensor([n], .floats(y)), .uniform([n], seed: UInt64(n) + 2)],
+                    outputs: [.unwritten([n])], tolerance: .within(2e-6, relative: 1e-5)
+                ) { i, o in
                     .activationBackward(act, y: i[0], dy: i[1], dx: o[0])
                 }
             }

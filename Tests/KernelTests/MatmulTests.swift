@@ -1,6 +1,7 @@
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAEVulkan
 
 /// op(A)·op(B) over every transpose combination, shapes that are 1, odd, not multiples of any tile
@@ -12,18 +13,24 @@ enum MatmulCases {
         (128, 20, 400), (128, 400, 20),
     ]
 
-    static func make(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, bias: Bool, activation: Activation,
-                     accumulate: Bool = false, seed: UInt64) -> KernelCase {
+    static func make(
+        m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, bias: Bool, activation: Activation,
+        accumulate: Bool = false, seed: UInt64
+    ) -> KernelCase {
         let aShape = transposeA ? [k, m] : [m, k], bShape = transposeB ? [n, k] : [k, n]
         var inputs = [HostTensor.uniform(aShape, seed: seed), .uniform(bShape, seed: seed + 1)]
         if bias { inputs.append(.uniform([n], seed: seed + 2)) }
         let c: HostTensor = accumulate ? .uniform([m, n], seed: seed + 3) : .unwritten([m, n])
-        let name = "matmul \(transposeA ? "T" : "N")\(transposeB ? "T" : "N") \(m)x\(n)x\(k)"
+        let name =
+            "matmul \(transposeA ? "T" : "N")\(transposeB ? "T" : "N") \(m)x\(n)x\(k)"
             + (bias ? " +bias" : "") + (activation != .identity ? " \(activation)" : "") + (accumulate ? " +=" : "")
         // Float32 products of K terms in [-1, 1]: rounding grows like sqrt(K) ulps; 1e-5·K bounds it with margin.
-        return KernelCase(name, inputs: inputs, outputs: [c], tolerance: .within(1e-5 * Float(max(k, 1)) + 1e-6, relative: 1e-5)) { i, o in
-            .matmul(a: i[0], b: i[1], c: o[0], transposeA: transposeA, transposeB: transposeB,
-                    bias: bias ? i[2] : nil, activation: activation, accumulate: accumulate)
+        return KernelCase(
+            name, inputs: inputs, outputs: [c], tolerance: .within(1e-5 * Float(max(k, 1)) + 1e-6, relative: 1e-5)
+        ) { i, o in
+            .matmul(
+                a: i[0], b: i[1], c: o[0], transposeA: transposeA, transposeB: transposeB,
+                bias: bias ? i[2] : nil, activation: activation, accumulate: accumulate)
         }
     }
 
@@ -34,16 +41,26 @@ enum MatmulCases {
             for ta in [false, true] {
                 for tb in [false, true] {
                     seed += 10
-                    cases.append(make(m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity, seed: seed))
+                    cases.append(
+                        make(
+                            m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity,
+                            seed: seed))
                 }
             }
         }
         for act in Activation.allCases {
             seed += 10
-            cases.append(make(m: 19, n: 37, k: 23, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed))
+            cases.append(
+                make(m: 19, n: 37, k: 23, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed))
         }
-        cases.append(make(m: 9, n: 13, k: 11, transposeA: true, transposeB: false, bias: false, activation: .identity, accumulate: true, seed: 7))
-        cases.append(make(m: 21, n: 6, k: 30, transposeA: false, transposeB: false, bias: false, activation: .identity, accumulate: true, seed: 8))
+        cases.append(
+            make(
+                m: 9, n: 13, k: 11, transposeA: true, transposeB: false, bias: false, activation: .identity,
+                accumulate: true, seed: 7))
+        cases.append(
+            make(
+                m: 21, n: 6, k: 30, transposeA: false, transposeB: false, bias: false, activation: .identity,
+                accumulate: true, seed: 8))
         return cases
     }
 }
@@ -60,29 +77,44 @@ struct MatmulTests {
     @Test(arguments: [(false, true), (false, false), (true, false)])
     func referenceModelShapes(transposeA: Bool, transposeB: Bool) throws {
         let (m, n, k) = transposeA ? (400, 784, 128) : transposeB ? (128, 400, 784) : (128, 784, 400)
-        try check(MatmulCases.make(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, bias: !transposeA,
-                                   activation: transposeA ? .identity : .relu, seed: 3))
+        try check(
+            MatmulCases.make(
+                m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, bias: !transposeA,
+                activation: transposeA ? .identity : .relu, seed: 3))
     }
 
     /// The CPU's AVX-512 kernel on every product (the automatic choice sends small ones to OpenBLAS), on
     /// shapes around its 8-row and 48-column register block and its 192-deep k-blocks. On a CPU without
     /// AVX-512 this checks the OpenBLAS fallback instead (the device's details say which ran).
-    @Test(arguments: [(1, 1, 1), (7, 47, 191), (8, 48, 192), (9, 49, 193), (17, 97, 385), (130, 100, 37), (64, 784, 400), (3, 200, 0)])
+    @Test(arguments: [
+        (1, 1, 1), (7, 47, 191), (8, 48, 192), (9, 49, 193), (17, 97, 385), (130, 100, 37), (64, 784, 400), (3, 200, 0),
+    ])
     func cpuAVX512Engine(m: Int, n: Int, k: Int) throws {
         let device = CPUDevice(mode: .fast, matrixEngine: .avx512)
         var seed: UInt64 = 500
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             seed += 10
-            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity, seed: seed), devices: [device])
-            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity, accumulate: true, seed: seed + 1),
-                      devices: [device])
+            try check(
+                MatmulCases.make(
+                    m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity, seed: seed),
+                devices: [device])
+            try check(
+                MatmulCases.make(
+                    m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity,
+                    accumulate: true, seed: seed + 1),
+                devices: [device])
         }
         // Bias and ReLU/leaky ReLU are fused into the kernel's stores; the other activations follow it.
         for act in Activation.allCases {
             seed += 10
-            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed), devices: [device])
-            try check(MatmulCases.make(m: m, n: n, k: k, transposeA: true, transposeB: false, bias: true, activation: act, seed: seed + 1),
-                      devices: [device])
+            try check(
+                MatmulCases.make(
+                    m: m, n: n, k: k, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed),
+                devices: [device])
+            try check(
+                MatmulCases.make(
+                    m: m, n: n, k: k, transposeA: true, transposeB: false, bias: true, activation: act, seed: seed + 1),
+                devices: [device])
         }
     }
 
@@ -92,8 +124,10 @@ struct MatmulTests {
         let device = try TestDevices.vulkan(matmul: variant)
         for (m, n, k) in [(1, 1, 1), (3, 5, 7), (33, 65, 17), (70, 9, 130)] {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-                try check(MatmulCases.make(m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: true, activation: .leakyRelu, seed: 11),
-                          devices: [device])
+                try check(
+                    MatmulCases.make(
+                        m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: true, activation: .leakyRelu, seed: 11),
+                    devices: [device])
             }
         }
     }

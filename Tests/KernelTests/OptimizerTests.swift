@@ -8,11 +8,17 @@ enum OptimizerCases {
                 let seed = UInt64(n) + UInt64(step)
                 let schedule = HostTensor([2], .words([step, Float(1e-3).bitPattern]))
                 // v must be non-negative, as it is in training.
-                return KernelCase("adam n=\(n) t=\(step)", inputs: [.uniform([n], seed: seed), schedule],
-                                  outputs: [.uniform([n], seed: seed + 1), .uniform([n], -0.1, 0.1, seed: seed + 2),
-                                            .uniform([n], 0, 0.01, seed: seed + 3)],
-                                  tolerance: .within(1e-6, relative: 1e-5)) { i, o in
-                    .adam(parameter: o[0], gradient: i[0], m: o[1], v: o[2], schedule: i[1], beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+                return KernelCase(
+                    "adam n=\(n) t=\(step)", inputs: [.uniform([n], seed: seed), schedule],
+                    outputs: [
+                        .uniform([n], seed: seed + 1), .uniform([n], -0.1, 0.1, seed: seed + 2),
+                        .uniform([n], 0, 0.01, seed: seed + 3),
+                    ],
+                    tolerance: .within(1e-6, relative: 1e-5)
+                ) { i, o in
+                    .adam(
+                        parameter: o[0], gradient: i[0], m: o[1], v: o[2], schedule: i[1], beta1: 0.9, beta2: 0.999,
+                        epsilon: 1e-8)
                 }
             }
         }
@@ -25,8 +31,10 @@ struct OptimizerTests {
     func adamMatchesReference(_ c: KernelCase) throws { try check(c) }
 
     @Test func advanceStepIncrementsTheCounter() throws {
-        try check(KernelCase("advance_step", inputs: [], outputs: [HostTensor([2], .words([41, 7]))], tolerance: .exact) { _, o in
-            [.advanceStep(schedule: o[0]), .advanceStep(schedule: o[0])]
-        })
+        try check(
+            KernelCase("advance_step", inputs: [], outputs: [HostTensor([2], .words([41, 7]))], tolerance: .exact) {
+                _, o in
+                [.advanceStep(schedule: o[0]), .advanceStep(schedule: o[0])]
+            })
     }
 }

@@ -1,6 +1,7 @@
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAEVulkan
 
 @Suite("vulkan device")
@@ -12,7 +13,9 @@ struct VulkanDeviceTests {
         let byIndex = try VulkanDevice(.init(selection: .index(0)))
         #expect(byIndex.info.name == first.name)
         let fragment = String(first.name.prefix(4)).uppercased()
-        #expect(try VulkanDevice(.init(selection: .name(fragment))).info.name == first.name, "names match case-insensitively")
+        #expect(
+            try VulkanDevice(.init(selection: .name(fragment))).info.name == first.name,
+            "names match case-insensitively")
     }
 
     @Test func unknownDevicesAreClearErrors() {
@@ -29,7 +32,9 @@ struct VulkanDeviceTests {
     @Test func oversizedBuffersAndExhaustedMemoryThrow() throws {
         let device = try TestDevices.vulkan()
         let limit = Int(device.context.physical.limits.maxStorageBufferRange)
-        #expect(throws: ComputeError.bufferTooLarge(device: device.context.label, requestedBytes: limit + 4, limit: limit)) {
+        #expect(
+            throws: ComputeError.bufferTooLarge(device: device.context.label, requestedBytes: limit + 4, limit: limit)
+        ) {
             _ = try device.makeTensor(shape: [limit / 4 + 1], elementType: .float32)
         }
         // Fill the heap with tensors no larger than one binding allows; the allocation past it must throw.
@@ -38,7 +43,9 @@ struct VulkanDeviceTests {
         let error = #expect(throws: ComputeError.self) {
             for _ in 0..<100_000 { held.append(try device.makeTensor(shape: [chunk], elementType: .float32)) }
         }
-        guard case .outOfMemory = error else { Issue.record("expected outOfMemory, got \(String(describing: error))"); return }
+        guard case .outOfMemory = error else {
+            Issue.record("expected outOfMemory, got \(String(describing: error))"); return
+        }
         held.removeAll()
         #expect(device.counters.allocatedBytes == 0, "freed tensors return their memory")
         _ = try device.makeTensor(shape: [chunk], elementType: .float32)
@@ -50,7 +57,7 @@ struct VulkanDeviceTests {
         try device.synchronize()
         let start = device.counters
         try device.launch(.fill(x: a, value: 1))
-        try device.launch(.fill(x: b, value: 2))      // independent: no barrier
+        try device.launch(.fill(x: b, value: 2))  // independent: no barrier
         try device.launch(.axpby(x: a, y: c, a: 1, b: 0))  // reads a: barrier
         try device.launch(.axpby(x: b, y: c, a: 1, b: 1))  // writes c again: barrier
         try device.flush()
@@ -78,8 +85,12 @@ struct VulkanDeviceTests {
 
     @Test func profilingTimesEveryLaunch() throws {
         let device = try TestDevices.vulkan(profiling: true)
-        let a = try device.tensor(TestRandom.uniform(count: 64 * 64, -1, 1, seed: 1), shape: [64, 64]), c = try device.zeros([64, 64])
-        try device.launch(.matmul(a: a, b: a, c: c, transposeA: false, transposeB: false, bias: nil, activation: .identity, accumulate: false))
+        let a = try device.tensor(TestRandom.uniform(count: 64 * 64, -1, 1, seed: 1), shape: [64, 64]),
+            c = try device.zeros([64, 64])
+        try device.launch(
+            .matmul(
+                a: a, b: a, c: c, transposeA: false, transposeB: false, bias: nil, activation: .identity,
+                accumulate: false))
         try device.launch(.activation(.relu, x: c, y: c))
         try device.synchronize()
         let profile = device.takeProfile()
@@ -100,9 +111,11 @@ struct VulkanDeviceTests {
         let xb = try device.buffer(x, "test"), yb = try device.buffer(y, "test")
         for (kernel, buffers) in [(Kernel.fill(x: x, value: 1), [xb]), (.copy(src: x, dst: y), [xb, yb])] {
             let plan = try VulkanKernelPlan(kernel, device: device)
-            let pipeline = try device.pipelines.pipeline(.init(shader: plan.shader, constants: plan.constants), bindings: plan.bindings.count)
-            try device.stream.dispatch(pipeline, buffers: buffers, reads: [], writes: [], pushConstants: plan.pushConstants,
-                                       groups: plan.groups, name: kernel.name)
+            let pipeline = try device.pipelines.pipeline(
+                .init(shader: plan.shader, constants: plan.constants), bindings: plan.bindings.count)
+            try device.stream.dispatch(
+                pipeline, buffers: buffers, reads: [], writes: [], pushConstants: plan.pushConstants,
+                groups: plan.groups, name: kernel.name)
         }
         try device.synchronize()
         #expect(device.validationMessages.contains { $0.contains("SYNC-HAZARD") }, "\(device.validationMessages)")
@@ -113,7 +126,10 @@ struct VulkanDeviceTests {
             let a = try device.zeros([3, 4]), b = try device.zeros([5, 2]), c = try device.zeros([3, 2])
             let before = device.counters.launches
             #expect(throws: ComputeError.self) {
-                try device.launch(.matmul(a: a, b: b, c: c, transposeA: false, transposeB: false, bias: nil, activation: .identity, accumulate: false))
+                try device.launch(
+                    .matmul(
+                        a: a, b: b, c: c, transposeA: false, transposeB: false, bias: nil, activation: .identity,
+                        accumulate: false))
             }
             let other = CPUDevice(mode: .reference)
             let foreign = try other.zeros([3, 2])

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAE
 
 func temporaryDirectory() -> String {
@@ -14,7 +15,9 @@ func temporaryDirectory() -> String {
 struct CheckpointTests {
     @Test func roundTripKeepsEveryParameterAndTheConfiguration() throws {
         let device = CPUDevice(mode: .fast)
-        let config = VAEConfiguration(inputSize: 784, hidden: [16], latent: 3, likelihood: .gaussian, gaussianLogVariance: -2, learnedVariance: true)
+        let config = VAEConfiguration(
+            inputSize: 784, hidden: [16], latent: 3, likelihood: .gaussian, gaussianLogVariance: -2,
+            learnedVariance: true)
         let model = try VAEModel(config, device: device, seed: 5)
         let path = temporaryDirectory() + "/model.safetensors"
         try Checkpoint.save(model, to: path)
@@ -31,13 +34,20 @@ struct CheckpointTests {
         let model = try VAEModel(VAEConfiguration(), device: CPUDevice(mode: .fast), seed: 1)
         let file = try Checkpoint.contents(of: model)
         let shapes = file.tensors.mapValues(\.shape)
-        #expect(shapes == [
-            "fc1.weight": [400, 784], "fc1.bias": [400], "fc21.weight": [20, 400], "fc21.bias": [20],
-            "fc22.weight": [20, 400], "fc22.bias": [20], "fc3.weight": [400, 20], "fc3.bias": [400],
-            "fc4.weight": [784, 400], "fc4.bias": [784],
-        ])
-        let deep = try Checkpoint.contents(of: try VAEModel(VAEConfiguration(hidden: [32, 16], latent: 2), device: CPUDevice(mode: .fast), seed: 1))
-        #expect(Set(deep.tensors.keys) == Set(["encoder.0", "encoder.1", "fc21", "fc22", "decoder.0", "decoder.1", "fc4"].flatMap { ["\($0).weight", "\($0).bias"] }))
+        #expect(
+            shapes == [
+                "fc1.weight": [400, 784], "fc1.bias": [400], "fc21.weight": [20, 400], "fc21.bias": [20],
+                "fc22.weight": [20, 400], "fc22.bias": [20], "fc3.weight": [400, 20], "fc3.bias": [400],
+                "fc4.weight": [784, 400], "fc4.bias": [784],
+            ])
+        let deep = try Checkpoint.contents(
+            of: try VAEModel(VAEConfiguration(hidden: [32, 16], latent: 2), device: CPUDevice(mode: .fast), seed: 1))
+        #expect(
+            Set(deep.tensors.keys)
+                == Set(
+                    ["encoder.0", "encoder.1", "fc21", "fc22", "decoder.0", "decoder.1", "fc4"].flatMap {
+                        ["\($0).weight", "\($0).bias"]
+                    }))
         #expect(deep.tensors["decoder.0.weight"]?.shape == [16, 2])
     }
 
@@ -49,29 +59,38 @@ struct CheckpointTests {
         let path = temporaryDirectory() + "/torch.safetensors"
         try file.write(to: path)
         let loaded = try Checkpoint.load(from: path, device: CPUDevice(mode: .fast))
-        #expect(loaded.configuration.hidden == [24] && loaded.configuration.latent == 5 && loaded.configuration.imageWidth == 28)
+        #expect(
+            loaded.configuration.hidden == [24] && loaded.configuration.latent == 5
+                && loaded.configuration.imageWidth == 28)
     }
 
     /// A checkpoint written by PyTorch's safetensors library (scripts/fixtures/make-pytorch-checkpoint.py)
     /// loads, and the model computes what PyTorch computed from it, on the CPU and on Vulkan.
     @Test func pyTorchSavedCheckpointComputesWhatPyTorchDid() throws {
         let base = Fixtures.root + "/Tests/VAETests/Fixtures/pytorch-784-8-2"
-        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: base + ".json"))) as? [String: [Double]])
+        let expected = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: base + ".json")))
+                as? [String: [Double]])
         for device in [CPUDevice(mode: .fast), try VulkanTestDevice.make()] as [any ComputeDevice] {
             let model = try Checkpoint.load(from: base + ".safetensors", device: device)
             #expect(model.configuration.hidden == [8] && model.configuration.latent == 2)
             let image = Fixtures.mnist.test.image(0)
             let (mu, logvar) = try model.encode([image])
             let reconstruction = try model.reconstruct([image])[0]
-            func close(_ a: [Float], _ b: [Double]?) -> Bool { a.count == b?.count && zip(a, b!).allSatisfy { abs(Double($0) - $1) < 1e-5 } }
+            func close(_ a: [Float], _ b: [Double]?) -> Bool {
+                a.count == b?.count && zip(a, b!).allSatisfy { abs(Double($0) - $1) < 1e-5 }
+            }
             #expect(close(mu[0], expected["mu"]) && close(logvar[0], expected["logvar"]), "\(device.info)")
-            #expect(close(Array(reconstruction[200..<216]), expected["reconstruction_pixels_200_216"]), "\(device.info)")
+            #expect(
+                close(Array(reconstruction[200..<216]), expected["reconstruction_pixels_200_216"]), "\(device.info)")
         }
     }
 
     /// Damaged and hostile files: each is one clear error, never a crash or a huge allocation.
     @Test func hostileFilesAreRejected() throws {
-        let good = try Checkpoint.contents(of: try VAEModel(VAEConfiguration(hidden: [4], latent: 2), device: CPUDevice(mode: .fast), seed: 1)).encoded()
+        let good = try Checkpoint.contents(
+            of: try VAEModel(VAEConfiguration(hidden: [4], latent: 2), device: CPUDevice(mode: .fast), seed: 1)
+        ).encoded()
         func header(_ json: String, data: Int = 16) -> Data {
             var d = Data()
             withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { d.append(contentsOf: $0) }
@@ -86,9 +105,20 @@ struct CheckpointTests {
             ("header past the end", good.prefix(20), "runs past the end"),
             ("not JSON", header("{nope", data: 0), "not a JSON object"),
             ("wrong dtype", header(#"{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, data: 4), "dtype F16"),
-            ("offsets outside", header(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: 8), "outside"),
-            ("size mismatch", header(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#, data: 16), "needs 12 bytes"),
-            ("overlap", header(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, data: 12), "overlaps"),
+            (
+                "offsets outside", header(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: 8),
+                "outside"
+            ),
+            (
+                "size mismatch", header(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#, data: 16),
+                "needs 12 bytes"
+            ),
+            (
+                "overlap",
+                header(
+                    #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                    data: 12), "overlaps"
+            ),
             ("negative shape", header(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, data: 0), "shape"),
         ]
         for (what, data, expected) in cases {
@@ -102,17 +132,24 @@ struct CheckpointTests {
 
     @Test func checkpointOfAnotherModelIsRejected() throws {
         let dir = temporaryDirectory()
-        var file = try Checkpoint.contents(of: try VAEModel(VAEConfiguration(hidden: [8], latent: 2), device: CPUDevice(mode: .fast), seed: 1))
+        var file = try Checkpoint.contents(
+            of: try VAEModel(VAEConfiguration(hidden: [8], latent: 2), device: CPUDevice(mode: .fast), seed: 1))
         file.tensors["fc3.weight"] = .init(shape: [7, 2], values: [Float](repeating: 0, count: 14))
         try file.write(to: dir + "/shape.safetensors")
-        #expect { try Checkpoint.load(from: dir + "/shape.safetensors", device: CPUDevice()) } throws: { "\($0)".contains("fc3.weight has shape [7, 2]") }
+        #expect { try Checkpoint.load(from: dir + "/shape.safetensors", device: CPUDevice()) } throws: {
+            "\($0)".contains("fc3.weight has shape [7, 2]")
+        }
         file.tensors["fc3.weight"] = nil
         try file.write(to: dir + "/missing.safetensors")
-        #expect { try Checkpoint.load(from: dir + "/missing.safetensors", device: CPUDevice()) } throws: { "\($0)".contains("missing tensor fc3.weight") }
+        #expect { try Checkpoint.load(from: dir + "/missing.safetensors", device: CPUDevice()) } throws: {
+            "\($0)".contains("missing tensor fc3.weight")
+        }
         file.tensors["fc3.weight"] = .init(shape: [8, 2], values: [Float](repeating: 0, count: 16))
         file.tensors["classifier.weight"] = .init(shape: [1], values: [0])
         try file.write(to: dir + "/extra.safetensors")
-        #expect { try Checkpoint.load(from: dir + "/extra.safetensors", device: CPUDevice()) } throws: { "\($0)".contains("unexpected tensor classifier.weight") }
+        #expect { try Checkpoint.load(from: dir + "/extra.safetensors", device: CPUDevice()) } throws: {
+            "\($0)".contains("unexpected tensor classifier.weight")
+        }
     }
 
     @Test func writesAreAtomic() throws {
@@ -142,13 +179,16 @@ struct CheckpointTests {
         let first = try VAEModel(config, device: CPUDevice(mode: .fast), seed: 4)
         _ = try Trainer(model: first, train: train, test: test, options: options).trainEpoch(1)
         try Checkpoint.save(first, to: dir + "/model.safetensors")
-        try Checkpoint.saveOptimizer(first, to: Checkpoint.optimizerPath(for: dir + "/model.safetensors"), metadata: ["epoch": "1"])
+        try Checkpoint.saveOptimizer(
+            first, to: Checkpoint.optimizerPath(for: dir + "/model.safetensors"), metadata: ["epoch": "1"])
         let resumed = try Checkpoint.load(from: dir + "/model.safetensors", device: CPUDevice(mode: .fast))
-        let state = try Checkpoint.loadOptimizer(from: Checkpoint.optimizerPath(for: dir + "/model.safetensors"), into: resumed)
+        let state = try Checkpoint.loadOptimizer(
+            from: Checkpoint.optimizerPath(for: dir + "/model.safetensors"), into: resumed)
         #expect(state["epoch"] == "1")
         _ = try Trainer(model: resumed, train: train, test: test, options: options).trainEpoch(2)
         for (a, b) in zip(straight.layers, resumed.layers) {
-            #expect(try straight.device.download(a.weight.value) == resumed.device.download(b.weight.value), "\(a.role)")
+            #expect(
+                try straight.device.download(a.weight.value) == resumed.device.download(b.weight.value), "\(a.role)")
         }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAE
 @testable import VAEVulkan
 
@@ -16,17 +17,22 @@ struct ConvModelTests {
     @Test func defaultConv28HasThePyTorchStateDict() throws {
         let config = VAEConfiguration(architecture: .conv28)
         let file = try Checkpoint.contents(of: try VAEModel(config, device: CPUDevice(mode: .fast), seed: 1))
-        #expect(file.tensors.mapValues(\.shape) == [
-            "encoder.0.weight": [32, 1, 4, 4], "encoder.0.bias": [32], "encoder.2.weight": [64, 32, 4, 4], "encoder.2.bias": [64],
-            "encoder.5.weight": [256, 3136], "encoder.5.bias": [256], "mu.weight": [20, 256], "mu.bias": [20],
-            "logvar.weight": [20, 256], "logvar.bias": [20], "decoder.0.weight": [256, 20], "decoder.0.bias": [256],
-            "decoder.2.weight": [3136, 256], "decoder.2.bias": [3136], "decoder.5.weight": [64, 32, 4, 4], "decoder.5.bias": [32],
-            "decoder.7.weight": [32, 1, 4, 4], "decoder.7.bias": [1],
-        ])
+        #expect(
+            file.tensors.mapValues(\.shape) == [
+                "encoder.0.weight": [32, 1, 4, 4], "encoder.0.bias": [32], "encoder.2.weight": [64, 32, 4, 4],
+                "encoder.2.bias": [64],
+                "encoder.5.weight": [256, 3136], "encoder.5.bias": [256], "mu.weight": [20, 256], "mu.bias": [20],
+                "logvar.weight": [20, 256], "logvar.bias": [20], "decoder.0.weight": [256, 20], "decoder.0.bias": [256],
+                "decoder.2.weight": [3136, 256], "decoder.2.bias": [3136], "decoder.5.weight": [64, 32, 4, 4],
+                "decoder.5.bias": [32],
+                "decoder.7.weight": [32, 1, 4, 4], "decoder.7.bias": [1],
+            ])
         #expect(file.metadata["vae.arch"] == "conv28")
         // PyTorch's initialization bounds: 1/√fan_in, with ConvTranspose2d's fan_in = weight.size(1)·kh·kw.
-        for (name, fanIn) in [("encoder.0.weight", 16), ("encoder.2.weight", 512), ("encoder.5.weight", 3136),
-                              ("decoder.5.weight", 32 * 16), ("decoder.7.weight", 16), ("decoder.7.bias", 16)] {
+        for (name, fanIn) in [
+            ("encoder.0.weight", 16), ("encoder.2.weight", 512), ("encoder.5.weight", 3136),
+            ("decoder.5.weight", 32 * 16), ("decoder.7.weight", 16), ("decoder.7.bias", 16),
+        ] {
             let values = try #require(file.tensors[name]).values, bound = 1 / Float(fanIn).squareRoot()
             #expect(values.allSatisfy { abs($0) <= bound }, "\(name) beyond ±\(bound)")
             if values.count >= 16 { #expect(values.map(abs).max()! > 0.8 * bound, "\(name) does not fill ±\(bound)") }
@@ -59,8 +65,12 @@ struct ConvModelTests {
             let trainer = try Trainer(model: model, train: train, test: test, options: options)
             var losses: [LossSummary] = []
             for epoch in 1...2 { losses.append(try trainer.trainEpoch(epoch)) }
-            results.append((losses[1], try trainer.evaluateTestSet(), try device.download(model.layer(.encoder(0)).weight.value),
-                            try device.download(model.layer(.output).weight.value)))
+            results.append(
+                (
+                    losses[1], try trainer.evaluateTestSet(),
+                    try device.download(model.layer(.encoder(0)).weight.value),
+                    try device.download(model.layer(.output).weight.value)
+                ))
         }
         let (cpu, gpu) = (results[0], results[1])
         for (a, b) in [(cpu.0, gpu.0), (cpu.1, gpu.1)] {
@@ -81,14 +91,17 @@ struct ConvModelTests {
         var options = TrainingOptions()
         options.batchSize = 16
         options.logInterval = 1_000_000
-        let trainer = try Trainer(model: model, train: Fixtures.mnist.train.prefix(64), test: Fixtures.mnist.test.prefix(16), options: options)
+        let trainer = try Trainer(
+            model: model, train: Fixtures.mnist.train.prefix(64), test: Fixtures.mnist.test.prefix(16), options: options
+        )
         _ = try trainer.trainEpoch(1)
         let before = device.counters
         _ = try trainer.trainEpoch(2)
         let after = device.counters
         let steps = 4
         // 4 steps, plus the epoch's shuffle upload and the final loss read: at most one submit per step and two more.
-        #expect(after.submits - before.submits <= steps + 2, "\(after.submits - before.submits) submits for \(steps) steps")
+        #expect(
+            after.submits - before.submits <= steps + 2, "\(after.submits - before.submits) submits for \(steps) steps")
         #expect(after.hostWaits - before.hostWaits <= 2, "\(after.hostWaits - before.hostWaits) host waits")
     }
 
@@ -113,16 +126,22 @@ struct ConvModelTests {
     /// from scripts/pytorch/vae_presets.py) encodes and decodes as PyTorch did, on the CPU and on Vulkan.
     @Test func pyTorchSavedConv28ComputesWhatPyTorchDid() throws {
         let base = Fixtures.root + "/Tests/VAETests/Fixtures/pytorch-conv28-4-8-16-2"
-        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: base + ".json"))) as? [String: [[Double]]])
+        let expected = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: base + ".json")))
+                as? [String: [[Double]]])
         for device in [CPUDevice(mode: .fast), try VulkanTestDevice.make()] as [any ComputeDevice] {
             let model = try Checkpoint.load(from: base + ".safetensors", device: device)
-            #expect(model.configuration == VAEConfiguration(architecture: .conv28, hidden: [16], convChannels: [4, 8], latent: 2))
+            #expect(
+                model.configuration
+                    == VAEConfiguration(architecture: .conv28, hidden: [16], convChannels: [4, 8], latent: 2))
             let images = [Fixtures.mnist.test.image(0), Fixtures.mnist.test.image(1)]
             let (mu, logvar) = try model.encode(images)
             let reconstruction = try model.decode(mu)
             func close(_ a: [[Float]], _ b: [[Double]]?) -> Bool {
                 guard let b, a.count == b.count else { return false }
-                return zip(a, b).allSatisfy { x, y in x.count == y.count && zip(x, y).allSatisfy { abs(Double($0) - $1) < 1e-5 } }
+                return zip(a, b).allSatisfy { x, y in
+                    x.count == y.count && zip(x, y).allSatisfy { abs(Double($0) - $1) < 1e-5 }
+                }
             }
             #expect(close(mu, expected["mu"]) && close(logvar, expected["logvar"]), "\(device.info)")
             #expect(close(reconstruction, expected["reconstruction"]), "\(device.info)")
@@ -140,11 +159,17 @@ struct ConvModelTests {
         missing.tensors["decoder.7.bias"] = nil
         try missing.write(to: dir + "/missing.safetensors")
         var marked = try SafeTensors(contentsOf: base)
-        marked.metadata = try Checkpoint.contents(of: try VAEModel(Self.small, device: CPUDevice(mode: .fast), seed: 1)).metadata
+        marked.metadata = try Checkpoint.contents(of: try VAEModel(Self.small, device: CPUDevice(mode: .fast), seed: 1))
+            .metadata
         try marked.write(to: dir + "/wrong-metadata.safetensors")  // the metadata says latent 4; the tensors have 2
-        for (file, message) in [("reshaped", "tensor decoder.5.weight has shape [8, 4, 3, 3]"), ("missing", "missing tensor decoder.7.bias"),
-                                ("wrong-metadata", "tensor mu.weight has shape [2, 16]")] {
-            #expect { _ = try Checkpoint.load(from: dir + "/\(file).safetensors", device: CPUDevice(mode: .fast)) } throws: { error in
+        for (file, message) in [
+            ("reshaped", "tensor decoder.5.weight has shape [8, 4, 3, 3]"),
+            ("missing", "missing tensor decoder.7.bias"),
+            ("wrong-metadata", "tensor mu.weight has shape [2, 16]"),
+        ] {
+            #expect {
+                _ = try Checkpoint.load(from: dir + "/\(file).safetensors", device: CPUDevice(mode: .fast))
+            } throws: { error in
                 "\(error)".contains(message) && "\(error)".contains("\(file).safetensors") && !"\(error)".contains("\n")
             }
         }
@@ -153,6 +178,8 @@ struct ConvModelTests {
         config = VAEConfiguration(architecture: .conv28, convChannels: [4, 4, 4, 4, 4, 4])
         #expect { try config.validate() } throws: { "\($0)".contains("too many stride-2 layers") }
         config = VAEConfiguration(architecture: .mlp, convChannels: [4])
-        #expect { try config.validate() } throws: { "\($0)".contains("--channels is for the convolutional architectures") }
+        #expect { try config.validate() } throws: {
+            "\($0)".contains("--channels is for the convolutional architectures")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VAE
 
 @Suite("data")
@@ -13,7 +14,9 @@ struct DataTests {
 
     func idx(_ magic: [UInt8], _ dims: [UInt32], _ payload: Int) -> Data {
         var d = Data(magic)
-        for x in dims { d.append(contentsOf: [UInt8(x >> 24), UInt8(x >> 16 & 255), UInt8(x >> 8 & 255), UInt8(x & 255)]) }
+        for x in dims {
+            d.append(contentsOf: [UInt8(x >> 24), UInt8(x >> 16 & 255), UInt8(x >> 8 & 255), UInt8(x & 255)])
+        }
         d.append(Data(count: payload))
         return d
     }
@@ -28,7 +31,9 @@ struct DataTests {
         let good = write("good", idx([0, 0, 8, 3], [2, 2, 3], 12))
         #expect(try IDXFile(contentsOf: good, expectedRank: 3).dimensions == [2, 2, 3])
         func fails(_ path: String, rank: Int, _ text: String) {
-            #expect { try IDXFile(contentsOf: path, expectedRank: rank) } throws: { "\($0)".contains(text) && "\($0)".contains(path) }
+            #expect { try IDXFile(contentsOf: path, expectedRank: rank) } throws: {
+                "\($0)".contains(text) && "\($0)".contains(path)
+            }
         }
         fails(write("magic", idx([0, 0, 9, 3], [2, 2, 3], 12)), rank: 3, "not an IDX file")
         fails(write("rank", idx([0, 0, 8, 1], [12], 12)), rank: 3, "expected 3 dimensions")
@@ -43,7 +48,8 @@ struct DataTests {
 
     @Test func imageAndLabelCountsMustAgree() throws {
         let dir = temporaryDirectory()
-        FileManager.default.createFile(atPath: dir + "/train-images-idx3-ubyte", contents: idx([0, 0, 8, 3], [3, 2, 2], 12))
+        FileManager.default.createFile(
+            atPath: dir + "/train-images-idx3-ubyte", contents: idx([0, 0, 8, 3], [3, 2, 2], 12))
         FileManager.default.createFile(atPath: dir + "/train-labels-idx1-ubyte", contents: idx([0, 0, 8, 1], [2], 2))
         #expect { try MNIST(directory: dir) } throws: { "\($0)".contains("has 3 images but") }
         #expect { try MNIST(directory: dir + "/nope") } throws: { "\($0)".contains("no such file") }

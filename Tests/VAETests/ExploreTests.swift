@@ -1,12 +1,14 @@
 import Foundation
 import Testing
 import VAECPU
+
 @testable import VAE
 
 @Suite("latent exploration")
 struct ExploreTests {
     static func explorer(latent: Int = 3) throws -> Explorer {
-        let model = try VAEModel(VAEConfiguration(hidden: [16], latent: latent), device: CPUDevice(mode: .fast), seed: 3)
+        let model = try VAEModel(
+            VAEConfiguration(hidden: [16], latent: latent), device: CPUDevice(mode: .fast), seed: 3)
         return try Explorer(model: model, images: Fixtures.mnist.test.prefix(300))
     }
 
@@ -28,7 +30,10 @@ struct ExploreTests {
     }
 
     @Test func inverseNormalCDFKnownValues() {
-        for (p, x) in [(0.5, 0.0), (0.975, 1.959963984540054), (0.025, -1.959963984540054), (1e-6, -4.753424308822899), (0.8413447460685429, 1.0)] {
+        for (p, x) in [
+            (0.5, 0.0), (0.975, 1.959963984540054), (0.025, -1.959963984540054), (1e-6, -4.753424308822899),
+            (0.8413447460685429, 1.0),
+        ] {
             #expect(abs(LatentMath.inverseNormalCDF(p) - x) < 1e-9, "Φ⁻¹(\(p))")
         }
     }
@@ -38,10 +43,14 @@ struct ExploreTests {
         let e = try Self.explorer()
         let result = try e.interpolation(from: 3, to: 11, steps: 6, method: method)
         let reconstructions = try e.model.reconstruct([e.images.image(3), e.images.image(11)])
-        #expect(Self.close(result.decoded.first!, reconstructions[0]) && Self.close(result.decoded.last!, reconstructions[1]))
+        #expect(
+            Self.close(result.decoded.first!, reconstructions[0])
+                && Self.close(result.decoded.last!, reconstructions[1]))
         #expect(!Self.close(result.decoded[2], result.decoded[3]), "the path moves")
         #expect(result.image.width == 8 * 30 + 2 && result.image.height == 32)
-        #expect { try e.interpolation(from: 0, to: 300, steps: 4, method: method) } throws: { "\($0)".contains("--to 300 is out of range") }
+        #expect { try e.interpolation(from: 0, to: 300, steps: 4, method: method) } throws: {
+            "\($0)".contains("--to 300 is out of range")
+        }
     }
 
     @Test func jDiagramCornersAreTheSources() throws {
@@ -49,7 +58,9 @@ struct ExploreTests {
         let size = 5
         let result = try e.jDiagram(corners: (1, 2, 4), size: size)
         let r = try e.model.reconstruct([1, 2, 4].map { e.images.image($0) })
-        #expect(Self.close(result.decoded[0], r[0]) && Self.close(result.decoded[size - 1], r[1]) && Self.close(result.decoded[(size - 1) * size], r[2]))
+        #expect(
+            Self.close(result.decoded[0], r[0]) && Self.close(result.decoded[size - 1], r[1])
+                && Self.close(result.decoded[(size - 1) * size], r[2]))
         #expect(result.image.width == (size + 1) * 30 + 2 && result.image.height == (size + 1) * 30 + 2)
     }
 
@@ -57,10 +68,14 @@ struct ExploreTests {
         let e = try Self.explorer()
         let result = try e.attribute(labels: e.images.labels, from: 1, to: 7, count: 2, steps: 4)
         let firstOne = e.images.labels.firstIndex(of: 1)!
-        #expect(Self.close(result.decoded[0], try e.model.reconstruct([e.images.image(firstOne)])[0]), "strength 0 is the reconstruction")
+        #expect(
+            Self.close(result.decoded[0], try e.model.reconstruct([e.images.image(firstOne)])[0]),
+            "strength 0 is the reconstruction")
         #expect(result.norm > 0)
         #expect(result.image.width == 5 * 30 + 2 && result.image.height == 2 * 30 + 2)
-        #expect { try e.attribute(labels: e.images.labels, from: 1, to: 42, count: 2, steps: 4) } throws: { "\($0)".contains("no test image has label 42") }
+        #expect { try e.attribute(labels: e.images.labels, from: 1, to: 42, count: 2, steps: 4) } throws: {
+            "\($0)".contains("no test image has label 42")
+        }
     }
 
     @Test func traversalHasARowPerDimensionSortedByKL() throws {
@@ -72,7 +87,9 @@ struct ExploreTests {
     }
 
     @Test func manifoldNeedsTwoLatents() throws {
-        #expect { try Explorer.manifold(try Self.explorer(latent: 3).model, size: 4) } throws: { "\($0)".contains("2 latent dimensions") }
+        #expect { try Explorer.manifold(try Self.explorer(latent: 3).model, size: 4) } throws: {
+            "\($0)".contains("2 latent dimensions")
+        }
         let image = try Explorer.manifold(try Self.explorer(latent: 2).model, size: 4)
         #expect(image.width == 4 * 28 && image.height == 4 * 28)
         #expect(Set(image.pixels).count > 10, "the grid is not blank")

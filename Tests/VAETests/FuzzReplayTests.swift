@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VAE
 
 /// The fuzz corpus without libFuzzer: every seed (a real file) still reads, and every input a fuzzer ever
@@ -20,7 +21,9 @@ struct FuzzReplayTests {
     static func files(_ folder: String) -> [(target: String, path: String)] {
         let root = Fixtures.root + "/Fuzz/" + folder
         return readers.keys.sorted().flatMap { target in
-            ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + target)) ?? []).sorted().map { (target, root + "/" + target + "/" + $0) }
+            ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + target)) ?? []).sorted().map {
+                (target, root + "/" + target + "/" + $0)
+            }
         }
     }
 
@@ -28,7 +31,9 @@ struct FuzzReplayTests {
         let seeds = Self.files("corpus")
         #expect(Set(seeds.map(\.target)) == Set(Self.readers.keys), "each fuzz target has seeds")
         for (target, path) in seeds {
-            #expect(throws: Never.self, "\(path)") { try Self.readers[target]!(try Data(contentsOf: URL(filePath: path))) }
+            #expect(throws: Never.self, "\(path)") {
+                try Self.readers[target]!(try Data(contentsOf: URL(filePath: path)))
+            }
         }
     }
 
@@ -36,7 +41,9 @@ struct FuzzReplayTests {
         let cases = Self.files("regressions")
         #expect(!cases.isEmpty)
         for (target, path) in cases {
-            #expect(throws: DataError.self, "\(path)") { try Self.readers[target]!(try Data(contentsOf: URL(filePath: path))) }
+            #expect(throws: DataError.self, "\(path)") {
+                try Self.readers[target]!(try Data(contentsOf: URL(filePath: path)))
+            }
         }
     }
 }

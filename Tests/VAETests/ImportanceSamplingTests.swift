@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAE
 
 /// The IWAE estimate checked where log p(x) is known exactly: a linear-Gaussian VAE, whose marginal is
@@ -15,15 +16,26 @@ struct ImportanceSamplingTests {
     /// A linear decoder with the given weights and an encoder near the exact posterior (diagonal, a bit
     /// wider, as a good proposal should be).
     static func model(device: any ComputeDevice = CPUDevice(mode: .fast)) throws -> VAEModel {
-        let config = VAEConfiguration(inputSize: 3, hidden: [], latent: 2, likelihood: .gaussian,
-                                      gaussianLogVariance: Float(log(sigma2)), imageHeight: 1, imageWidth: 3)
+        let config = VAEConfiguration(
+            inputSize: 3, hidden: [], latent: 2, likelihood: .gaussian,
+            gaussianLogVariance: Float(log(sigma2)), imageHeight: 1, imageWidth: 3)
         let model = try VAEModel(config, device: device, seed: 1)
         // Posterior covariance Σ = (I + WᵀW/σ²)⁻¹, mean Σ Wᵀ (x − b)/σ².
-        let a = [[1 + (0..<3).reduce(0) { $0 + w[$1][0] * w[$1][0] } / sigma2, (0..<3).reduce(0) { $0 + w[$1][0] * w[$1][1] } / sigma2],
-                 [(0..<3).reduce(0) { $0 + w[$1][0] * w[$1][1] } / sigma2, 1 + (0..<3).reduce(0) { $0 + w[$1][1] * w[$1][1] } / sigma2]]
+        let a = [
+            [
+                1 + (0..<3).reduce(0) { $0 + w[$1][0] * w[$1][0] } / sigma2,
+                (0..<3).reduce(0) { $0 + w[$1][0] * w[$1][1] } / sigma2,
+            ],
+            [
+                (0..<3).reduce(0) { $0 + w[$1][0] * w[$1][1] } / sigma2,
+                1 + (0..<3).reduce(0) { $0 + w[$1][1] * w[$1][1] } / sigma2,
+            ],
+        ]
         let det = a[0][0] * a[1][1] - a[0][1] * a[1][0]
         let sigma = [[a[1][1] / det, -a[0][1] / det], [-a[1][0] / det, a[0][0] / det]]
-        let muWeight = (0..<2).map { i in (0..<3).map { j in (0..<2).reduce(0) { $0 + sigma[i][$1] * w[j][$1] } / sigma2 } }
+        let muWeight = (0..<2).map { i in
+            (0..<3).map { j in (0..<2).reduce(0) { $0 + sigma[i][$1] * w[j][$1] } / sigma2 }
+        }
         let muBias = (0..<2).map { i in -(0..<3).reduce(0) { $0 + muWeight[i][$1] * b[$1] } }
         let d = model.device
         try d.upload(w.flatMap { $0 }.map(Float.init), to: model.layer(.output).weight.value)
@@ -31,7 +43,8 @@ struct ImportanceSamplingTests {
         try d.upload(muWeight.flatMap { $0 }.map(Float.init), to: model.layer(.mu).weight.value)
         try d.upload(muBias.map(Float.init), to: model.layer(.mu).bias.value)
         try d.upload([Float](repeating: 0, count: 6), to: model.layer(.logvar).weight.value)
-        try d.upload([Float(log(sigma[0][0]) + 0.3), Float(log(sigma[1][1]) + 0.3)], to: model.layer(.logvar).bias.value)
+        try d.upload(
+            [Float(log(sigma[0][0]) + 0.3), Float(log(sigma[1][1]) + 0.3)], to: model.layer(.logvar).bias.value)
         return model
     }
 
@@ -42,7 +55,9 @@ struct ImportanceSamplingTests {
 
     /// log N(x; b, W Wᵀ + σ² I), by Cholesky.
     static func exactLogLikelihood(_ x: [Double]) -> Double {
-        var c = (0..<3).map { i in (0..<3).map { j in (0..<2).reduce(0) { $0 + w[i][$1] * w[j][$1] } + (i == j ? sigma2 : 0) } }
+        var c = (0..<3).map { i in
+            (0..<3).map { j in (0..<2).reduce(0) { $0 + w[i][$1] * w[j][$1] } + (i == j ? sigma2 : 0) }
+        }
         for j in 0..<3 {
             for k in 0..<j { c[j][j] -= c[j][k] * c[j][k] }
             c[j][j] = c[j][j].squareRoot()
@@ -59,9 +74,12 @@ struct ImportanceSamplingTests {
 
     @Test func largeKConvergesToTheExactLikelihood() throws {
         let data = Self.images(16, seed: 4)
-        let exact = -(0..<data.count).reduce(0.0) { $0 + Self.exactLogLikelihood(data.image($1).map(Double.init)) } / Double(data.count)
+        let exact =
+            -(0..<data.count).reduce(0.0) { $0 + Self.exactLogLikelihood(data.image($1).map(Double.init)) }
+            / Double(data.count)
         for device in [CPUDevice(mode: .fast), try VulkanTestDevice.make()] as [any ComputeDevice] {
-            let estimate = try ImportanceSampling.negativeLogLikelihood(try Self.model(device: device), images: data, samples: 2000)
+            let estimate = try ImportanceSampling.negativeLogLikelihood(
+                try Self.model(device: device), images: data, samples: 2000)
             // The bound is below log p(x) by O(1/K) and its noise is small with a near-exact proposal.
             #expect(abs(estimate - exact) < 0.01, "IWAE-2000 \(estimate) vs exact \(exact) on \(device.info)")
             #expect(estimate >= exact - 0.005, "the IWAE bound does not exceed log p(x)")
@@ -93,7 +111,9 @@ struct ImportanceSamplingTests {
     }
 
     @Test func badSampleCountIsAnError() throws {
-        #expect { try ImportanceSampling.negativeLogLikelihood(try Self.model(), images: Self.images(2, seed: 1), samples: 0) } throws: {
+        #expect {
+            try ImportanceSampling.negativeLogLikelihood(try Self.model(), images: Self.images(2, seed: 1), samples: 0)
+        } throws: {
             "\($0)".contains("at least 1 sample")
         }
     }

@@ -1,6 +1,7 @@
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAE
 
 /// The whole model's backward pass against central finite differences of its forward loss, parameter by
@@ -12,9 +13,13 @@ struct ModelGradientTests {
         VAEConfiguration(inputSize: 12, hidden: [5], latent: 3, imageHeight: 3, imageWidth: 4),
         VAEConfiguration(inputSize: 12, hidden: [], latent: 2, imageHeight: 3, imageWidth: 4),
         VAEConfiguration(inputSize: 12, hidden: [6, 4], latent: 3, activation: .tanh, imageHeight: 3, imageWidth: 4),
-        VAEConfiguration(inputSize: 12, hidden: [5], latent: 3, likelihood: .gaussian, gaussianLogVariance: -1, imageHeight: 3, imageWidth: 4),
-        VAEConfiguration(inputSize: 12, hidden: [5], latent: 3, likelihood: .gaussian, gaussianLogVariance: -1, learnedVariance: true,
-                         imageHeight: 3, imageWidth: 4),
+        VAEConfiguration(
+            inputSize: 12, hidden: [5], latent: 3, likelihood: .gaussian, gaussianLogVariance: -1, imageHeight: 3,
+            imageWidth: 4),
+        VAEConfiguration(
+            inputSize: 12, hidden: [5], latent: 3, likelihood: .gaussian, gaussianLogVariance: -1,
+            learnedVariance: true,
+            imageHeight: 3, imageWidth: 4),
         // conv28, small: both Conv2d, both ConvTranspose2d and the dense layers between them (tanh: with
         // ReLU, a step of h moves many of the 784-pixel maps' units across the kink and the difference is meaningless).
         VAEConfiguration(architecture: .conv28, hidden: [4], convChannels: [2, 3], latent: 2, activation: .tanh),
@@ -33,7 +38,8 @@ struct ModelGradientTests {
             try device.launch(.fill(x: w.reconstructionTotal, value: 0))
             try device.launch(.fill(x: w.klTotal, value: 0))
             try model.forward(w, seed: 9, stream: 0, outputGradient: outputGradient)
-            return Double(try device.download(w.reconstructionTotal)[0]) + Double(beta) * Double(try device.download(w.klTotal)[0])
+            return Double(try device.download(w.reconstructionTotal)[0]) + Double(beta)
+                * Double(try device.download(w.klTotal)[0])
         }
         _ = try loss(outputGradient: true)
         try model.backward(w, beta: beta)
@@ -44,7 +50,9 @@ struct ModelGradientTests {
                 var values = try device.download(p.value)
                 var worst: Float = 0
                 // Every element of small tensors; 40 spread over a large one (the conv model's 784-wide layers).
-                let checked = values.count <= 64 ? Array(values.indices) : (0..<40).map { min(values.count - 1, $0 * values.count / 40 + $0 % 7) }
+                let checked =
+                    values.count <= 64
+                    ? Array(values.indices) : (0..<40).map { min(values.count - 1, $0 * values.count / 40 + $0 % 7) }
                 for i in checked {
                     let original = values[i]
                     values[i] = original + h; try device.upload(values, to: p.value)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAE
 
 /// A run's files are one unit: a commit interrupted at any stage leaves, once the folder is opened again,
@@ -32,7 +33,8 @@ struct RunDirectoryTests {
         }
         let reopened = try RunDirectory(dir)
         let found = epochs(in: dir)
-        let old = files(1).map { String(decoding: $0.data, as: UTF8.self) }, new = files(2).map { String(decoding: $0.data, as: UTF8.self) }
+        let old = files(1).map { String(decoding: $0.data, as: UTF8.self) },
+            new = files(2).map { String(decoding: $0.data, as: UTF8.self) }
         #expect(found == old || found == new, "stage \(stage): \(found)")
         // Before the journal exists the old epoch stays; once it exists the commit is finished.
         #expect(found == (stage == 0 ? old : new), "stage \(stage)")
@@ -59,7 +61,8 @@ struct RunDirectoryTests {
             let first = try RunDirectory(dir)
             withExtendedLifetime(first) {
                 #expect { _ = try RunDirectory(dir) } throws: { error in
-                    "\(error)".contains("in use by another training run (pid \(ProcessInfo.processInfo.processIdentifier))")
+                    "\(error)".contains(
+                        "in use by another training run (pid \(ProcessInfo.processInfo.processIdentifier))")
                 }
             }
         }
@@ -82,12 +85,20 @@ struct RunDirectoryTests {
     @Test func resumeChecksTheFilesAgree() throws {
         func log(_ epochs: [Int]) -> MetricsLog {
             var m = MetricsLog()
-            m.records = epochs.map { EpochRecord(epoch: $0, train: LossSummary(loss: 1, reconstruction: 1, kl: 0),
-                                                  test: LossSummary(loss: 1, reconstruction: 1, kl: 0), seconds: 1, samplesPerSecond: 1) }
+            m.records = epochs.map {
+                EpochRecord(
+                    epoch: $0, train: LossSummary(loss: 1, reconstruction: 1, kl: 0),
+                    test: LossSummary(loss: 1, reconstruction: 1, kl: 0), seconds: 1, samplesPerSecond: 1)
+            }
             return m
         }
-        #expect(try RunConsistency.epoch(model: ["epoch": "2", "step": "8"], optimizer: ["epoch": "2", "step": "8"], metrics: log([1, 2]), folder: "r") == 2)
-        #expect(try RunConsistency.epoch(model: ["epoch": "0"], optimizer: ["epoch": "0"], metrics: log([]), folder: "r") == 0)
+        #expect(
+            try RunConsistency.epoch(
+                model: ["epoch": "2", "step": "8"], optimizer: ["epoch": "2", "step": "8"], metrics: log([1, 2]),
+                folder: "r") == 2)
+        #expect(
+            try RunConsistency.epoch(model: ["epoch": "0"], optimizer: ["epoch": "0"], metrics: log([]), folder: "r")
+                == 0)
         let cases: [([String: String], [String: String], [Int], String)] = [
             (["epoch": "2"], ["epoch": "1"], [1, 2], "optimizer.safetensors at 1"),
             (["epoch": "2"], [:], [1, 2], "at no epoch"),
@@ -99,7 +110,9 @@ struct RunDirectoryTests {
             (["epoch": "-1"], ["epoch": "-1"], [], "not a count"),
         ]
         for (model, optimizer, rows, expected) in cases {
-            #expect { _ = try RunConsistency.epoch(model: model, optimizer: optimizer, metrics: log(rows), folder: "r") } throws: {
+            #expect {
+                _ = try RunConsistency.epoch(model: model, optimizer: optimizer, metrics: log(rows), folder: "r")
+            } throws: {
                 "\($0)".contains(expected)
             }
         }
@@ -107,7 +120,9 @@ struct RunDirectoryTests {
 
     @Test func recordedSettingsOutOfRangeAreRefused() throws {
         #expect(try RunSettings.recorded(in: ["seed": "7", "train.lr": "0.001"], file: "m")["--seed"] == "7")
-        for (key, value) in [("seed", "-1"), ("train.lr", "nan"), ("train.batch_size", "x"), ("vae.binarize", "sometimes")] {
+        for (key, value) in [
+            ("seed", "-1"), ("train.lr", "nan"), ("train.batch_size", "x"), ("vae.binarize", "sometimes"),
+        ] {
             #expect { _ = try RunSettings.recorded(in: [key: value], file: "m") } throws: { "\($0)".contains(key) }
         }
     }
@@ -120,11 +135,20 @@ struct InterruptTests {
         let model = try VAEModel(VAEConfiguration(hidden: [8], latent: 2), device: CPUDevice(mode: .fast), seed: 1)
         var options = TrainingOptions()
         options.batchSize = 16
-        let trainer = try Trainer(model: model, train: Fixtures.mnist.train.prefix(160), test: Fixtures.mnist.test.prefix(16), options: options)
+        let trainer = try Trainer(
+            model: model, train: Fixtures.mnist.train.prefix(160), test: Fixtures.mnist.test.prefix(16),
+            options: options)
         var asked = 0
-        #expect { _ = try trainer.trainEpoch(1, shouldStop: { asked += 1; return asked == 3 }) } throws: { error in
+        #expect {
+            _ = try trainer.trainEpoch(
+                1,
+                shouldStop: {
+                    asked += 1; return asked == 3
+                })
+        } throws: { error in
             guard let stop = error as? TrainingInterrupted else { return false }
-            return stop.epoch == 1 && stop.step == 3 && stop.steps == 10 && "\(stop)" == "interrupted in epoch 1 after step 3 of 10"
+            return stop.epoch == 1 && stop.step == 3 && stop.steps == 10
+                && "\(stop)" == "interrupted in epoch 1 after step 3 of 10"
         }
         #expect(try model.step() == 3, "three steps ran, no more")
     }

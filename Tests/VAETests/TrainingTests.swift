@@ -1,14 +1,16 @@
 import Foundation
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAE
 @testable import VAEVulkan
 
 /// The bundled MNIST, read once per process.
 enum Fixtures {
     /// The package's root directory.
-    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     static let mnist: MNIST = try! MNIST(directory: root + "/" + MNIST.bundledDirectory)
 }
@@ -35,7 +37,8 @@ struct TrainingTests {
             let trainer = try Trainer(model: model, train: train, test: test, options: options)
             var losses: [LossSummary] = []
             for epoch in 1...2 { losses.append(try trainer.trainEpoch(epoch)) }
-            results.append((losses[1], try trainer.evaluateTestSet(), try device.download(model.layer(.encoder(0)).weight.value)))
+            results.append(
+                (losses[1], try trainer.evaluateTestSet(), try device.download(model.layer(.encoder(0)).weight.value)))
         }
         let (cpu, gpu) = (results[0], results[1])
         for (a, b) in [(cpu.0, gpu.0), (cpu.1, gpu.1)] {
@@ -57,10 +60,12 @@ struct TrainingTests {
         let avx512 = CPUDevice.hasAVX512
         let device = CPUDevice(mode: .fast, matrixEngine: .automatic)
         let model = try VAEModel(VAEConfiguration(), device: device, seed: 1)
-        let trainer = try Trainer(model: model, train: Fixtures.mnist.train, test: Fixtures.mnist.test, options: TrainingOptions())
+        let trainer = try Trainer(
+            model: model, train: Fixtures.mnist.train, test: Fixtures.mnist.test, options: TrainingOptions())
         let train = try trainer.trainEpoch(1), test = try trainer.evaluateTestSet()
         let (expectedTrain, expectedTest, tolerance) = avx512 ? (163.7310, 127.7324, 1e-4) : (163.7374, 127.7681, 2e-3)
-        #expect(abs(train.loss - expectedTrain) <= tolerance, "epoch 1 train loss \(train.loss), pinned \(expectedTrain)")
+        #expect(
+            abs(train.loss - expectedTrain) <= tolerance, "epoch 1 train loss \(train.loss), pinned \(expectedTrain)")
         #expect(abs(test.loss - expectedTest) <= tolerance, "epoch 1 test loss \(test.loss), pinned \(expectedTest)")
     }
 
@@ -70,7 +75,9 @@ struct TrainingTests {
         var options = TrainingOptions()
         options.batchSize = 64
         let model = try VAEModel(config, device: CPUDevice(mode: .fast), seed: 1)
-        let trainer = try Trainer(model: model, train: Fixtures.mnist.train.prefix(4000), test: Fixtures.mnist.test.prefix(1000), options: options)
+        let trainer = try Trainer(
+            model: model, train: Fixtures.mnist.train.prefix(4000), test: Fixtures.mnist.test.prefix(1000),
+            options: options)
         let before = try trainer.evaluateTestSet()
         for epoch in 1...5 { _ = try trainer.trainEpoch(epoch) }
         let after = try trainer.evaluateTestSet()
@@ -85,8 +92,10 @@ struct TrainingTests {
     @Test func flopsPerImageCountsTheProducts() {
         #expect(TrainingBenchmark.flopsPerImage(VAEConfiguration()) == 3_280_000)
         let wide = 2.0 * Double(784 * 784 + 2 * 784 * 20 + 20 * 784 + 784 * 784)
-        #expect(TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [784], latent: 20)) == 3 * wide - 2 * 784 * 784)
+        #expect(
+            TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [784], latent: 20)) == 3 * wide - 2 * 784 * 784)
         let shallow = 2.0 * Double(2 * 784 * 2 + 2 * 784)
-        #expect(TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [], latent: 2)) == 3 * shallow - 2 * 2 * 784 * 2)
+        #expect(
+            TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [], latent: 2)) == 3 * shallow - 2 * 2 * 784 * 2)
     }
 }

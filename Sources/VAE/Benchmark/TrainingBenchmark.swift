@@ -30,15 +30,19 @@ public struct TrainingMeasurement: Sendable {
 public enum TrainingBenchmark {
     /// Trains a model (by default the reference 784-400-20, batch 128) for one pass over `images`
     /// training images after one warm-up pass of a few steps, and measures it.
-    public static func run(on device: any ComputeDevice, mnist: MNIST, images: Int = 60_000,
-                           configuration: VAEConfiguration = VAEConfiguration()) throws -> TrainingMeasurement {
+    public static func run(
+        on device: any ComputeDevice, mnist: MNIST, images: Int = 60_000,
+        configuration: VAEConfiguration = VAEConfiguration()
+    ) throws -> TrainingMeasurement {
         resetPeakResidentBytes()
         let model = try VAEModel(configuration, device: device, seed: 1)
         var options = TrainingOptions()
         options.logInterval = 1_000_000  // one loss read at the end, as a long epoch does
-        let warm = try Trainer(model: model, train: mnist.train.prefix(512), test: mnist.test.prefix(128), options: options)
+        let warm = try Trainer(
+            model: model, train: mnist.train.prefix(512), test: mnist.test.prefix(128), options: options)
         _ = try warm.trainEpoch(1)
-        let trainer = try Trainer(model: model, train: mnist.train.prefix(images), test: mnist.test.prefix(128), options: options)
+        let trainer = try Trainer(
+            model: model, train: mnist.train.prefix(images), test: mnist.test.prefix(128), options: options)
         _ = device.takeProfile()
         let before = device.counters
         let start = Date()
@@ -51,8 +55,10 @@ public enum TrainingBenchmark {
         for t in device.takeProfile() { byKernel[t.name, default: 0] += t.nanoseconds / 1e9 / Double(steps) }
         return TrainingMeasurement(
             images: min(images, mnist.train.count), steps: steps, seconds: seconds,
-            launchesPerStep: per(after.launches, before.launches), barriersPerStep: per(after.barriers, before.barriers),
-            submitsPerStep: per(after.submits, before.submits), hostWaitsPerStep: per(after.hostWaits, before.hostWaits),
+            launchesPerStep: per(after.launches, before.launches),
+            barriersPerStep: per(after.barriers, before.barriers),
+            submitsPerStep: per(after.submits, before.submits),
+            hostWaitsPerStep: per(after.hostWaits, before.hostWaits),
             throttlesPerStep: per(after.throttles, before.throttles),
             peakResidentBytes: peakResidentBytes(), peakDeviceBytes: after.peakAllocatedBytes,
             kernelSeconds: byKernel.sorted { $0.value > $1.value }.map { ($0.key, $0.value) },
@@ -86,8 +92,9 @@ public enum TrainingBenchmark {
     /// VmHWM from /proc/self/status (0 where there is none).
     public static func peakResidentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kb = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return 0 }
         return kb * 1024
     }
 }

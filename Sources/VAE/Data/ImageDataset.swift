@@ -31,7 +31,9 @@ public struct ImageDataset: Sendable {
     /// The first `n` images (for quick runs and tests).
     public func prefix(_ n: Int) -> ImageDataset {
         let n = min(n, count)
-        return ImageDataset(images: Array(images[0..<(n * pixelsPerImage)]), labels: Array(labels[0..<n]), count: n, height: height, width: width)
+        return ImageDataset(
+            images: Array(images[0..<(n * pixelsPerImage)]), labels: Array(labels[0..<n]), count: n, height: height,
+            width: width)
     }
 
     /// Reads an images file and its labels file, checking that they agree.
@@ -39,10 +41,12 @@ public struct ImageDataset: Sendable {
         let images = try IDXFile(contentsOf: imagesPath, expectedRank: 3)
         let labels = try IDXFile(contentsOf: labelsPath, expectedRank: 1)
         guard images.dimensions[0] == labels.dimensions[0] else {
-            throw DataError.mismatch("\(imagesPath) has \(images.dimensions[0]) images but \(labelsPath) has \(labels.dimensions[0]) labels")
+            throw DataError.mismatch(
+                "\(imagesPath) has \(images.dimensions[0]) images but \(labelsPath) has \(labels.dimensions[0]) labels")
         }
-        self.init(images: images.bytes, labels: labels.bytes, count: images.dimensions[0],
-                  height: images.dimensions[1], width: images.dimensions[2])
+        self.init(
+            images: images.bytes, labels: labels.bytes, count: images.dimensions[0],
+            height: images.dimensions[1], width: images.dimensions[2])
     }
 }
 
@@ -64,10 +68,13 @@ public struct MNIST: Sendable {
             let raw = (directory as NSString).appendingPathComponent(base)
             return FileManager.default.fileExists(atPath: gz) || !FileManager.default.fileExists(atPath: raw) ? gz : raw
         }
-        train = try ImageDataset(imagesPath: file("train-images-idx3-ubyte"), labelsPath: file("train-labels-idx1-ubyte"))
+        train = try ImageDataset(
+            imagesPath: file("train-images-idx3-ubyte"), labelsPath: file("train-labels-idx1-ubyte"))
         test = try ImageDataset(imagesPath: file("t10k-images-idx3-ubyte"), labelsPath: file("t10k-labels-idx1-ubyte"))
         guard train.height == test.height, train.width == test.width else {
-            throw DataError.mismatch("\(directory): training images are \(train.height)×\(train.width) but test images \(test.height)×\(test.width)")
+            throw DataError.mismatch(
+                "\(directory): training images are \(train.height)×\(train.width) but test images \(test.height)×\(test.width)"
+            )
         }
     }
 }

@@ -16,16 +16,21 @@ public enum ImportanceSampling {
     /// Throws a one-line error naming `--iwae` unless `k` samples per image can be drawn.
     public static func checkSampleCount(_ k: Int) throws {
         guard k > 0 else { throw ConfigurationError("--iwae needs at least 1 sample, got \(k)") }
-        guard k <= maxSamples else { throw ConfigurationError("--iwae takes at most \(maxSamples) samples per image, got \(k)") }
+        guard k <= maxSamples else {
+            throw ConfigurationError("--iwae takes at most \(maxSamples) samples per image, got \(k)")
+        }
     }
 
     /// Mean −log p(x) per image, in nats.
-    public static func negativeLogLikelihood(_ model: VAEModel, images: ImageDataset, samples k: Int, batchSize: Int = 128,
-                                             seed: UInt64 = 1, progress: (Int, Int) -> Void = { _, _ in }) throws -> Double {
+    public static func negativeLogLikelihood(
+        _ model: VAEModel, images: ImageDataset, samples k: Int, batchSize: Int = 128,
+        seed: UInt64 = 1, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Double {
         try checkSampleCount(k)
         guard batchSize > 0 else { throw ConfigurationError("--batch-size must be positive, got \(batchSize)") }
         guard images.pixelsPerImage == model.configuration.inputSize, images.count > 0 else {
-            throw DataError.mismatch("the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")
+            throw DataError.mismatch(
+                "the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")
         }
         let d = model.device
         let pixels = try d.makeTensor(shape: [images.count, images.pixelsPerImage], elementType: .uint8)
@@ -45,11 +50,15 @@ public enum ImportanceSampling {
             try d.launch(.fill(x: maximum, value: -.infinity))
             try d.launch(.fill(x: sum, value: 0))
             for sample in 0..<k {
-                try d.launch(.reparameterize(mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: counter, seed: seed,
-                                             stream: 0x6000_0000 | UInt32(sample)))
+                try d.launch(
+                    .reparameterize(
+                        mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: counter, seed: seed,
+                        stream: 0x6000_0000 | UInt32(sample)))
                 try model.decode(w.z, w)
                 try model.reconstructionLoss(w)
-                try d.launch(.importanceLogWeight(z: w.z, eps: w.eps, logvar: w.logvar, nll: w.reconstructionPerRow, out: logWeight))
+                try d.launch(
+                    .importanceLogWeight(
+                        z: w.z, eps: w.eps, logvar: w.logvar, nll: w.reconstructionPerRow, out: logWeight))
                 try d.launch(.logSumExpAccumulate(x: logWeight, maximum: maximum, sum: sum))
                 if sample % 16 == 15 { try d.flush() }
             }

@@ -9,7 +9,8 @@ public struct Explorer {
 
     public init(model: VAEModel, images: ImageDataset) throws {
         guard images.pixelsPerImage == model.configuration.inputSize else {
-            throw DataError.mismatch("the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")
+            throw DataError.mismatch(
+                "the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")
         }
         self.model = model
         self.images = images
@@ -34,7 +35,9 @@ public struct Explorer {
 
     /// Decoded points between the latents of images `from` and `to` (`steps` ≥ 2, endpoints included),
     /// with the two originals at the ends of the row.
-    public func interpolation(from: Int, to: Int, steps: Int, method: Method) throws -> (image: PNGImage, decoded: [[Float]]) {
+    public func interpolation(
+        from: Int, to: Int, steps: Int, method: Method
+    ) throws -> (image: PNGImage, decoded: [[Float]]) {
         try checkIndex(from, "--from"); try checkIndex(to, "--to")
         guard steps >= 2 else { throw ConfigurationError("--steps must be at least 2, got \(steps)") }
         try model.requireDecodable(try CheckedSize.add(steps, 2, "--steps \(steps)"), what: "--steps \(steps)")
@@ -51,10 +54,12 @@ public struct Explorer {
     /// v down columns), I at the top-left, J top-right, K bottom-left. The originals sit beside their
     /// corners: I and J above the lattice, K to the left of its bottom row.
     public func jDiagram(corners: (Int, Int, Int), size: Int) throws -> (image: PNGImage, decoded: [[Float]]) {
-        try checkIndex(corners.0, "--corners"); try checkIndex(corners.1, "--corners"); try checkIndex(corners.2, "--corners")
+        try checkIndex(corners.0, "--corners"); try checkIndex(corners.1, "--corners");
+        try checkIndex(corners.2, "--corners")
         guard size >= 2 else { throw ConfigurationError("--size must be at least 2, got \(size)") }
         let side = try CheckedSize.add(size, 1, "--size \(size)")
-        try model.requireDecodable(try CheckedSize.multiply(side, side, "--size \(size)"), what: "a J-diagram of --size \(size)")
+        try model.requireDecodable(
+            try CheckedSize.multiply(side, side, "--size \(size)"), what: "a J-diagram of --size \(size)")
         let (zi, zj, zk) = (try latent(of: corners.0), try latent(of: corners.1), try latent(of: corners.2))
         var lattice: [[Float]] = []
         for r in 0..<size {
@@ -82,17 +87,23 @@ public struct Explorer {
 
     /// The attribute vector from label `a` to label `b` (mean latent of b's images minus a's), added with
     /// strengths 0, 1/(steps−1), …, 1 to the first `count` images of label `a`: one row per image.
-    public func attribute(labels: [UInt8], from a: UInt8, to b: UInt8, count: Int, steps: Int) throws -> (image: PNGImage, norm: Float, decoded: [[Float]]) {
+    public func attribute(
+        labels: [UInt8], from a: UInt8, to b: UInt8, count: Int, steps: Int
+    ) throws -> (image: PNGImage, norm: Float, decoded: [[Float]]) {
         guard labels.count == images.count else {
             throw DataError.mismatch("\(labels.count) labels for \(images.count) images")
         }
         let ofA = labels.indices.filter { labels[$0] == a }, ofB = labels.indices.filter { labels[$0] == b }
         guard !ofA.isEmpty else { throw ConfigurationError("no test image has label \(a)") }
         guard !ofB.isEmpty else { throw ConfigurationError("no test image has label \(b)") }
-        guard steps >= 2, count >= 1 else { throw ConfigurationError("--steps must be at least 2 and --count at least 1") }
+        guard steps >= 2, count >= 1 else {
+            throw ConfigurationError("--steps must be at least 2 and --count at least 1")
+        }
         let rows = min(count, ofA.count)
-        try model.requireDecodable(try CheckedSize.multiply(rows, try CheckedSize.add(steps, 1, "--steps \(steps)"), "--count \(count) --steps \(steps)"),
-                                   what: "--count \(count) --steps \(steps)")
+        try model.requireDecodable(
+            try CheckedSize.multiply(
+                rows, try CheckedSize.add(steps, 1, "--steps \(steps)"), "--count \(count) --steps \(steps)"),
+            what: "--count \(count) --steps \(steps)")
         func meanLatent(_ indices: [Int]) throws -> [Float] {
             var sum = [Float](repeating: 0, count: config.latent)
             for chunk in stride(from: 0, to: indices.count, by: 256) {
@@ -136,16 +147,21 @@ public struct Explorer {
             }
         }
         let kl = klSum.map { $0 / Double(n) }
-        let variance = (0..<config.latent).map { muSquares[$0] / Double(n) - (muSum[$0] / Double(n)) * (muSum[$0] / Double(n)) }
+        let variance = (0..<config.latent).map {
+            muSquares[$0] / Double(n) - (muSum[$0] / Double(n)) * (muSum[$0] / Double(n))
+        }
         return (kl, variance)
     }
 
     /// One row per latent dimension, most informative (largest KL) first: dimension d swept over
     /// [−range, range] in `steps` values while the others hold image `image`'s posterior mean.
-    public func traversal(image: Int, steps: Int, range: Float = 3, statisticsImages: Int = 2000) throws -> (image: PNGImage, order: [Int]) {
+    public func traversal(
+        image: Int, steps: Int, range: Float = 3, statisticsImages: Int = 2000
+    ) throws -> (image: PNGImage, order: [Int]) {
         try checkIndex(image, "--image")
         guard steps >= 2 else { throw ConfigurationError("--steps must be at least 2, got \(steps)") }
-        try model.requireDecodable(try CheckedSize.multiply(config.latent, steps, "--steps \(steps)"), what: "--steps \(steps)")
+        try model.requireDecodable(
+            try CheckedSize.multiply(config.latent, steps, "--steps \(steps)"), what: "--steps \(steps)")
         let kl = try latentStatistics(count: statisticsImages).kl
         let order = kl.indices.sorted { kl[$0] > kl[$1] }
         let base = try latent(of: image)
@@ -164,10 +180,12 @@ public struct Explorer {
     /// u, v = (i + ½)/size, decoded.
     public static func manifold(_ model: VAEModel, size: Int) throws -> PNGImage {
         guard model.configuration.latent == 2 else {
-            throw ConfigurationError("the manifold needs a model with 2 latent dimensions; this one has \(model.configuration.latent)")
+            throw ConfigurationError(
+                "the manifold needs a model with 2 latent dimensions; this one has \(model.configuration.latent)")
         }
         guard size >= 2 else { throw ConfigurationError("--size must be at least 2, got \(size)") }
-        try model.requireDecodable(try CheckedSize.multiply(size, size, "--size \(size)"), what: "a manifold of --size \(size)")
+        try model.requireDecodable(
+            try CheckedSize.multiply(size, size, "--size \(size)"), what: "a manifold of --size \(size)")
         var points: [[Float]] = []
         for r in 0..<size {
             for c in 0..<size {
@@ -176,6 +194,7 @@ public struct Explorer {
             }
         }
         let c = model.configuration
-        return PNGImage.grid(try model.decode(points), imageHeight: c.imageHeight, imageWidth: c.imageWidth, columns: size, padding: 0)
+        return PNGImage.grid(
+            try model.decode(points), imageHeight: c.imageHeight, imageWidth: c.imageWidth, columns: size, padding: 0)
     }
 }

@@ -36,9 +36,12 @@ public enum Checkpoint {
         file.metadata = [
             "format": "vulkanvae", "vae.arch": c.architecture.rawValue,
             "vae.input": String(c.inputSize), "vae.hidden": c.hidden.map(String.init).joined(separator: ","),
-            "vae.channels": String(c.imageChannels), "vae.conv_channels": c.convChannels.map(String.init).joined(separator: ","),
-            "vae.latent": String(c.latent), "vae.likelihood": c.likelihood.rawValue, "vae.activation": c.activation.description,
-            "vae.gaussian_log_variance": String(c.gaussianLogVariance), "vae.learned_variance": c.learnedVariance ? "1" : "0",
+            "vae.channels": String(c.imageChannels),
+            "vae.conv_channels": c.convChannels.map(String.init).joined(separator: ","),
+            "vae.latent": String(c.latent), "vae.likelihood": c.likelihood.rawValue,
+            "vae.activation": c.activation.description,
+            "vae.gaussian_log_variance": String(c.gaussianLogVariance),
+            "vae.learned_variance": c.learnedVariance ? "1" : "0",
             "vae.image_height": String(c.imageHeight),
             "vae.image_width": String(c.imageWidth),
         ].merging(extra) { $1 }
@@ -52,7 +55,9 @@ public enum Checkpoint {
 
     /// Reads a checkpoint's configuration: from its metadata, else inferred from its tensor shapes.
     public static func configuration(of file: SafeTensors, name: String) throws -> VAEConfiguration {
-        func bad(_ reason: String) -> DataError { .corrupt(file: name, reason: "not a VAE checkpoint this tool can read: \(reason)") }
+        func bad(_ reason: String) -> DataError {
+            .corrupt(file: name, reason: "not a VAE checkpoint this tool can read: \(reason)")
+        }
         let m = file.metadata
         if m["format"] == "vulkanvae" {
             func size(_ key: String) throws -> Int {
@@ -64,16 +69,27 @@ public enum Checkpoint {
             let (height, width) = (try size("vae.image_height"), try size("vae.image_width"))
             let channels = m["vae.channels"] == nil ? 1 : try size("vae.channels")
             guard let architecture = Architecture(rawValue: m["vae.arch"] ?? "mlp") else {
-                throw bad("vae.arch is '\(m["vae.arch"] ?? "")'; this tool knows \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw bad(
+                    "vae.arch is '\(m["vae.arch"] ?? "")'; this tool knows \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             guard let hiddenText = m["vae.hidden"] else { throw bad("incomplete vae.* metadata (no vae.hidden)") }
             let hidden: [Int], convChannels: [Int]
-            do { hidden = try VAEConfiguration.parseSizes(hiddenText, option: "vae.hidden") } catch { throw bad("\(error)") }
-            do { convChannels = try VAEConfiguration.parseSizes(m["vae.conv_channels"] ?? "", option: "vae.conv_channels") } catch {
+            do { hidden = try VAEConfiguration.parseSizes(hiddenText, option: "vae.hidden") } catch {
                 throw bad("\(error)")
             }
-            guard let likelihood = Likelihood(rawValue: m["vae.likelihood"] ?? "bernoulli") else { throw bad("unknown likelihood") }
-            guard let activation = Activation.allCases.first(where: { $0.description == (m["vae.activation"] ?? "relu") }) else {
+            do {
+                convChannels = try VAEConfiguration.parseSizes(
+                    m["vae.conv_channels"] ?? "", option: "vae.conv_channels")
+            } catch {
+                throw bad("\(error)")
+            }
+            guard let likelihood = Likelihood(rawValue: m["vae.likelihood"] ?? "bernoulli") else {
+                throw bad("unknown likelihood")
+            }
+            guard
+                let activation = Activation.allCases.first(where: { $0.description == (m["vae.activation"] ?? "relu") })
+            else {
                 throw bad("unknown activation \(m["vae.activation"] ?? "")")
             }
             let logVarianceText = m["vae.gaussian_log_variance"] ?? "0"
@@ -83,13 +99,20 @@ public enum Checkpoint {
             guard let learned = ["0": false, "1": true][m["vae.learned_variance"] ?? "0"] else {
                 throw bad("vae.learned_variance is '\(m["vae.learned_variance"] ?? "")', not 0 or 1")
             }
-            return VAEConfiguration(architecture: architecture, inputSize: input, hidden: hidden, convChannels: convChannels, latent: latent,
-                                    likelihood: likelihood, activation: activation, gaussianLogVariance: logVariance, learnedVariance: learned,
-                                    imageChannels: channels, imageHeight: height, imageWidth: width)
+            return VAEConfiguration(
+                architecture: architecture, inputSize: input, hidden: hidden, convChannels: convChannels,
+                latent: latent,
+                likelihood: likelihood, activation: activation, gaussianLogVariance: logVariance,
+                learnedVariance: learned,
+                imageChannels: channels, imageHeight: height, imageWidth: width)
         }
-        if let first = file.tensors["encoder.0.weight"], first.shape.count == 4 { return try convolutional(file, bad: bad) }
+        if let first = file.tensors["encoder.0.weight"], first.shape.count == 4 {
+            return try convolutional(file, bad: bad)
+        }
         // A PyTorch state_dict: read the architecture off the shapes.
-        guard let mu = file.tensors["fc21.weight"], mu.shape.count == 2 else { throw bad("no fc21.weight (the mu head)") }
+        guard let mu = file.tensors["fc21.weight"], mu.shape.count == 2 else {
+            throw bad("no fc21.weight (the mu head)")
+        }
         var hidden: [Int] = []
         if let fc1 = file.tensors["fc1.weight"], fc1.shape.count == 2 {
             hidden = [fc1.shape[0]]
@@ -97,7 +120,9 @@ public enum Checkpoint {
             var i = 0
             while let e = file.tensors["encoder.\(i).weight"], e.shape.count == 2 { hidden.append(e.shape[0]); i += 1 }
         }
-        guard let out = file.tensors["fc4.weight"], out.shape.count == 2 else { throw bad("no fc4.weight (the output layer)") }
+        guard let out = file.tensors["fc4.weight"], out.shape.count == 2 else {
+            throw bad("no fc4.weight (the output layer)")
+        }
         let input = out.shape[0]
         let side = Int(Double(input).squareRoot().rounded())
         let (h, w) = side * side == input ? (side, side) : (1, input)
@@ -115,7 +140,9 @@ public enum Checkpoint {
         for position in positions {
             let w = file.tensors["encoder.\(position).weight"]!
             if w.shape.count == 4 {
-                guard hidden.isEmpty, w.shape[2] == 4, w.shape[3] == 4 else { throw bad("encoder.\(position).weight \(w.shape) fits no preset") }
+                guard hidden.isEmpty, w.shape[2] == 4, w.shape[3] == 4 else {
+                    throw bad("encoder.\(position).weight \(w.shape) fits no preset")
+                }
                 if convChannels.isEmpty { channels = w.shape[1] }
                 convChannels.append(w.shape[0])
             } else if w.shape.count == 2 {
@@ -128,8 +155,9 @@ public enum Checkpoint {
         guard channels > 0, channels <= 1 << 16 else { throw bad("encoder.0.weight has \(channels) input channels") }
         let (input, overflow) = (28 * 28).multipliedReportingOverflow(by: channels)
         guard !overflow else { throw bad("encoder.0.weight has \(channels) input channels") }
-        return VAEConfiguration(architecture: .conv28, inputSize: input, hidden: hidden, convChannels: convChannels, latent: mu.shape[0],
-                                imageChannels: channels, imageHeight: 28, imageWidth: 28)
+        return VAEConfiguration(
+            architecture: .conv28, inputSize: input, hidden: hidden, convChannels: convChannels, latent: mu.shape[0],
+            imageChannels: channels, imageHeight: 28, imageWidth: 28)
     }
 
     /// A checkpoint's `__metadata__` (what training recorded: epoch, seed, binarization, …).
@@ -151,22 +179,29 @@ public enum Checkpoint {
     /// `path` names it in errors.
     public static func load(_ file: SafeTensors, name path: String, device: any ComputeDevice) throws -> VAEModel {
         let config = try configuration(of: file, name: path)
-        do { try config.validate() } catch { throw DataError.corrupt(file: path, reason: "describes a model that cannot be built (\(error))") }
+        do { try config.validate() } catch {
+            throw DataError.corrupt(file: path, reason: "describes a model that cannot be built (\(error))")
+        }
         let expected = try parameterShapes(config)
         for (name, shape) in expected {
             guard let entry = file.tensors[name] else {
                 throw DataError.corrupt(file: path, reason: "missing tensor \(name) for a \(describe(config)) model")
             }
             guard entry.shape == shape else {
-                throw DataError.corrupt(file: path, reason: "tensor \(name) has shape \(entry.shape), a \(describe(config)) model needs \(shape)")
+                throw DataError.corrupt(
+                    file: path,
+                    reason: "tensor \(name) has shape \(entry.shape), a \(describe(config)) model needs \(shape)")
             }
             if let bad = entry.values.firstIndex(where: { !$0.isFinite }) {
-                throw DataError.corrupt(file: path, reason: "tensor \(name) holds a non-finite value (\(entry.values[bad]) at element \(bad)): "
-                                        + "the model diverged or the file is damaged")
+                throw DataError.corrupt(
+                    file: path,
+                    reason: "tensor \(name) holds a non-finite value (\(entry.values[bad]) at element \(bad)): "
+                        + "the model diverged or the file is damaged")
             }
         }
         if let extra = Set(file.tensors.keys).subtracting(expected.map(\.name)).sorted().first {
-            throw DataError.corrupt(file: path, reason: "unexpected tensor \(extra): not a checkpoint of a \(describe(config)) model")
+            throw DataError.corrupt(
+                file: path, reason: "unexpected tensor \(extra): not a checkpoint of a \(describe(config)) model")
         }
         let model = try VAEModel(config, device: device, seed: 0)
         for p in model.trainedParameters { try device.upload(file.tensors[p.name]!.values, to: p.value) }
@@ -188,7 +223,8 @@ public enum Checkpoint {
         switch c.architecture {
         case .mlp: return ([c.inputSize] + c.hidden + [c.latent]).map(String.init).joined(separator: "-")
         case .conv28:
-            return "conv28 \(c.imageChannels)×\(c.imageHeight)×\(c.imageWidth), channels \(list(c.convChannels)), dense \(list(c.hidden)), latent \(c.latent)"
+            return
+                "conv28 \(c.imageChannels)×\(c.imageHeight)×\(c.imageWidth), channels \(list(c.convChannels)), dense \(list(c.hidden)), latent \(c.latent)"
         }
     }
 
@@ -212,7 +248,9 @@ public enum Checkpoint {
             file.tensors["\(p.name).exp_avg_sq"] = .init(shape: p.v.shape, values: try model.device.download(p.v))
         }
         let schedule = try model.device.downloadUInt32(model.schedule)
-        file.metadata = metadata.merging(["step": String(schedule[0]), "learning_rate": String(Float(bitPattern: schedule[1]))]) { $1 }
+        file.metadata = metadata.merging([
+            "step": String(schedule[0]), "learning_rate": String(Float(bitPattern: schedule[1])),
+        ]) { $1 }
         return file
     }
 
@@ -223,17 +261,22 @@ public enum Checkpoint {
         for p in model.trainedParameters {
             for (suffix, tensor) in [("exp_avg", p.m), ("exp_avg_sq", p.v)] {
                 guard let e = file.tensors["\(p.name).\(suffix)"], e.shape == tensor.shape else {
-                    throw DataError.corrupt(file: path, reason: "optimizer state does not match the model (\(p.name).\(suffix))")
+                    throw DataError.corrupt(
+                        file: path, reason: "optimizer state does not match the model (\(p.name).\(suffix))")
                 }
                 // Adam's second moment is a running mean of squares: never negative.
                 guard e.values.allSatisfy({ $0.isFinite && (suffix == "exp_avg" || $0 >= 0) }) else {
-                    throw DataError.corrupt(file: path, reason: "tensor \(p.name).\(suffix) holds values Adam cannot have (non-finite or negative)")
+                    throw DataError.corrupt(
+                        file: path,
+                        reason: "tensor \(p.name).\(suffix) holds values Adam cannot have (non-finite or negative)")
                 }
                 checked.append((e, tensor))
             }
         }
-        guard let step = file.metadata["step"].flatMap(UInt32.init), let lr = file.metadata["learning_rate"].flatMap(Float.init),
-              lr > 0, lr.isFinite else {
+        guard let step = file.metadata["step"].flatMap(UInt32.init),
+            let lr = file.metadata["learning_rate"].flatMap(Float.init),
+            lr > 0, lr.isFinite
+        else {
             throw DataError.corrupt(file: path, reason: "optimizer state lacks its step or a positive learning rate")
         }
         for (e, tensor) in checked { try model.device.upload(e.values, to: tensor) }

@@ -4,10 +4,13 @@
 public enum LossCurve {
     public static func draw(_ records: [EpochRecord], width: Int = 480, panelHeight: Int = 200) -> PNGImage {
         var canvas = Canvas(width: width, height: 3 * panelHeight)
-        let panels: [(String, KeyPath<LossSummary, Double>)] = [("LOSS", \.loss), ("REC", \.reconstruction), ("KL", \.kl)]
+        let panels: [(String, KeyPath<LossSummary, Double>)] = [
+            ("LOSS", \.loss), ("REC", \.reconstruction), ("KL", \.kl),
+        ]
         for (index, (title, key)) in panels.enumerated() {
-            panel(&canvas, records.map { $0.train[keyPath: key] }, records.map { $0.test[keyPath: key] },
-                  lastEpoch: records.last?.epoch ?? 0, top: index * panelHeight, height: panelHeight, width: width)
+            panel(
+                &canvas, records.map { $0.train[keyPath: key] }, records.map { $0.test[keyPath: key] },
+                lastEpoch: records.last?.epoch ?? 0, top: index * panelHeight, height: panelHeight, width: width)
             canvas.text(title, 4, index * panelHeight + 40, 255)
         }
         canvas.text("TRAIN", width - 150, panelHeight - 14, 150)
@@ -15,7 +18,10 @@ public enum LossCurve {
         return canvas.image
     }
 
-    static func panel(_ canvas: inout Canvas, _ train: [Double], _ test: [Double], lastEpoch: Int, top panelTop: Int, height: Int, width: Int) {
+    static func panel(
+        _ canvas: inout Canvas, _ train: [Double], _ test: [Double], lastEpoch: Int, top panelTop: Int, height: Int,
+        width: Int
+    ) {
         let left = 60, right = width - 16, top = panelTop + 12, bottom = panelTop + height - 26
         canvas.line(left, bottom, right, bottom, 96)
         canvas.line(left, top, left, bottom, 96)
@@ -23,9 +29,12 @@ public enum LossCurve {
         guard let lo = values.min(), let hi = values.max(), !train.isEmpty else { return }
         // Halves first, so the span of two finite values cannot overflow to infinity.
         let halfSpan = max(hi / 2 - lo / 2, 1e-9)
-        func x(_ i: Int) -> Int { train.count == 1 ? (left + right) / 2 : left + (right - left) * i / (train.count - 1) }
+        func x(_ i: Int) -> Int {
+            train.count == 1 ? (left + right) / 2 : left + (right - left) * i / (train.count - 1)
+        }
         func y(_ v: Double) -> Int {
-            let fraction = min(max((v / 2 - lo / 2) / halfSpan, 0), 1)  // in [0, 1]: no huge or NaN double reaches Int()
+            // In [0, 1]: no huge or NaN double reaches Int().
+            let fraction = min(max((v / 2 - lo / 2) / halfSpan, 0), 1)
             return bottom - Int((Double(bottom - top) * fraction).rounded())
         }
         for (series, shade) in [(train, UInt8(150)), (test, UInt8(255))] {
@@ -51,7 +60,9 @@ public enum LossCurve {
 struct Canvas {
     var image: PNGImage
 
-    init(width: Int, height: Int) { image = PNGImage(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height)) }
+    init(width: Int, height: Int) {
+        image = PNGImage(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height))
+    }
 
     mutating func set(_ x: Int, _ y: Int, _ v: UInt8) {
         guard x >= 0, y >= 0, x < image.width, y < image.height else { return }
@@ -79,11 +90,15 @@ struct Canvas {
     /// Digits, '.', '-' and the capitals of the panel titles in a 3×5 font scaled ×2.
     mutating func text(_ s: String, _ x: Int, _ y: Int, _ v: UInt8) {
         let glyphs: [Character: [UInt8]] = [
-            "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7], "4": [5, 5, 7, 1, 1],
-            "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
+            "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7],
+            "4": [5, 5, 7, 1, 1],
+            "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7],
+            "9": [7, 5, 7, 1, 7],
             ".": [0, 0, 0, 0, 2], "-": [0, 0, 7, 0, 0],
-            "A": [2, 5, 7, 5, 5], "C": [7, 4, 4, 4, 7], "E": [7, 4, 6, 4, 7], "I": [7, 2, 2, 2, 7], "K": [5, 5, 6, 5, 5],
-            "L": [4, 4, 4, 4, 7], "N": [5, 7, 7, 7, 5], "O": [7, 5, 5, 5, 7], "R": [6, 5, 6, 5, 5], "S": [7, 4, 7, 1, 7],
+            "A": [2, 5, 7, 5, 5], "C": [7, 4, 4, 4, 7], "E": [7, 4, 6, 4, 7], "I": [7, 2, 2, 2, 7],
+            "K": [5, 5, 6, 5, 5],
+            "L": [4, 4, 4, 4, 7], "N": [5, 7, 7, 7, 5], "O": [7, 5, 5, 5, 7], "R": [6, 5, 6, 5, 5],
+            "S": [7, 4, 7, 1, 7],
             "T": [7, 2, 2, 2, 2],
         ]
         for (k, ch) in s.enumerated() {

@@ -121,8 +121,12 @@ struct NetworkPlan {
         switch c.architecture {
         case .mlp:
             encoderSpecs = [.flatten] + c.hidden.flatMap { [.linear(outputs: $0), .activation(c.activation)] }
-            decoderSpecs = c.hidden.reversed().flatMap { [LayerSpec.linear(outputs: $0), .activation(c.activation)] }
-                + [.linear(outputs: input.count), .unflatten(channels: input.channels, height: input.height, width: input.width)]
+            decoderSpecs =
+                c.hidden.reversed().flatMap { [LayerSpec.linear(outputs: $0), .activation(c.activation)] }
+                + [
+                    .linear(outputs: input.count),
+                    .unflatten(channels: input.channels, height: input.height, width: input.width),
+                ]
             // PyTorch's example names (Checkpoint.layerName) count dense layers, not modules.
             names = { _, _ in "" }
         case .conv28:
@@ -133,18 +137,22 @@ struct NetworkPlan {
         func name(_ role: LayerRole, _ index: Int, encoder: Bool) -> String {
             c.architecture == .mlp ? Checkpoint.layerName(role, depth: depth) : names(index, encoder)
         }
-        let (encoderLayers, top) = try Self.place(encoderSpecs, from: input, role: { .encoder($0) },
-                                                  name: { name(.encoder($1), $0, encoder: true) })
+        let (encoderLayers, top) = try Self.place(
+            encoderSpecs, from: input, role: { .encoder($0) },
+            name: { name(.encoder($1), $0, encoder: true) })
         guard top.isFlat else {
             throw ConfigurationError("the encoder ends in \(top) maps; it must end flat (a Flatten before the heads)")
         }
         let headNames = c.architecture == .mlp ? ("fc21", "fc22") : ("mu", "logvar")
-        mu = PlannedLayer(role: .mu, name: headNames.0, kind: .dense(inputs: top.count, outputs: c.latent), activation: .identity,
-                          input: top, output: FeatureShape(c.latent))
-        logvar = PlannedLayer(role: .logvar, name: headNames.1, kind: .dense(inputs: top.count, outputs: c.latent),
-                              activation: .identity, input: top, output: FeatureShape(c.latent))
-        var (decoderLayers, out) = try Self.place(decoderSpecs, from: FeatureShape(c.latent), role: { .decoder($0) },
-                                                  name: { name(.decoder($1), $0, encoder: false) })
+        mu = PlannedLayer(
+            role: .mu, name: headNames.0, kind: .dense(inputs: top.count, outputs: c.latent), activation: .identity,
+            input: top, output: FeatureShape(c.latent))
+        logvar = PlannedLayer(
+            role: .logvar, name: headNames.1, kind: .dense(inputs: top.count, outputs: c.latent),
+            activation: .identity, input: top, output: FeatureShape(c.latent))
+        var (decoderLayers, out) = try Self.place(
+            decoderSpecs, from: FeatureShape(c.latent), role: { .decoder($0) },
+            name: { name(.decoder($1), $0, encoder: false) })
         guard out == input else {
             throw ConfigurationError("the decoder makes \(out) images, the input is \(input)")
         }
@@ -158,55 +166,75 @@ struct NetworkPlan {
     }
 
     /// Walks a Sequential, checking shapes, fusing each activation into the layer before it.
-    static func place(_ specs: [LayerSpec], from start: FeatureShape, role: (Int) -> LayerRole,
-                      name: (_ position: Int, _ layerIndex: Int) -> String) throws -> ([PlannedLayer], FeatureShape) {
+    static func place(
+        _ specs: [LayerSpec], from start: FeatureShape, role: (Int) -> LayerRole,
+        name: (_ position: Int, _ layerIndex: Int) -> String
+    ) throws -> ([PlannedLayer], FeatureShape) {
         var layers: [PlannedLayer] = []
         var shape = start
         // (Large sizes are left to the memory plan, which says how much they would need.)
         func positive(_ values: Int...) throws {
-            guard values.allSatisfy({ $0 > 0 }) else { throw ConfigurationError("layer sizes must be positive, got \(values)") }
+            guard values.allSatisfy({ $0 > 0 }) else {
+                throw ConfigurationError("layer sizes must be positive, got \(values)")
+            }
         }
         for (position, spec) in specs.enumerated() {
             func add(_ kind: PlannedLayer.Kind, _ output: FeatureShape) throws {
                 _ = try CheckedSize.product([output.channels, output.height, output.width], "a layer's output")
-                layers.append(PlannedLayer(role: role(layers.count), name: name(position, layers.count), kind: kind, activation: .identity,
-                                           input: shape, output: output))
+                layers.append(
+                    PlannedLayer(
+                        role: role(layers.count), name: name(position, layers.count), kind: kind, activation: .identity,
+                        input: shape, output: output))
                 shape = output
             }
             switch spec {
             case let .linear(outputs):
                 try positive(outputs)
-                guard shape.isFlat else { throw ConfigurationError("a Linear layer needs flat input, got \(shape) maps (Flatten first)") }
+                guard shape.isFlat else {
+                    throw ConfigurationError("a Linear layer needs flat input, got \(shape) maps (Flatten first)")
+                }
                 try add(.dense(inputs: shape.count, outputs: outputs), FeatureShape(outputs))
             case let .conv2d(channels, kernel, stride, padding):
                 try positive(channels, kernel, stride)
-                let g = ConvGeometry(inputChannels: shape.channels, inputHeight: shape.height, inputWidth: shape.width, outputChannels: channels,
-                                     kernel: kernel, stride: stride, padding: padding)
+                let g = ConvGeometry(
+                    inputChannels: shape.channels, inputHeight: shape.height, inputWidth: shape.width,
+                    outputChannels: channels,
+                    kernel: kernel, stride: stride, padding: padding)
                 do { try g.validate() } catch { throw ConfigurationError("Conv2d at position \(position): \(error)") }
                 try add(.conv2d(g), FeatureShape(channels, g.outputHeight, g.outputWidth))
             case let .convTranspose2d(channels, kernel, stride, padding, outputPadding):
                 try positive(channels, kernel, stride)
                 guard outputPadding >= 0 && outputPadding < stride else {
-                    throw ConfigurationError("ConvTranspose2d at position \(position): output padding \(outputPadding) must be in 0..<stride")
+                    throw ConfigurationError(
+                        "ConvTranspose2d at position \(position): output padding \(outputPadding) must be in 0..<stride"
+                    )
                 }
-                let g = ConvGeometry.transposed(inputChannels: shape.channels, height: shape.height, width: shape.width, outputChannels: channels,
-                                                kernel: kernel, stride: stride, padding: padding, outputPadding: outputPadding)
-                do { try g.validate() } catch { throw ConfigurationError("ConvTranspose2d at position \(position): \(error)") }
+                let g = ConvGeometry.transposed(
+                    inputChannels: shape.channels, height: shape.height, width: shape.width, outputChannels: channels,
+                    kernel: kernel, stride: stride, padding: padding, outputPadding: outputPadding)
+                do { try g.validate() } catch {
+                    throw ConfigurationError("ConvTranspose2d at position \(position): \(error)")
+                }
                 guard g.outputHeight == shape.height, g.outputWidth == shape.width else {
                     throw ConfigurationError("ConvTranspose2d at position \(position) cannot take \(shape) maps")
                 }
                 try add(.convTranspose2d(g), FeatureShape(channels, g.inputHeight, g.inputWidth))
             case let .activation(act):
-                guard let last = layers.indices.last, layers[last].activation == .identity, layers[last].output == shape || shape.count == layers[last].output.count else {
-                    throw ConfigurationError("an activation at position \(position) must follow a layer with parameters")
+                guard let last = layers.indices.last, layers[last].activation == .identity,
+                    layers[last].output == shape || shape.count == layers[last].output.count
+                else {
+                    throw ConfigurationError(
+                        "an activation at position \(position) must follow a layer with parameters")
                 }
                 layers[last].activation = act
             case .flatten:
                 shape = FeatureShape(shape.count)
             case let .unflatten(channels, height, width):
                 try positive(channels, height, width)
-                guard shape.isFlat, channels.multipliedReportingOverflow(by: height).partialValue.multipliedReportingOverflow(by: width)
-                    == (shape.count, false) else {
+                guard shape.isFlat,
+                    channels.multipliedReportingOverflow(by: height).partialValue.multipliedReportingOverflow(by: width)
+                        == (shape.count, false)
+                else {
                     throw ConfigurationError("Unflatten to \(channels)×\(height)×\(width) cannot take \(shape) values")
                 }
                 shape = FeatureShape(channels, height, width)
@@ -221,17 +249,23 @@ struct NetworkPlan {
         guard input.height == 28, input.width == 28 else {
             throw ConfigurationError("--arch conv28 takes 28×28 images, got \(input.height)×\(input.width)")
         }
-        guard !c.convChannels.isEmpty else { throw ConfigurationError("--arch conv28 needs at least one entry in --channels") }
+        guard !c.convChannels.isEmpty else {
+            throw ConfigurationError("--arch conv28 needs at least one entry in --channels")
+        }
         var sides = [input.height]
         for _ in c.convChannels {
             let next = (sides.last! + 2 - 4) / 2 + 1
             guard next >= 1, sides.last! >= 2 else {
-                throw ConfigurationError("--channels \(c.convChannels.map(String.init).joined(separator: ",")): too many stride-2 layers for 28×28 images")
+                throw ConfigurationError(
+                    "--channels \(c.convChannels.map(String.init).joined(separator: ",")): too many stride-2 layers for 28×28 images"
+                )
             }
             sides.append(next)
         }
         let act = LayerSpec.activation(c.activation)
-        var encoder: [LayerSpec] = c.convChannels.flatMap { [LayerSpec.conv2d(channels: $0, kernel: 4, stride: 2, padding: 1), act] }
+        var encoder: [LayerSpec] = c.convChannels.flatMap {
+            [LayerSpec.conv2d(channels: $0, kernel: 4, stride: 2, padding: 1), act]
+        }
         encoder.append(.flatten)
         encoder += c.hidden.flatMap { [LayerSpec.linear(outputs: $0), act] }
         let last = c.convChannels.last!, side = sides.last!
@@ -243,7 +277,8 @@ struct NetworkPlan {
         for (level, channels) in outputs.enumerated() {
             let from = sides[sides.count - 1 - level], to = sides[sides.count - 2 - level]
             let outputPadding = to - ((from - 1) * 2 - 2 + 4)
-            decoder.append(.convTranspose2d(channels: channels, kernel: 4, stride: 2, padding: 1, outputPadding: outputPadding))
+            decoder.append(
+                .convTranspose2d(channels: channels, kernel: 4, stride: 2, padding: 1, outputPadding: outputPadding))
             if level < outputs.count - 1 { decoder.append(act) }
         }
         return (encoder, decoder)

@@ -23,12 +23,15 @@ extension VAEConfiguration {
         let plan = try plan()
         // The outputs of every layer but the last (that one is `output`): both sides' activations.
         let hiddenWidth = try CheckedSize.sum((plan.encoder + plan.decoder.dropLast()).map(\.output.count), what)
-        let perImage = try CheckedSize.sum([
-            try CheckedSize.multiply(inputSize, learnedVariance ? 4 : 3, what),  // x, output, dOutput (, dLogVariance)
-            try CheckedSize.multiply(hiddenWidth, 2, what),  // the activations and their gradients
-            try CheckedSize.multiply(latent, 7, what),  // mu, logvar, eps, z and their gradients
-            2,  // per-row losses
-        ], what)
-        return try CheckedSize.multiply(try CheckedSize.multiply(perImage, batchSize, what), ElementType.float32.size, what)
+        let perImage = try CheckedSize.sum(
+            [
+                // x, output, dOutput (, dLogVariance)
+                try CheckedSize.multiply(inputSize, learnedVariance ? 4 : 3, what),
+                try CheckedSize.multiply(hiddenWidth, 2, what),  // the activations and their gradients
+                try CheckedSize.multiply(latent, 7, what),  // mu, logvar, eps, z and their gradients
+                2,  // per-row losses
+            ], what)
+        return try CheckedSize.multiply(
+            try CheckedSize.multiply(perImage, batchSize, what), ElementType.float32.size, what)
     }
 }

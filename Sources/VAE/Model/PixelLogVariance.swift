@@ -6,7 +6,7 @@ final class PixelLogVariance {
     static let checkpointName = "logvar_x"
     /// The learned log-variance is kept in this range after each step. Pixels that never change (MNIST's
     /// border) would otherwise drive their variance to 0 and the loss to −∞.
-    static let range: ClosedRange<Float> = -6.9 ... 6.9
+    static let range: ClosedRange<Float> = -6.9...6.9
     let value: Tensor
     let learned: Bool
     let gradient: Tensor?, m: Tensor?, v: Tensor?

@@ -35,10 +35,12 @@ public struct VAEConfiguration: Sendable, Equatable {
     public var imageWidth: Int
 
     /// PyTorch's VAE example: 784-400-20, ReLU, Bernoulli.
-    public init(architecture: Architecture = .mlp, inputSize: Int = 784, hidden: [Int]? = nil, convChannels: [Int]? = nil,
-                latent: Int = 20, likelihood: Likelihood = .bernoulli,
-                activation: Activation = .relu, gaussianLogVariance: Float = 0, learnedVariance: Bool = false,
-                imageChannels: Int = 1, imageHeight: Int = 28, imageWidth: Int = 28) {
+    public init(
+        architecture: Architecture = .mlp, inputSize: Int = 784, hidden: [Int]? = nil, convChannels: [Int]? = nil,
+        latent: Int = 20, likelihood: Likelihood = .bernoulli,
+        activation: Activation = .relu, gaussianLogVariance: Float = 0, learnedVariance: Bool = false,
+        imageChannels: Int = 1, imageHeight: Int = 28, imageWidth: Int = 28
+    ) {
         self.architecture = architecture
         self.convChannels = convChannels ?? architecture.defaultConvChannels
         self.imageChannels = imageChannels
@@ -53,16 +55,27 @@ public struct VAEConfiguration: Sendable, Equatable {
     public func validate() throws {
         guard inputSize > 0 else { throw ConfigurationError("the input size must be positive, got \(inputSize)") }
         guard latent > 0 else { throw ConfigurationError("--latent must be positive, got \(latent)") }
-        guard hidden.allSatisfy({ $0 > 0 }) else { throw ConfigurationError("--hidden sizes must be positive, got \(hidden)") }
-        guard !learnedVariance || likelihood == .gaussian else { throw ConfigurationError("a learned variance needs --likelihood gaussian") }
-        guard imageHeight > 0, imageWidth > 0, imageChannels > 0,
-              (try? CheckedSize.product([imageChannels, imageHeight, imageWidth], "")) == inputSize else {
-            throw ConfigurationError("images of \(imageChannels)×\(imageHeight)×\(imageWidth) do not have \(inputSize) pixel values")
+        guard hidden.allSatisfy({ $0 > 0 }) else {
+            throw ConfigurationError("--hidden sizes must be positive, got \(hidden)")
         }
-        guard convChannels.allSatisfy({ $0 > 0 }) else { throw ConfigurationError("--channels must be positive, got \(convChannels)") }
-        guard architecture != .mlp || convChannels.isEmpty else { throw ConfigurationError("--channels is for the convolutional architectures") }
+        guard !learnedVariance || likelihood == .gaussian else {
+            throw ConfigurationError("a learned variance needs --likelihood gaussian")
+        }
+        guard imageHeight > 0, imageWidth > 0, imageChannels > 0,
+            (try? CheckedSize.product([imageChannels, imageHeight, imageWidth], "")) == inputSize
+        else {
+            throw ConfigurationError(
+                "images of \(imageChannels)×\(imageHeight)×\(imageWidth) do not have \(inputSize) pixel values")
+        }
+        guard convChannels.allSatisfy({ $0 > 0 }) else {
+            throw ConfigurationError("--channels must be positive, got \(convChannels)")
+        }
+        guard architecture != .mlp || convChannels.isEmpty else {
+            throw ConfigurationError("--channels is for the convolutional architectures")
+        }
         if let side = architecture.imageSide, imageHeight != side || imageWidth != side {
-            throw ConfigurationError("--arch \(architecture.rawValue) takes \(side)×\(side) images, got \(imageHeight)×\(imageWidth)")
+            throw ConfigurationError(
+                "--arch \(architecture.rawValue) takes \(side)×\(side) images, got \(imageHeight)×\(imageWidth)")
         }
         _ = try plan()
     }
@@ -77,7 +90,9 @@ public struct VAEConfiguration: Sendable, Equatable {
         if trimmed.isEmpty { return [] }
         return try trimmed.split(separator: ",", omittingEmptySubsequences: false).map { item in
             let digits = item.trimmingCharacters(in: .whitespaces)
-            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int(digits), value > 0 else {
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int(digits),
+                value > 0
+            else {
                 throw ConfigurationError("\(option) must be positive sizes separated by commas, got '\(text)'")
             }
             return value

@@ -47,7 +47,8 @@ extension VAEModel {
     /// `count` draws from the prior N(0, I), decoded. The latents come from Philox under `seed`.
     public func sample(count: Int, seed: UInt64) throws -> [[Float]] {
         try requireDecodable(count, what: "\(count) samples")
-        let noise = Philox.gaussianNoise(count: count * configuration.latent, seed: seed, step: 0, stream: 0x5A3B1E).map { Float($0) }
+        let noise = Philox.gaussianNoise(count: count * configuration.latent, seed: seed, step: 0, stream: 0x5A3B1E).map
+        { Float($0) }
         return try decode(rows(noise, configuration.latent))
     }
 

@@ -7,15 +7,21 @@ extension VAEModel {
     func forward(_ w: Workspace, seed: UInt64, stream: UInt32, outputGradient: Bool = false) throws {
         let d = device, c = configuration
         try encode(w)
-        try d.launch(.reparameterize(mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream))
+        try d.launch(
+            .reparameterize(
+                mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream))
         try decode(w.z, w)
         switch (c.likelihood, outputGradient) {
         case (.bernoulli, true):
-            try d.launch(.bernoulliNLLWithGradient(logits: w.output, target: w.x, out: w.reconstructionPerRow, dlogits: w.dOutput, scale: 1))
+            try d.launch(
+                .bernoulliNLLWithGradient(
+                    logits: w.output, target: w.x, out: w.reconstructionPerRow, dlogits: w.dOutput, scale: 1))
         case (.gaussian, true):
             try reconstructionLoss(w)
-            try d.launch(.gaussianNLLBackward(mean: w.output, target: w.x, logVariance: pixelLogVariance.value, dmean: w.dOutput,
-                                              dlogVariance: w.dPixelLogVariance, scale: 1))
+            try d.launch(
+                .gaussianNLLBackward(
+                    mean: w.output, target: w.x, logVariance: pixelLogVariance.value, dmean: w.dOutput,
+                    dlogVariance: w.dPixelLogVariance, scale: 1))
         case (_, false):
             try reconstructionLoss(w)
         }
@@ -40,7 +46,10 @@ extension VAEModel {
         let c = configuration
         switch c.likelihood {
         case .bernoulli: try device.launch(.bernoulliNLL(logits: w.output, target: w.x, out: w.reconstructionPerRow))
-        case .gaussian: try device.launch(.gaussianNLL(mean: w.output, target: w.x, logVariance: pixelLogVariance.value, out: w.reconstructionPerRow))
+        case .gaussian:
+            try device.launch(
+                .gaussianNLL(
+                    mean: w.output, target: w.x, logVariance: pixelLogVariance.value, out: w.reconstructionPerRow))
         }
     }
 
@@ -66,8 +75,9 @@ extension VAEModel {
         let last = decoder.count - 1
         for i in stride(from: last, through: 0, by: -1) {
             let (y, dy) = i == last ? (w.output, w.dOutput) : (w.decoderActivations[i], w.dDecoder[i])
-            try decoder[i].backward(input: i > 0 ? w.decoderActivations[i - 1] : w.z, output: y, dy: dy,
-                                    dx: i > 0 ? w.dDecoder[i - 1] : w.dz, accumulate: false, on: d)
+            try decoder[i].backward(
+                input: i > 0 ? w.decoderActivations[i - 1] : w.z, output: y, dy: dy,
+                dx: i > 0 ? w.dDecoder[i - 1] : w.dz, accumulate: false, on: d)
         }
         // Through the sampling step and the KL term to mu and logvar.
         try d.launch(.reparameterizeBackward(dz: w.dz, logvar: w.logvar, eps: w.eps, dmu: w.dmu, dlogvar: w.dlogvar))
@@ -80,16 +90,19 @@ extension VAEModel {
         try mu.backward(input: headInput, output: w.mu, dy: w.dmu, dx: dHead, accumulate: false, on: d)
         try logvar.backward(input: headInput, output: w.logvar, dy: w.dlogvar, dx: dHead, accumulate: true, on: d)
         for i in stride(from: top, through: 0, by: -1) {
-            try encoder[i].backward(input: i > 0 ? w.encoderActivations[i - 1] : w.x, output: w.encoderActivations[i], dy: w.dEncoder[i],
-                                    dx: i > 0 ? w.dEncoder[i - 1] : nil, accumulate: false, on: d)
+            try encoder[i].backward(
+                input: i > 0 ? w.encoderActivations[i - 1] : w.x, output: w.encoderActivations[i], dy: w.dEncoder[i],
+                dx: i > 0 ? w.dEncoder[i - 1] : nil, accumulate: false, on: d)
         }
     }
 
     /// Records one Adam update of every parameter, after advancing the device-side step counter.
     func optimizerStep() throws {
         func adam(_ value: Tensor, _ gradient: Tensor, _ m: Tensor, _ v: Tensor) throws {
-            try device.launch(.adam(parameter: value, gradient: gradient, m: m, v: v, schedule: schedule,
-                                    beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon))
+            try device.launch(
+                .adam(
+                    parameter: value, gradient: gradient, m: m, v: v, schedule: schedule,
+                    beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon))
         }
         // Straight from the layers: `trainedParameters` builds names and arrays, work a step need not do.
         for l in layers {

@@ -24,9 +24,12 @@ public final class VAEModel {
     /// A model initialized as PyTorch initializes nn.Linear, nn.Conv2d and nn.ConvTranspose2d: weights and
     /// biases U(−1/√fan_in, 1/√fan_in), drawn from Philox under `seed` (so the same seed gives the same
     /// model on every device), layer i's weight from stream 2i and its bias from 2i + 1.
-    public init(_ configuration: VAEConfiguration, device: any ComputeDevice, seed: UInt64, learningRate: Float = 1e-3) throws {
+    public init(
+        _ configuration: VAEConfiguration, device: any ComputeDevice, seed: UInt64, learningRate: Float = 1e-3
+    ) throws {
         try configuration.validate()
-        try device.requireCapacity(try configuration.parameterBytes(), for: "a \(Checkpoint.describe(configuration)) model")
+        try device.requireCapacity(
+            try configuration.parameterBytes(), for: "a \(Checkpoint.describe(configuration)) model")
         self.configuration = configuration
         self.device = device
         let plan = try configuration.plan()
@@ -41,8 +44,12 @@ public final class VAEModel {
         for (index, layer) in layers.enumerated() {
             let bound = 1 / Float(layer.plan.fanIn).squareRoot()
             let stream = UInt32(index) << 1
-            try device.upload(Self.uniform(count: layer.weight.value.count, bound: bound, seed: seed, stream: stream), to: layer.weight.value)
-            try device.upload(Self.uniform(count: layer.bias.value.count, bound: bound, seed: seed, stream: stream | 1), to: layer.bias.value)
+            try device.upload(
+                Self.uniform(count: layer.weight.value.count, bound: bound, seed: seed, stream: stream),
+                to: layer.weight.value)
+            try device.upload(
+                Self.uniform(count: layer.bias.value.count, bound: bound, seed: seed, stream: stream | 1),
+                to: layer.bias.value)
         }
     }
 
@@ -59,8 +66,9 @@ public final class VAEModel {
     /// Buffers for minibatches of `batchSize` (one set per size, kept for reuse).
     func workspace(batchSize: Int) throws -> Workspace {
         if let w = workspaces[batchSize] { return w }
-        try device.requireCapacity(try configuration.workspaceBytes(batchSize: batchSize),
-                                   for: "a \(Checkpoint.describe(configuration)) model in batches of \(batchSize)")
+        try device.requireCapacity(
+            try configuration.workspaceBytes(batchSize: batchSize),
+            for: "a \(Checkpoint.describe(configuration)) model in batches of \(batchSize)")
         let w = try Workspace(model: self, batchSize: batchSize)
         workspaces[batchSize] = w
         return w
@@ -68,7 +76,8 @@ public final class VAEModel {
 
     /// The number of trainable values.
     public var parameterCount: Int {
-        layers.reduce(0) { $0 + $1.weight.value.count + $1.bias.value.count } + (configuration.learnedVariance ? configuration.inputSize : 0)
+        layers.reduce(0) { $0 + $1.weight.value.count + $1.bias.value.count }
+            + (configuration.learnedVariance ? configuration.inputSize : 0)
     }
 
     /// Every trained tensor with its checkpoint name, gradient and Adam moments.

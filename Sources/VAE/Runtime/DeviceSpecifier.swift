@@ -1,6 +1,6 @@
 import Foundation
-import VAECompute
 import VAECPU
+import VAECompute
 import VAEVulkan
 
 /// A user's choice of device, as written on the command line: `auto`, `cpu`, `cpu-reference`, `vulkan`,
@@ -51,7 +51,8 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
     /// What `.auto` resolves to on this machine, given the Vulkan devices present.
     public static func automaticChoice(among devices: [DeviceInfo]) -> DeviceSpecifier {
         guard let best = devices.filter({ $0.kind != .cpu }).min(by: { $0.kind < $1.kind }),
-              let index = best.details["index"].flatMap(Int.init) else { return .cpu }
+            let index = best.details["index"].flatMap(Int.init)
+        else { return .cpu }
         return .vulkanIndex(index)
     }
 
@@ -61,7 +62,9 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
             try VulkanDevice(.init(selection: s, validation: validation, profiling: profiling))
         }
         switch self {
-        case .auto: return try Self.automaticChoice(among: VulkanDevice.devices()).open(validation: validation, profiling: profiling)
+        case .auto:
+            return try Self.automaticChoice(among: VulkanDevice.devices()).open(
+                validation: validation, profiling: profiling)
         case .cpu: return CPUDevice(mode: .fast)
         case .cpuReference: return CPUDevice(mode: .reference)
         case .vulkan: return try vulkan(.best)

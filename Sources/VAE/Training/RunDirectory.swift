@@ -23,7 +23,9 @@ public final class RunDirectory {
     public enum CommitStage: Sendable, CaseIterable {
         case pendingWritten, journalWritten, renamed(Int)
 
-        public static let allCases: [CommitStage] = [.pendingWritten, .journalWritten, .renamed(0), .renamed(1), .renamed(2)]
+        public static let allCases: [CommitStage] = [
+            .pendingWritten, .journalWritten, .renamed(0), .renamed(1), .renamed(2),
+        ]
     }
 
     /// What opening the folder found and did.
@@ -43,16 +45,20 @@ public final class RunDirectory {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw DataError.cannotWrite(file: path, reason: "the folder cannot be made (\(AtomicFile.systemReason(error)))")
+            throw DataError.cannotWrite(
+                file: path, reason: "the folder cannot be made (\(AtomicFile.systemReason(error)))")
         }
         let lockPath = (path as NSString).appendingPathComponent(Self.lockName)
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DataError.cannotWrite(file: lockPath, reason: AtomicFile.lastError()) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let owner = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let owner =
+                (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(
+                    in: .whitespacesAndNewlines) ?? ""
             close(fd)
-            throw RunError("\(path) is in use by another training run" + (owner.isEmpty ? "" : " (pid \(owner))")
-                           + "; wait for it to finish or stop it first")
+            throw RunError(
+                "\(path) is in use by another training run" + (owner.isEmpty ? "" : " (pid \(owner))")
+                    + "; wait for it to finish or stop it first")
         }
         let pid = Data("\(ProcessInfo.processInfo.processIdentifier)\n".utf8)
         ftruncate(fd, 0)
@@ -77,8 +83,12 @@ public final class RunDirectory {
         let journal = file(Self.journalName)
         if let text = try? String(contentsOfFile: journal, encoding: .utf8) {
             let lines = text.split(separator: "\n").map(String.init)
-            guard let first = lines.first, first.hasPrefix("epoch "), lines.dropFirst().allSatisfy(Self.stateFiles.contains) else {
-                throw RunError("\(journal): an unfinished commit whose journal is damaged; remove it to keep the files as they are")
+            guard let first = lines.first, first.hasPrefix("epoch "),
+                lines.dropFirst().allSatisfy(Self.stateFiles.contains)
+            else {
+                throw RunError(
+                    "\(journal): an unfinished commit whose journal is damaged; remove it to keep the files as they are"
+                )
             }
             for name in lines.dropFirst() where FileManager.default.fileExists(atPath: file(Self.pendingName(name))) {
                 guard rename(file(Self.pendingName(name)), file(name)) == 0 else {
@@ -95,16 +105,21 @@ public final class RunDirectory {
             if unlink(file(name)) == 0 { swept += 1 }
         }
         if swept > 0 && recovery == nil {
-            recovery = "removed \(swept) unfinished file(s) of a run that was stopped while saving; its last complete epoch is kept"
+            recovery =
+                "removed \(swept) unfinished file(s) of a run that was stopped while saving; its last complete epoch is kept"
         }
     }
 
     /// Writes `files` (name → bytes, names from `stateFiles`) as one unit for `epoch`. `crashAfter` lets
     /// tests stop the commit at one of its stages as a kill would (it throws there).
-    public func commit(epoch: Int, files: [(name: String, data: Data)], crashAfter: ((CommitStage) throws -> Void)? = nil) throws {
+    public func commit(
+        epoch: Int, files: [(name: String, data: Data)], crashAfter: ((CommitStage) throws -> Void)? = nil
+    ) throws {
         precondition(files.allSatisfy { Self.stateFiles.contains($0.name) })
         do {
-            for f in files { try AtomicFile.writeDurably(f.data, to: file(Self.pendingName(f.name)), reportedAs: file(f.name)) }
+            for f in files {
+                try AtomicFile.writeDurably(f.data, to: file(Self.pendingName(f.name)), reportedAs: file(f.name))
+            }
         } catch {
             for f in files { unlink(file(Self.pendingName(f.name))) }  // nothing half-saved stays behind
             throw error
@@ -127,7 +142,8 @@ public final class RunDirectory {
     /// Removes the folder again if opening made it and nothing but the lock is in it (a run that failed
     /// before it saved anything leaves no trace).
     public func discardIfUnused() {
-        guard created, let names = try? FileManager.default.contentsOfDirectory(atPath: path), names == [Self.lockName] else { return }
+        guard created, let names = try? FileManager.default.contentsOfDirectory(atPath: path), names == [Self.lockName]
+        else { return }
         unlink(file(Self.lockName))
         rmdir(path)
     }
@@ -139,7 +155,9 @@ public final class RunDirectory {
     /// new run's first commit replaces them all at once, so a new run that fails early loses nothing.
     public func removePictures() throws {
         for name in Self.pictureFiles where FileManager.default.fileExists(atPath: file(name)) {
-            guard unlink(file(name)) == 0 else { throw DataError.cannotWrite(file: file(name), reason: AtomicFile.lastError()) }
+            guard unlink(file(name)) == 0 else {
+                throw DataError.cannotWrite(file: file(name), reason: AtomicFile.lastError())
+            }
         }
     }
 }

@@ -12,7 +12,8 @@ public struct TrainingProgress: Sendable {
     public var loss: Double
 
     public init(epoch: Int, step: Int, steps: Int, samples: Int, seconds: Double, loss: Double) {
-        self.epoch = epoch; self.step = step; self.steps = steps; self.samples = samples; self.seconds = seconds; self.loss = loss
+        self.epoch = epoch; self.step = step; self.steps = steps; self.samples = samples; self.seconds = seconds;
+        self.loss = loss
     }
 }
 
@@ -43,19 +44,27 @@ public final class Trainer {
 
     public init(model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions) throws {
         try options.validate()
-        guard train.pixelsPerImage == model.configuration.inputSize, test.pixelsPerImage == model.configuration.inputSize else {
-            throw DataError.mismatch("the data has \(train.pixelsPerImage)-pixel images but the model takes \(model.configuration.inputSize)")
+        guard train.pixelsPerImage == model.configuration.inputSize,
+            test.pixelsPerImage == model.configuration.inputSize
+        else {
+            throw DataError.mismatch(
+                "the data has \(train.pixelsPerImage)-pixel images but the model takes \(model.configuration.inputSize)"
+            )
         }
-        guard train.count > 0, test.count > 0 else { throw DataError.mismatch("the training and test sets must not be empty") }
+        guard train.count > 0, test.count > 0 else {
+            throw DataError.mismatch("the training and test sets must not be empty")
+        }
         self.model = model
         self.options = options
         device = model.device
         let images = try CheckedSize.add(train.count, test.count, "the data")
-        let dataBytes = try CheckedSize.add(try CheckedSize.multiply(images, train.pixelsPerImage, "the data"),
-                                            try CheckedSize.multiply(images, 4, "the data"), "the data")
+        let dataBytes = try CheckedSize.add(
+            try CheckedSize.multiply(images, train.pixelsPerImage, "the data"),
+            try CheckedSize.multiply(images, 4, "the data"), "the data")
         let batch = min(options.batchSize, max(train.count, test.count))
-        try device.requireCapacity(try CheckedSize.add(dataBytes, try model.configuration.workspaceBytes(batchSize: batch), "training"),
-                                   for: "training on \(images) images in batches of \(options.batchSize)")
+        try device.requireCapacity(
+            try CheckedSize.add(dataBytes, try model.configuration.workspaceBytes(batchSize: batch), "training"),
+            for: "training on \(images) images in batches of \(options.batchSize)")
         let train = options.binarization == .static ? train.binarized(seed: options.seed) : train
         let test = options.binarization == .none ? test : test.binarized(seed: Binarization.testSetSeed)
         trainCount = train.count; testCount = test.count
@@ -71,7 +80,8 @@ public final class Trainer {
     /// The training order of epoch `epoch`: a Fisher–Yates shuffle driven by Philox under the seed.
     public static func permutation(count: Int, seed: UInt64, epoch: Int) -> [UInt32] {
         var p = (0..<UInt32(count)).map { $0 }
-        let words = Philox.words(count: count, counter: (0, UInt32(truncatingIfNeeded: epoch), 0x5_4FF1, 0), key: Philox.key(seed: seed))
+        let words = Philox.words(
+            count: count, counter: (0, UInt32(truncatingIfNeeded: epoch), 0x5_4FF1, 0), key: Philox.key(seed: seed))
         var i = count - 1
         while i > 0 {
             let j = Int((UInt64(words[i]) * UInt64(i + 1)) >> 32)  // Lemire's multiply-shift: uniform in 0...i
@@ -84,11 +94,15 @@ public final class Trainer {
     /// One pass over the training set; returns its mean losses per image.
     /// `shouldStop` is asked after every step; when it answers true the epoch ends there with
     /// `TrainingInterrupted` (the model then holds part of an epoch: do not save it).
-    public func trainEpoch(_ epoch: Int, progress: (TrainingProgress) -> Void = { _ in },
-                           shouldStop: () -> Bool = { false }) throws -> LossSummary {
+    public func trainEpoch(
+        _ epoch: Int, progress: (TrainingProgress) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }
+    ) throws -> LossSummary {
         let beta = options.klWeight(epoch: epoch)
         try device.upload(Self.permutation(count: trainCount, seed: options.seed, epoch: epoch), to: order)
-        let batches = stride(from: 0, to: trainCount, by: options.batchSize).map { ($0, min(options.batchSize, trainCount - $0)) }
+        let batches = stride(from: 0, to: trainCount, by: options.batchSize).map {
+            ($0, min(options.batchSize, trainCount - $0))
+        }
         let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
         try resetTotals(spaces)
         let start = Date()
@@ -96,7 +110,8 @@ public final class Trainer {
             let w = try model.workspace(batchSize: size)
             try device.launch(.gatherRows(src: trainImages, indices: order, first: first, dst: w.x, scale: 1 / 255))
             if options.binarization == .dynamic {
-                try device.launch(.sampleBernoulli(x: w.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000))
+                try device.launch(
+                    .sampleBernoulli(x: w.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000))
             }
             try model.trainStep(w, seed: options.seed, beta: beta)
             try device.flush()
@@ -106,13 +121,17 @@ public final class Trainer {
                 let totals = try readTotals(spaces)
                 let loss = (totals.reconstruction + Double(beta) * totals.kl) / Double(seen)
                 guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, step: step + 1) }
-                progress(TrainingProgress(epoch: epoch, step: step + 1, steps: batches.count, samples: seen,
-                                          seconds: Date().timeIntervalSince(start), loss: loss))
+                progress(
+                    TrainingProgress(
+                        epoch: epoch, step: step + 1, steps: batches.count, samples: seen,
+                        seconds: Date().timeIntervalSince(start), loss: loss))
             }
         }
         let totals = try readTotals(spaces)
         let n = Double(trainCount)
-        return LossSummary(loss: (totals.reconstruction + Double(beta) * totals.kl) / n, reconstruction: totals.reconstruction / n, kl: totals.kl / n)
+        return LossSummary(
+            loss: (totals.reconstruction + Double(beta) * totals.kl) / n, reconstruction: totals.reconstruction / n,
+            kl: totals.kl / n)
     }
 
     /// The negative ELBO per test image, with z sampled as in training (PyTorch's example does the same).
@@ -133,7 +152,8 @@ public final class Trainer {
         let totals = try readTotals(spaces)
         let n = Double(count)
         guard totals.reconstruction.isFinite, totals.kl.isFinite else { throw NonFiniteLossError(epoch: 0, step: 0) }
-        return LossSummary(loss: (totals.reconstruction + totals.kl) / n, reconstruction: totals.reconstruction / n, kl: totals.kl / n)
+        return LossSummary(
+            loss: (totals.reconstruction + totals.kl) / n, reconstruction: totals.reconstruction / n, kl: totals.kl / n)
     }
 
     private func resetTotals(_ spaces: [Workspace]) throws {

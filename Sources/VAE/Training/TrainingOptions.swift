@@ -33,9 +33,15 @@ public struct TrainingOptions: Sendable, Equatable {
     public func validate() throws {
         guard epochs >= 0 else { throw ConfigurationError("--epochs must not be negative, got \(epochs)") }
         guard batchSize > 0 else { throw ConfigurationError("--batch-size must be positive, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw ConfigurationError("--lr must be a positive number, got \(learningRate)") }
-        guard beta >= 0, beta.isFinite else { throw ConfigurationError("--beta must be a finite number, not negative, got \(beta)") }
-        guard klWarmupEpochs >= 0 else { throw ConfigurationError("--kl-warmup must not be negative, got \(klWarmupEpochs)") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw ConfigurationError("--lr must be a positive number, got \(learningRate)")
+        }
+        guard beta >= 0, beta.isFinite else {
+            throw ConfigurationError("--beta must be a finite number, not negative, got \(beta)")
+        }
+        guard klWarmupEpochs >= 0 else {
+            throw ConfigurationError("--kl-warmup must not be negative, got \(klWarmupEpochs)")
+        }
         guard logInterval > 0 else { throw ConfigurationError("the log interval must be positive") }
     }
 

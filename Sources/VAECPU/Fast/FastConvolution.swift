@@ -31,49 +31,66 @@ enum FastConvolution {
         func images(_ part: Int) -> Range<Int> { min(batch, part * perPart)..<min(batch, (part + 1) * perPart) }
 
         func patches(_ x: UnsafePointer<Float>, image n: Int, into cols: UnsafeMutablePointer<Float>, ld: Int) {
-            vae_im2col(x + n * g.inputFeatures, Int32(g.inputChannels), Int32(g.inputHeight), Int32(g.inputWidth),
-                       Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                       Int32(g.outputHeight), Int32(g.outputWidth), cols, ld)
+            vae_im2col(
+                x + n * g.inputFeatures, Int32(g.inputChannels), Int32(g.inputHeight), Int32(g.inputWidth),
+                Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                Int32(g.outputHeight), Int32(g.outputWidth), cols, ld)
         }
     }
 
     /// `C = op(A)·op(B)` (or `+=`), single-threaded, on the AVX-512 kernel where it wins, else OpenBLAS.
-    static func gemm(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                     _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool,
-                     engine: CPUDevice.MatrixEngine) {
+    static func gemm(
+        _ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+        _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool,
+        engine: CPUDevice.MatrixEngine
+    ) {
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
         if FastKernels.usesAVX512(engine, m: m, n: n, k: k, transposeB: tb) {
-            vae_sgemm_avx512(ta, tb, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate, nil, false, 0)
+            vae_sgemm_avx512(
+                ta, tb, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc), accumulate, nil,
+                false, 0)
         } else {
-            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                        1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+            cblas_sgemm(
+                CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, Int32(m), Int32(n),
+                Int32(k),
+                1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
         }
     }
 
     /// Copies image rows of [channels, positions] into a matrix [channels, group·positions] (or back):
     /// the layout change between NCHW images and the side-by-side patch matrices.
-    static func interleave(_ images: UnsafePointer<Float>, features: Int, count: Int, channels: Int, positions: Int,
-                           into matrix: UnsafeMutablePointer<Float>) {
+    static func interleave(
+        _ images: UnsafePointer<Float>, features: Int, count: Int, channels: Int, positions: Int,
+        into matrix: UnsafeMutablePointer<Float>
+    ) {
         let ld = count * positions
-        for t in 0..<count { for c in 0..<channels {
-            (matrix + c * ld + t * positions).update(from: images + t * features + c * positions, count: positions)
-        } }
+        for t in 0..<count {
+            for c in 0..<channels {
+                (matrix + c * ld + t * positions).update(from: images + t * features + c * positions, count: positions)
+            }
+        }
     }
 
-    static func deinterleave(_ matrix: UnsafePointer<Float>, count: Int, channels: Int, positions: Int, features: Int,
-                             into images: UnsafeMutablePointer<Float>) {
+    static func deinterleave(
+        _ matrix: UnsafePointer<Float>, count: Int, channels: Int, positions: Int, features: Int,
+        into images: UnsafeMutablePointer<Float>
+    ) {
         let ld = count * positions
-        for t in 0..<count { for c in 0..<channels {
-            (images + t * features + c * positions).update(from: matrix + c * ld + t * positions, count: positions)
-        } }
+        for t in 0..<count {
+            for c in 0..<channels {
+                (images + t * features + c * positions).update(from: matrix + c * ld + t * positions, count: positions)
+            }
+        }
     }
 
     /// Adds a per-channel bias and applies the activation to images of [channels, plane] values.
-    static func epilogue(_ y: UnsafeMutablePointer<Float>, images: Int, channels: Int, plane: Int, bias: UnsafePointer<Float>?,
-                         _ act: Activation) {
+    static func epilogue(
+        _ y: UnsafeMutablePointer<Float>, images: Int, channels: Int, plane: Int, bias: UnsafePointer<Float>?,
+        _ act: Activation
+    ) {
         for t in 0..<images {
             for c in 0..<channels {
                 let run = UnsafeMutableBufferPointer(start: y + (t * channels + c) * plane, count: plane)
@@ -83,11 +100,15 @@ enum FastConvolution {
         }
     }
 
-    static func conv2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ y: Tensor, _ g: ConvGeometry, _ act: Activation,
-                       scratch: FastScratch, engine: CPUDevice.MatrixEngine) {
+    static func conv2d(
+        _ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ y: Tensor, _ g: ConvGeometry, _ act: Activation,
+        scratch: FastScratch, engine: CPUDevice.MatrixEngine
+    ) {
         let plan = Plan(g, batch: x.rows)
-        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!), wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
-        let yv = FastKernels.floats(y).baseAddress!, bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
+        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!),
+            wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
+        let yv = FastKernels.floats(y).baseAddress!,
+            bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
         let ldMax = plan.group * plan.positions
         let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
         let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
@@ -98,22 +119,29 @@ enum FastConvolution {
                 let out = yv + first * g.outputFeatures
                 // One image: the product lands in the image itself; several: side by side, then apart.
                 let target = count == 1 ? out : gathered[part]
-                gemm(false, false, m: g.outputChannels, n: ld, k: plan.patchRows, wv, plan.patchRows, cols[part], ld, target, ld,
-                     accumulate: false, engine: engine)
+                gemm(
+                    false, false, m: g.outputChannels, n: ld, k: plan.patchRows, wv, plan.patchRows, cols[part], ld,
+                    target, ld,
+                    accumulate: false, engine: engine)
                 if count > 1 {
-                    deinterleave(gathered[part], count: count, channels: g.outputChannels, positions: plan.positions,
-                                 features: g.outputFeatures, into: out)
+                    deinterleave(
+                        gathered[part], count: count, channels: g.outputChannels, positions: plan.positions,
+                        features: g.outputFeatures, into: out)
                 }
                 epilogue(out, images: count, channels: g.outputChannels, plane: plan.positions, bias: bv, act)
             }
         }
     }
 
-    static func convTranspose2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ y: Tensor, _ g: ConvGeometry, _ act: Activation,
-                                scratch: FastScratch, engine: CPUDevice.MatrixEngine) {
+    static func convTranspose2d(
+        _ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ y: Tensor, _ g: ConvGeometry, _ act: Activation,
+        scratch: FastScratch, engine: CPUDevice.MatrixEngine
+    ) {
         let plan = Plan(g, batch: x.rows)
-        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!), wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
-        let yv = FastKernels.floats(y).baseAddress!, bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
+        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!),
+            wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
+        let yv = FastKernels.floats(y).baseAddress!,
+            bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
         let ldMax = plan.group * plan.positions
         let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
         let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
@@ -122,28 +150,38 @@ enum FastConvolution {
                 let count = min(plan.group, plan.images(part).upperBound - first), ld = count * plan.positions
                 let source = xv + first * g.outputFeatures
                 if count > 1 {
-                    interleave(source, features: g.outputFeatures, count: count, channels: g.outputChannels, positions: plan.positions,
-                               into: gathered[part])
+                    interleave(
+                        source, features: g.outputFeatures, count: count, channels: g.outputChannels,
+                        positions: plan.positions,
+                        into: gathered[part])
                 }
                 // Patch matrix = Wᵀ·x, then each image's patches are added back where they were read.
-                gemm(true, false, m: plan.patchRows, n: ld, k: g.outputChannels, wv, plan.patchRows,
-                     count > 1 ? UnsafePointer(gathered[part]) : source, ld, cols[part], ld, accumulate: false, engine: engine)
+                gemm(
+                    true, false, m: plan.patchRows, n: ld, k: g.outputChannels, wv, plan.patchRows,
+                    count > 1 ? UnsafePointer(gathered[part]) : source, ld, cols[part], ld, accumulate: false,
+                    engine: engine)
                 let out = yv + first * g.inputFeatures
                 out.update(repeating: 0, count: count * g.inputFeatures)
                 for t in 0..<count {
-                    vae_col2im(cols[part] + t * plan.positions, ld, Int32(g.inputChannels), Int32(g.inputHeight), Int32(g.inputWidth),
-                               Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                               Int32(g.outputHeight), Int32(g.outputWidth), out + t * g.inputFeatures)
+                    vae_col2im(
+                        cols[part] + t * plan.positions, ld, Int32(g.inputChannels), Int32(g.inputHeight),
+                        Int32(g.inputWidth),
+                        Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                        Int32(g.outputHeight), Int32(g.outputWidth), out + t * g.inputFeatures)
                 }
-                epilogue(out, images: count, channels: g.inputChannels, plane: g.inputHeight * g.inputWidth, bias: bv, act)
+                epilogue(
+                    out, images: count, channels: g.inputChannels, plane: g.inputHeight * g.inputWidth, bias: bv, act)
             }
         }
     }
 
-    static func weightGradient(_ x: Tensor, _ dy: Tensor, _ dw: Tensor, _ g: ConvGeometry, scratch: FastScratch,
-                               engine: CPUDevice.MatrixEngine) {
+    static func weightGradient(
+        _ x: Tensor, _ dy: Tensor, _ dw: Tensor, _ g: ConvGeometry, scratch: FastScratch,
+        engine: CPUDevice.MatrixEngine
+    ) {
         let plan = Plan(g, batch: x.rows)
-        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!), dyv = UnsafePointer(FastKernels.floats(dy).baseAddress!)
+        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!),
+            dyv = UnsafePointer(FastKernels.floats(dy).baseAddress!)
         let dwv = FastKernels.floats(dw)
         let ldMax = plan.group * plan.positions, weights = dwv.count
         let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
@@ -156,12 +194,16 @@ enum FastConvolution {
                 for t in 0..<count { plan.patches(xv, image: first + t, into: cols[part] + t * plan.positions, ld: ld) }
                 let source = dyv + first * g.outputFeatures
                 if count > 1 {
-                    interleave(source, features: g.outputFeatures, count: count, channels: g.outputChannels, positions: plan.positions,
-                               into: gathered[part])
+                    interleave(
+                        source, features: g.outputFeatures, count: count, channels: g.outputChannels,
+                        positions: plan.positions,
+                        into: gathered[part])
                 }
                 // dW += dy·patchesᵀ, over this group's positions.
-                gemm(false, true, m: g.outputChannels, n: plan.patchRows, k: ld, count > 1 ? UnsafePointer(gathered[part]) : source, ld,
-                     cols[part], ld, partial[part], plan.patchRows, accumulate: true, engine: engine)
+                gemm(
+                    false, true, m: g.outputChannels, n: plan.patchRows, k: ld,
+                    count > 1 ? UnsafePointer(gathered[part]) : source, ld,
+                    cols[part], ld, partial[part], plan.patchRows, accumulate: true, engine: engine)
             }
         }
         // The parts' sums, added in part order (the result depends on the thread count only through rounding).

@@ -38,16 +38,18 @@ enum FastKernels {
             let stepSize = lr / (1 - pow(b1, step)), inverseCorrection2 = 1 / (1 - pow(b2, step))
             let pv = floats(p), gv = floats(g), mv = floats(m), vv = floats(v)
             Parallel.forEachRange(pv.count) { r in
-                vae_adam(pv.baseAddress! + r.lowerBound, gv.baseAddress! + r.lowerBound, mv.baseAddress! + r.lowerBound,
-                         vv.baseAddress! + r.lowerBound, r.count, b1, b2, stepSize, inverseCorrection2, eps)
+                vae_adam(
+                    pv.baseAddress! + r.lowerBound, gv.baseAddress! + r.lowerBound, mv.baseAddress! + r.lowerBound,
+                    vv.baseAddress! + r.lowerBound, r.count, b1, b2, stepSize, inverseCorrection2, eps)
             }
         case let .gatherRows(src, idx, first, dst, scale) where src.elementType == .uint8:
             let bytes = (src.storage as! CPUStorage).bytes(src.count)
             let indices = (idx.storage as! CPUStorage).words(idx.count)
             let out = floats(dst), cols = src.columns
             Parallel.forEachRange(dst.rows, grain: max(1, 16_384 / max(cols, 1)), align: 1) { rows in
-                let bad = vae_gather_rows_u8(bytes.baseAddress, src.rows, indices.baseAddress! + first + rows.lowerBound, rows.count, cols,
-                                             scale, out.baseAddress! + rows.lowerBound * cols)
+                let bad = vae_gather_rows_u8(
+                    bytes.baseAddress, src.rows, indices.baseAddress! + first + rows.lowerBound, rows.count, cols,
+                    scale, out.baseAddress! + rows.lowerBound * cols)
                 precondition(bad < 0, "gather index \(indices[first + rows.lowerBound + bad]) out of range")
             }
         case let .sampleBernoulli(x, s, seed, stream):
@@ -57,8 +59,9 @@ enum FastKernels {
             }
         case let .reparameterize(mu, logvar, eps, z, s, seed, stream):
             let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed)
-            vae_reparameterize(floats(mu).baseAddress, floats(logvar).baseAddress, floats(eps).baseAddress, floats(z).baseAddress,
-                               mu.count, step, stream, key.0, key.1)
+            vae_reparameterize(
+                floats(mu).baseAddress, floats(logvar).baseAddress, floats(eps).baseAddress, floats(z).baseAddress,
+                mu.count, step, stream, key.0, key.1)
         case let .klDivergence(mu, logvar, out, beta):
             let m = floats(mu), lv = floats(logvar), o = floats(out), cols = mu.columns
             for r in 0..<mu.rows {
@@ -87,7 +90,11 @@ enum FastKernels {
         case let .advanceStep(s):
             (s.storage as! CPUStorage).words(s.count)[0] &+= 1
         case let .axpby(x, y, a, b):
-            if b == 0 { VectorLoops.map(floats(x), into: floats(y)) { a * $0 } } else { VectorLoops.map(floats(x), floats(y), into: floats(y)) { a * $0 + b * $1 } }
+            if b == 0 {
+                VectorLoops.map(floats(x), into: floats(y)) { a * $0 }
+            } else {
+                VectorLoops.map(floats(x), floats(y), into: floats(y)) { a * $0 + b * $1 }
+            }
         case let .fill(x, value):
             floats(x).update(repeating: value)
         default:
@@ -96,12 +103,16 @@ enum FastKernels {
     }
 
     /// The Bernoulli loss per row and/or its gradient (`vae_bernoulli_rows`), rows split across cores.
-    static func bernoulli(_ l: Tensor, _ t: Tensor, out: UnsafeMutableBufferPointer<Float>?, gradient: UnsafeMutableBufferPointer<Float>?, scale: Float) {
+    static func bernoulli(
+        _ l: Tensor, _ t: Tensor, out: UnsafeMutableBufferPointer<Float>?, gradient: UnsafeMutableBufferPointer<Float>?,
+        scale: Float
+    ) {
         let lv = floats(l), tv = floats(t), cols = l.columns
         Parallel.forEachRange(l.rows, grain: max(1, 16_384 / max(cols, 1)), align: 1) { rows in
             let offset = rows.lowerBound * cols
-            vae_bernoulli_rows(lv.baseAddress.map { $0 + offset }, tv.baseAddress.map { $0 + offset }, rows.count, cols,
-                               out.map { $0.baseAddress! + rows.lowerBound }, gradient.map { $0.baseAddress! + offset }, scale)
+            vae_bernoulli_rows(
+                lv.baseAddress.map { $0 + offset }, tv.baseAddress.map { $0 + offset }, rows.count, cols,
+                out.map { $0.baseAddress! + rows.lowerBound }, gradient.map { $0.baseAddress! + offset }, scale)
         }
     }
 
@@ -124,7 +135,9 @@ enum FastKernels {
         switch engine {
         case .openblas: "openblas"
         case .avx512, .automatic:
-            vae_cpu_has_avx512() ? (engine == .avx512 ? "avx512" : "avx512 (openblas for narrow NT products)") : "openblas (no AVX-512 on this CPU)"
+            vae_cpu_has_avx512()
+                ? (engine == .avx512 ? "avx512" : "avx512 (openblas for narrow NT products)")
+                : "openblas (no AVX-512 on this CPU)"
         }
     }
 
@@ -132,8 +145,10 @@ enum FastKernels {
     /// one per core, each finishing its block's epilogue while the block is in cache. Our own threads
     /// rather than OpenBLAS's: its idle workers spin for a long time after each call and would compete
     /// with the elementwise kernels that follow.
-    static func matmul(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ ta: Bool, _ tb: Bool, _ bias: Tensor?, _ act: Activation, _ acc: Bool,
-                       engine: CPUDevice.MatrixEngine) {
+    static func matmul(
+        _ a: Tensor, _ b: Tensor, _ c: Tensor, _ ta: Bool, _ tb: Bool, _ bias: Tensor?, _ act: Activation, _ acc: Bool,
+        engine: CPUDevice.MatrixEngine
+    ) {
         let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
         let av = floats(a), bv = floats(b), cv = floats(c), biasv = bias.map(floats)
         let lda = max(a.columns, 1), ldb = max(b.columns, 1), ldc = max(n, 1)
@@ -146,11 +161,12 @@ enum FastKernels {
         let parts = max(1, min(Parallel.cores, extent / 32, (2 * m * n * k) / 1_000_000))
         let chunk = (extent + parts - 1) / parts
         // The kernel applies ReLU and leaky ReLU as it stores (a slope for negative values); others follow it.
-        let fusedSlope: Float? = switch act {
-        case .relu: 0
-        case .leakyRelu: Activation.leakySlope
-        default: nil
-        }
+        let fusedSlope: Float? =
+            switch act {
+            case .relu: 0
+            case .leakyRelu: Activation.leakySlope
+            default: nil
+            }
         // The closure goes straight to `run`, so its context stays on the stack (no allocation per product).
         Parallel.run(parts: parts) { part in
             let start = part * chunk, end = min(extent, start + chunk)
@@ -162,9 +178,10 @@ enum FastKernels {
             let cOffset = rows.lowerBound * ldc + cols.lowerBound
             if avx512 {
                 // Bias and (leaky) ReLU are applied as the kernel stores its tiles.
-                vae_sgemm_avx512(ta, tb, Int32(rows.count), Int32(cols.count), Int32(k), av.baseAddress! + aOffset, Int32(lda),
-                                 bv.baseAddress! + bOffset, Int32(ldb), cv.baseAddress! + cOffset, Int32(ldc), acc,
-                                 biasv.map { $0.baseAddress! + cols.lowerBound }, fusedSlope != nil, fusedSlope ?? 0)
+                vae_sgemm_avx512(
+                    ta, tb, Int32(rows.count), Int32(cols.count), Int32(k), av.baseAddress! + aOffset, Int32(lda),
+                    bv.baseAddress! + bOffset, Int32(ldb), cv.baseAddress! + cOffset, Int32(ldc), acc,
+                    biasv.map { $0.baseAddress! + cols.lowerBound }, fusedSlope != nil, fusedSlope ?? 0)
                 if fusedSlope == nil { activateRows(act, cv, rows: rows, cols: cols, ldc: ldc) }
                 return
             }
@@ -174,16 +191,20 @@ enum FastKernels {
                 if !acc { for i in rows { for j in cols { cv[i * ldc + j] = 0 } } }
             }
             if k > 0 {
-                cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                            Int32(rows.count), Int32(cols.count), Int32(k), 1, av.baseAddress! + aOffset, Int32(lda),
-                            bv.baseAddress! + bOffset, Int32(ldb), bias != nil || acc ? 1 : 0, cv.baseAddress! + cOffset, Int32(ldc))
+                cblas_sgemm(
+                    CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    Int32(rows.count), Int32(cols.count), Int32(k), 1, av.baseAddress! + aOffset, Int32(lda),
+                    bv.baseAddress! + bOffset, Int32(ldb), bias != nil || acc ? 1 : 0, cv.baseAddress! + cOffset,
+                    Int32(ldc))
             }
             activateRows(act, cv, rows: rows, cols: cols, ldc: ldc)
         }
     }
 
     /// The activation on a block of C in place.
-    static func activateRows(_ act: Activation, _ c: UnsafeMutableBufferPointer<Float>, rows: Range<Int>, cols: Range<Int>, ldc: Int) {
+    static func activateRows(
+        _ act: Activation, _ c: UnsafeMutableBufferPointer<Float>, rows: Range<Int>, cols: Range<Int>, ldc: Int
+    ) {
         guard act != .identity else { return }
         for i in rows {
             let row = UnsafeMutableBufferPointer(rebasing: c[(i * ldc + cols.lowerBound)..<(i * ldc + cols.upperBound)])
@@ -191,7 +212,9 @@ enum FastKernels {
         }
     }
 
-    static func activate(_ act: Activation, _ x: UnsafeMutableBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+    static func activate(
+        _ act: Activation, _ x: UnsafeMutableBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>
+    ) {
         switch act {
         case .relu, .leakyRelu: VectorLoops.map(x, into: y) { relu(act, $0) }
         default: activateSerial(act, x, y)
@@ -204,7 +227,9 @@ enum FastKernels {
         v.replacing(with: act == .relu ? .zero : Activation.leakySlope * v, where: v .< 0)
     }
 
-    static func activateSerial(_ act: Activation, _ x: UnsafeMutableBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+    static func activateSerial(
+        _ act: Activation, _ x: UnsafeMutableBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>
+    ) {
         switch act {
         case .identity: if x.baseAddress != y.baseAddress { _ = y.update(fromContentsOf: x) }
         case .relu, .leakyRelu:
@@ -217,12 +242,16 @@ enum FastKernels {
         }
     }
 
-    static func activationBackward(_ act: Activation, _ y: UnsafeMutableBufferPointer<Float>,
-                                   _ dy: UnsafeMutableBufferPointer<Float>, _ dx: UnsafeMutableBufferPointer<Float>) {
+    static func activationBackward(
+        _ act: Activation, _ y: UnsafeMutableBufferPointer<Float>,
+        _ dy: UnsafeMutableBufferPointer<Float>, _ dx: UnsafeMutableBufferPointer<Float>
+    ) {
         switch act {
         case .identity: if dy.baseAddress != dx.baseAddress { _ = dx.update(fromContentsOf: dy) }
         case .relu: VectorLoops.map(y, dy, into: dx) { $1.replacing(with: 0, where: $0 .<= 0) }
-        case .leakyRelu: let s = Activation.leakySlope; VectorLoops.map(y, dy, into: dx) { $1.replacing(with: s * $1, where: $0 .<= 0) }
+        case .leakyRelu:
+            let s = Activation.leakySlope;
+            VectorLoops.map(y, dy, into: dx) { $1.replacing(with: s * $1, where: $0 .<= 0) }
         case .sigmoid: VectorLoops.map(y, dy, into: dx) { $1 * $0 * (1 - $0) }
         case .tanh: VectorLoops.map(y, dy, into: dx) { $1 * (1 - $0 * $0) }
         case .softplus: for i in 0..<y.count { dx[i] = -dy[i] * expm1(-y[i]) }

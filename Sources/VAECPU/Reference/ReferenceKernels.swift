@@ -8,12 +8,18 @@ enum ReferenceKernels {
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             let k = ta ? a.rows : a.columns
-            store(ReferenceMath.matmul(load(a), load(b), m: c.rows, n: c.columns, k: k, transposeA: ta, transposeB: tb,
-                                       bias: bias.map(load), activation: act, accumulateInto: acc ? load(c) : nil), c)
+            store(
+                ReferenceMath.matmul(
+                    load(a), load(b), m: c.rows, n: c.columns, k: k, transposeA: ta, transposeB: tb,
+                    bias: bias.map(load), activation: act, accumulateInto: acc ? load(c) : nil), c)
         case let .conv2d(x, w, bias, y, g, act):
-            store(ReferenceMath.conv2d(load(x), weight: load(w), bias: bias.map(load), batch: x.rows, g, activation: act), y)
+            store(
+                ReferenceMath.conv2d(load(x), weight: load(w), bias: bias.map(load), batch: x.rows, g, activation: act),
+                y)
         case let .convTranspose2d(x, w, bias, y, g, act):
-            store(ReferenceMath.convTranspose2d(load(x), weight: load(w), bias: bias.map(load), batch: x.rows, g, activation: act), y)
+            store(
+                ReferenceMath.convTranspose2d(
+                    load(x), weight: load(w), bias: bias.map(load), batch: x.rows, g, activation: act), y)
         case let .conv2dWeightGradient(x, dy, dw, g):
             store(ReferenceMath.conv2dWeightGradient(x: load(x), dy: load(dy), batch: x.rows, g), dw)
         case let .channelSum(x, out, plane):
@@ -41,19 +47,22 @@ enum ReferenceKernels {
             let r = ReferenceMath.reparameterizeBackward(dz: load(dz), logvar: load(logvar), eps: load(eps))
             store(r.dmu, dmu); store(r.dlogvar, dlogvar)
         case let .klDivergence(mu, logvar, out, beta):
-            store(ReferenceMath.klDivergence(mu: load(mu), logvar: load(logvar), rows: mu.rows, columns: mu.columns,
-                                             beta: Double(beta)), out)
+            store(
+                ReferenceMath.klDivergence(
+                    mu: load(mu), logvar: load(logvar), rows: mu.rows, columns: mu.columns,
+                    beta: Double(beta)), out)
         case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
             let g = ReferenceMath.klDivergenceGradient(mu: load(mu), logvar: load(logvar), beta: Double(beta))
             store(zip(load(dmu), g.dmu).map(+), dmu)
             store(zip(load(dlogvar), g.dlogvar).map(+), dlogvar)
         case let .importanceLogWeight(z, eps, logvar, nll, out):
             let zv = load(z), ev = load(eps), lv = load(logvar), nv = load(nll), cols = z.columns
-            store((0..<z.rows).map { i in
-                var w = -nv[i]
-                for j in (i * cols)..<((i + 1) * cols) { w += -0.5 * zv[j] * zv[j] + 0.5 * (ev[j] * ev[j] + lv[j]) }
-                return w
-            }, out)
+            store(
+                (0..<z.rows).map { i in
+                    var w = -nv[i]
+                    for j in (i * cols)..<((i + 1) * cols) { w += -0.5 * zv[j] * zv[j] + 0.5 * (ev[j] * ev[j] + lv[j]) }
+                    return w
+                }, out)
         case let .logSumExpAccumulate(x, m, s):
             let xv = load(x), mv = load(m), sv = load(s)
             var newM = mv, newS = sv
@@ -70,22 +79,27 @@ enum ReferenceKernels {
         case let .bernoulliNLLBackward(l, t, d, scale):
             store(ReferenceMath.bernoulliNLLGradient(logits: load(l), target: load(t), scale: Double(scale)), d)
         case let .gaussianNLL(m, t, v, out):
-            store(ReferenceMath.gaussianNLL(mean: load(m), target: load(t), logVariance: load(v), rows: m.rows, columns: m.columns), out)
+            store(
+                ReferenceMath.gaussianNLL(
+                    mean: load(m), target: load(t), logVariance: load(v), rows: m.rows, columns: m.columns), out)
         case let .gaussianNLLBackward(m, t, v, d, dv, scale):
-            let g = ReferenceMath.gaussianNLLGradient(mean: load(m), target: load(t), logVariance: load(v), columns: m.columns, scale: Double(scale))
+            let g = ReferenceMath.gaussianNLLGradient(
+                mean: load(m), target: load(t), logVariance: load(v), columns: m.columns, scale: Double(scale))
             store(g.dmean, d)
             if let dv { store(g.dlogVariance, dv) }
         case let .adam(p, g, m, v, s, b1, b2, eps):
             let schedule = words(s)
-            let r = ReferenceMath.adam(parameter: load(p), gradient: load(g), m: load(m), v: load(v), step: Int(schedule[0]),
-                                       learningRate: Double(Float(bitPattern: schedule[1])),
-                                       beta1: Double(b1), beta2: Double(b2), epsilon: Double(eps))
+            let r = ReferenceMath.adam(
+                parameter: load(p), gradient: load(g), m: load(m), v: load(v), step: Int(schedule[0]),
+                learningRate: Double(Float(bitPattern: schedule[1])),
+                beta1: Double(b1), beta2: Double(b2), epsilon: Double(eps))
             store(r.parameter, p); store(r.m, m); store(r.v, v)
         case let .advanceStep(s):
             storage(s).words(s.count)[0] &+= 1
         case let .gatherRows(src, idx, first, dst, scale):
             let cols = src.columns, indices = words(idx)[first..<(first + dst.rows)]
-            let values: [Double] = src.elementType == .uint8
+            let values: [Double] =
+                src.elementType == .uint8
                 ? storage(src).bytes(src.count).map { Double($0) }
                 : load(src)
             var out = [Double](repeating: 0, count: dst.count)
@@ -108,7 +122,8 @@ enum ReferenceKernels {
         case let .clamp(x, lo, hi):
             store(load(x).map { min(max($0, Double(lo)), Double(hi)) }, x)
         case let .randomBits(out, counter, key):
-            let bits = Philox.words(count: out.count, counter: (counter.x, counter.y, counter.z, counter.w), key: (key.x, key.y))
+            let bits = Philox.words(
+                count: out.count, counter: (counter.x, counter.y, counter.z, counter.w), key: (key.x, key.y))
             _ = storage(out).words(out.count).update(fromContentsOf: bits)
         }
     }

@@ -35,8 +35,10 @@ public enum ReferenceMath {
     // MARK: Matrix product
 
     /// `act(op(a)·op(b) + bias) (+ c0)`; `op(a)` is m×k, `op(b)` k×n.
-    public static func matmul(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
-                              bias: [Double]?, activation: Activation, accumulateInto c0: [Double]? = nil) -> [Double] {
+    public static func matmul(
+        _ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
+        bias: [Double]?, activation: Activation, accumulateInto c0: [Double]? = nil
+    ) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
         for i in 0..<m {
             for j in 0..<n {
@@ -82,8 +84,10 @@ public enum ReferenceMath {
     }
 
     /// Conv2d on `batch` images of `g.inputFeatures` values: `act(Σ w·x + bias)`, zero padding.
-    public static func conv2d(_ x: [Double], weight: [Double], bias: [Double]?, batch: Int, _ g: ConvGeometry,
-                              activation: Activation) -> [Double] {
+    public static func conv2d(
+        _ x: [Double], weight: [Double], bias: [Double]?, batch: Int, _ g: ConvGeometry,
+        activation: Activation
+    ) -> [Double] {
         let (inF, outF, plane) = (g.inputFeatures, g.outputFeatures, g.outputHeight * g.outputWidth)
         var y = [Double](repeating: 0, count: batch * outF)
         for n in 0..<batch {
@@ -95,8 +99,10 @@ public enum ReferenceMath {
 
     /// The adjoint of `conv2d` in its input (ConvTranspose2d): every value of `x` (the convolution's output
     /// side) is scattered back through the taps that read it.
-    public static func convTranspose2d(_ x: [Double], weight: [Double], bias: [Double]?, batch: Int, _ g: ConvGeometry,
-                                       activation: Activation) -> [Double] {
+    public static func convTranspose2d(
+        _ x: [Double], weight: [Double], bias: [Double]?, batch: Int, _ g: ConvGeometry,
+        activation: Activation
+    ) -> [Double] {
         let (inF, outF, plane) = (g.inputFeatures, g.outputFeatures, g.inputHeight * g.inputWidth)
         var y = [Double](repeating: 0, count: batch * inF)
         for n in 0..<batch {
@@ -142,7 +148,9 @@ public enum ReferenceMath {
         (0..<mu.count).map { mu[$0] + exp(0.5 * logvar[$0]) * eps[$0] }
     }
 
-    public static func reparameterizeBackward(dz: [Double], logvar: [Double], eps: [Double]) -> (dmu: [Double], dlogvar: [Double]) {
+    public static func reparameterizeBackward(
+        dz: [Double], logvar: [Double], eps: [Double]
+    ) -> (dmu: [Double], dlogvar: [Double]) {
         (dz, (0..<dz.count).map { dz[$0] * eps[$0] * 0.5 * exp(0.5 * logvar[$0]) })
     }
 
@@ -158,7 +166,9 @@ public enum ReferenceMath {
         }
     }
 
-    public static func klDivergenceGradient(mu: [Double], logvar: [Double], beta: Double) -> (dmu: [Double], dlogvar: [Double]) {
+    public static func klDivergenceGradient(
+        mu: [Double], logvar: [Double], beta: Double
+    ) -> (dmu: [Double], dlogvar: [Double]) {
         (mu.map { beta * $0 }, logvar.map { 0.5 * beta * (exp($0) - 1) })
     }
 
@@ -180,7 +190,9 @@ public enum ReferenceMath {
     }
 
     /// Per-row Gaussian NLL with one log-variance per column.
-    public static func gaussianNLL(mean: [Double], target: [Double], logVariance: [Double], rows: Int, columns: Int) -> [Double] {
+    public static func gaussianNLL(
+        mean: [Double], target: [Double], logVariance: [Double], rows: Int, columns: Int
+    ) -> [Double] {
         (0..<rows).map { i in
             var s = 0.0
             for j in 0..<columns {
@@ -192,8 +204,11 @@ public enum ReferenceMath {
     }
 
     /// Gradients of the summed Gaussian NLL with respect to the means and to each element's log-variance.
-    public static func gaussianNLLGradient(mean: [Double], target: [Double], logVariance: [Double], columns: Int, scale: Double)
-        -> (dmean: [Double], dlogVariance: [Double]) {
+    public static func gaussianNLLGradient(
+        mean: [Double], target: [Double], logVariance: [Double], columns: Int, scale: Double
+    )
+        -> (dmean: [Double], dlogVariance: [Double])
+    {
         let dmean = (0..<mean.count).map { scale * (mean[$0] - target[$0]) * exp(-logVariance[$0 % columns]) }
         let dlv = (0..<mean.count).map { i -> Double in
             let d = target[i] - mean[i]
@@ -204,9 +219,12 @@ public enum ReferenceMath {
 
     // MARK: Optimizer
 
-    public static func adam(parameter: [Double], gradient: [Double], m: [Double], v: [Double], step: Int,
-                            learningRate: Double, beta1: Double, beta2: Double, epsilon: Double)
-        -> (parameter: [Double], m: [Double], v: [Double]) {
+    public static func adam(
+        parameter: [Double], gradient: [Double], m: [Double], v: [Double], step: Int,
+        learningRate: Double, beta1: Double, beta2: Double, epsilon: Double
+    )
+        -> (parameter: [Double], m: [Double], v: [Double])
+    {
         var p = parameter, m = m, v = v
         let c1 = 1 - pow(beta1, Double(step)), c2 = 1 - pow(beta2, Double(step))
         for i in 0..<p.count {

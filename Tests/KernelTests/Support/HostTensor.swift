@@ -24,13 +24,15 @@ struct HostTensor {
     var data: HostData
 
     init(_ shape: [Int], _ data: HostData) {
-        precondition(shape.reduce(1, *) == {
-            switch data {
-            case let .floats(v): return v.count
-            case let .words(v): return v.count
-            case let .bytes(v): return v.count
-            }
-        }(), "shape \(shape) does not match the data")
+        precondition(
+            shape.reduce(1, *)
+                == {
+                    switch data {
+                    case let .floats(v): return v.count
+                    case let .words(v): return v.count
+                    case let .bytes(v): return v.count
+                    }
+                }(), "shape \(shape) does not match the data")
         self.shape = shape
         self.data = data
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAEVulkan
 
 /// How close a backend's float output must be to the reference: |x − r| ≤ absolute + relative·|r|.
@@ -10,7 +11,9 @@ struct Tolerance: CustomStringConvertible {
     var absolute: Float
     var relative: Float
     static let exact = Tolerance(absolute: 0, relative: 0)
-    static func within(_ absolute: Float, relative: Float = 0) -> Tolerance { Tolerance(absolute: absolute, relative: relative) }
+    static func within(_ absolute: Float, relative: Float = 0) -> Tolerance {
+        Tolerance(absolute: absolute, relative: relative)
+    }
     var description: String { "abs \(absolute) rel \(relative)" }
 }
 
@@ -28,13 +31,18 @@ struct KernelCase: CustomTestStringConvertible, Sendable {
 
     var testDescription: String { name }
 
-    init(_ name: String, inputs: [HostTensor], outputs: [HostTensor], tolerance: Tolerance,
-         kernels: @escaping @Sendable ([Tensor], [Tensor]) -> [Kernel]) {
-        self.name = name; self.inputs = inputs; self.outputs = outputs; self.tolerance = tolerance; self.kernels = kernels
+    init(
+        _ name: String, inputs: [HostTensor], outputs: [HostTensor], tolerance: Tolerance,
+        kernels: @escaping @Sendable ([Tensor], [Tensor]) -> [Kernel]
+    ) {
+        self.name = name; self.inputs = inputs; self.outputs = outputs; self.tolerance = tolerance;
+        self.kernels = kernels
     }
 
-    init(_ name: String, inputs: [HostTensor], outputs: [HostTensor], tolerance: Tolerance,
-         kernel: @escaping @Sendable ([Tensor], [Tensor]) -> Kernel) {
+    init(
+        _ name: String, inputs: [HostTensor], outputs: [HostTensor], tolerance: Tolerance,
+        kernel: @escaping @Sendable ([Tensor], [Tensor]) -> Kernel
+    ) {
         self.init(name, inputs: inputs, outputs: outputs, tolerance: tolerance) { [kernel($0, $1)] }
     }
 }
@@ -56,11 +64,15 @@ func evaluate(_ c: KernelCase, on device: any ComputeDevice) throws -> [HostData
     for kernel in c.kernels(inputs, outputs) { try device.launch(kernel) }
     try device.synchronize()
     for (i, s) in sentinels.enumerated() {
-        #expect(try device.download(s) == sentinelValues, "\(c.name) on \(device.info): sentinel \(i) overwritten (out-of-bounds write)")
+        #expect(
+            try device.download(s) == sentinelValues,
+            "\(c.name) on \(device.info): sentinel \(i) overwritten (out-of-bounds write)")
     }
     if device is VulkanDevice {
         for (i, o) in outputs.enumerated() {
-            #expect((o.storage as! VulkanBuffer).slackIntact, "\(c.name) on \(device.info): wrote past the end of output \(i)")
+            #expect(
+                (o.storage as! VulkanBuffer).slackIntact,
+                "\(c.name) on \(device.info): wrote past the end of output \(i)")
         }
     }
     return try zip(c.outputs, outputs).map { host, t in
@@ -97,15 +109,23 @@ func compare(_ actual: HostData, _ expected: HostData, _ tol: Tolerance, _ what:
         for i in 0..<min(a.count, e.count) {
             let x = a[i], r = e[i]
             let ok: Bool
-            if r.isNaN { ok = x.isNaN } else if !x.isFinite || !r.isFinite { ok = x == r }
-            else { ok = abs(x - r) <= tol.absolute + tol.relative * abs(r) }
+            if r.isNaN {
+                ok = x.isNaN
+            } else if !x.isFinite || !r.isFinite {
+                ok = x == r
+            } else {
+                ok = abs(x - r) <= tol.absolute + tol.relative * abs(r)
+            }
             if !ok {
                 failures += 1
                 let excess = x.isFinite ? abs(x - r) : .infinity
                 if failures == 1 || excess > worstExcess { worst = (i, x, r); worstExcess = excess }
             }
         }
-        #expect(failures == 0, "\(what): \(failures) of \(a.count) elements beyond \(tol); worst at \(worst.0): got \(worst.1), expected \(worst.2)")
+        #expect(
+            failures == 0,
+            "\(what): \(failures) of \(a.count) elements beyond \(tol); worst at \(worst.0): got \(worst.1), expected \(worst.2)"
+        )
     default:
         Issue.record("\(what): output types differ")
     }

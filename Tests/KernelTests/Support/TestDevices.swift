@@ -1,6 +1,7 @@
 import Foundation
-import VAECompute
 import VAECPU
+import VAECompute
+
 @testable import VAEVulkan
 
 /// The devices every kernel case runs on, each compared with `CPUDevice(mode: .reference)`.
@@ -12,10 +13,14 @@ enum TestDevices {
     static var vulkanRequired: Bool { ProcessInfo.processInfo.environment["VAE_TEST_NO_VULKAN"] == nil }
 
     /// Vulkan with validation (core + synchronization) when the layer is installed.
-    static func vulkan(staging: Bool = false, matmul: MatmulVariant? = nil, profiling: Bool = false,
-                       subgroupReductions: Bool = true) throws -> VulkanDevice {
-        try VulkanDevice(.init(validation: true, profiling: profiling, forceStaging: staging, matmul: matmul,
-                               subgroupReductions: subgroupReductions))
+    static func vulkan(
+        staging: Bool = false, matmul: MatmulVariant? = nil, profiling: Bool = false,
+        subgroupReductions: Bool = true
+    ) throws -> VulkanDevice {
+        try VulkanDevice(
+            .init(
+                validation: true, profiling: profiling, forceStaging: staging, matmul: matmul,
+                subgroupReductions: subgroupReductions))
     }
 
     /// The backends under test: the fast CPU path, Vulkan with mapped memory (reductions with subgroupAdd
@@ -40,7 +45,8 @@ enum TestDevices {
             guard !announced else { return }
             announced = true
             for d in devices {
-                let details = d.info.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let details = d.info.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: " ")
                 print("[devices] \(d.info) subgroup=\(d.info.subgroupSize) \(details)")
             }
         }

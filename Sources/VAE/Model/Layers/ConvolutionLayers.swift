@@ -14,16 +14,22 @@ final class Conv2dLayer: Layer {
     }
 
     func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {
-        try device.launch(.conv2d(x: x, weight: weight.value, bias: bias.value, y: y, geometry: geometry, activation: plan.activation))
+        try device.launch(
+            .conv2d(x: x, weight: weight.value, bias: bias.value, y: y, geometry: geometry, activation: plan.activation)
+        )
     }
 
-    func backward(input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice) throws {
+    func backward(
+        input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice
+    ) throws {
         precondition(!accumulate, "a convolution's input gradient is written, not added")
         try activationBackward(output: y, dy: dy, on: device)
         try device.launch(.conv2dWeightGradient(x: x, dy: dy, dweight: weight.gradient, geometry: geometry))
         try device.launch(.channelSum(x: dy, out: bias.gradient, plane: geometry.outputHeight * geometry.outputWidth))
         if let dx {
-            try device.launch(.convTranspose2d(x: dy, weight: weight.value, bias: nil, y: dx, geometry: geometry, activation: .identity))
+            try device.launch(
+                .convTranspose2d(
+                    x: dy, weight: weight.value, bias: nil, y: dx, geometry: geometry, activation: .identity))
         }
     }
 }
@@ -43,17 +49,22 @@ final class ConvTranspose2dLayer: Layer {
     }
 
     func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {
-        try device.launch(.convTranspose2d(x: x, weight: weight.value, bias: bias.value, y: y, geometry: geometry, activation: plan.activation))
+        try device.launch(
+            .convTranspose2d(
+                x: x, weight: weight.value, bias: bias.value, y: y, geometry: geometry, activation: plan.activation))
     }
 
-    func backward(input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice) throws {
+    func backward(
+        input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice
+    ) throws {
         precondition(!accumulate, "a convolution's input gradient is written, not added")
         try activationBackward(output: y, dy: dy, on: device)
         // The transposed convolution's weight gradient is the convolution's with input and output swapped.
         try device.launch(.conv2dWeightGradient(x: dy, dy: x, dweight: weight.gradient, geometry: geometry))
         try device.launch(.channelSum(x: dy, out: bias.gradient, plane: geometry.inputHeight * geometry.inputWidth))
         if let dx {
-            try device.launch(.conv2d(x: dy, weight: weight.value, bias: nil, y: dx, geometry: geometry, activation: .identity))
+            try device.launch(
+                .conv2d(x: dy, weight: weight.value, bias: nil, y: dx, geometry: geometry, activation: .identity))
         }
     }
 }

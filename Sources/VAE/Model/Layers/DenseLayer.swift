@@ -12,18 +12,27 @@ final class DenseLayer: Layer {
     }
 
     func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {
-        try device.launch(.matmul(a: x, b: weight.value, c: y, transposeA: false, transposeB: true, bias: bias.value,
-                                  activation: plan.activation, accumulate: false))
+        try device.launch(
+            .matmul(
+                a: x, b: weight.value, c: y, transposeA: false, transposeB: true, bias: bias.value,
+                activation: plan.activation, accumulate: false))
     }
 
-    func backward(input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice) throws {
+    func backward(
+        input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice
+    ) throws {
         try activationBackward(output: y, dy: dy, on: device)
-        try device.launch(.matmul(a: dy, b: x, c: weight.gradient, transposeA: true, transposeB: false, bias: nil, activation: .identity,
-                                  accumulate: false))
+        try device.launch(
+            .matmul(
+                a: dy, b: x, c: weight.gradient, transposeA: true, transposeB: false, bias: nil, activation: .identity,
+                accumulate: false))
         try device.launch(.columnSum(x: dy, out: bias.gradient, accumulate: false))
         if let dx {
-            try device.launch(.matmul(a: dy, b: weight.value, c: dx, transposeA: false, transposeB: false, bias: nil, activation: .identity,
-                                      accumulate: accumulate))
+            try device.launch(
+                .matmul(
+                    a: dy, b: weight.value, c: dx, transposeA: false, transposeB: false, bias: nil,
+                    activation: .identity,
+                    accumulate: accumulate))
         }
     }
 }

@@ -28,7 +28,9 @@ protocol Layer: AnyObject {
     /// `dy` holds the gradient at the layer's output and `y` its output; `dy` is overwritten with the
     /// gradient before the activation. Writes the parameters' gradients and, with `dx`, the gradient at
     /// the input (`accumulate` adds it to what `dx` holds).
-    func backward(input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice) throws
+    func backward(
+        input x: Tensor, output y: Tensor, dy: Tensor, dx: Tensor?, accumulate: Bool, on device: any ComputeDevice)
+        throws
 }
 
 extension Layer {
