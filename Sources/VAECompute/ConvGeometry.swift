@@ -75,7 +75,7 @@ public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     public var reduction: Int { inputChannels * kernelHeight * kernelWidth }
 
     /// Throws unless every size is positive, the kernel fits the padded input, and the padding is less
-    /// than the kernel (PyTorch's rule; a larger pad would make whole outputs of nothing but zeros), all
+    /// than the kernel (a larger pad makes outputs that see nothing but padding: refused as a mistake), all
     /// within `Int32.max` elements per image and per weight, for the shaders' 32-bit indices. Checked on
     /// every launch, so it allocates nothing.
     public func validate() throws {

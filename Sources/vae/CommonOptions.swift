@@ -44,7 +44,7 @@ struct DataOptions: ParsableArguments {
         guard mnist.test.pixelsPerImage == c.inputSize else {
             throw DataError.mismatch(
                 "\(data) has \(mnist.test.height)×\(mnist.test.width) images but \(checkpoint) takes "
-                    + "\(c.imageHeight)×\(c.imageWidth)")
+                    + c.imageSize)
         }
         return mnist
     }

@@ -199,7 +199,7 @@ struct TrainCommand: ParsableCommand {
             guard model.configuration.inputSize == config.inputSize else {
                 throw DataError.mismatch(
                     "\(dataOptions.data) has \(mnist.train.height)×\(mnist.train.width) images but the run in "
-                        + "\(outDirectory) takes \(model.configuration.imageHeight)×\(model.configuration.imageWidth)")
+                        + "\(outDirectory) takes \(model.configuration.imageSize)")
             }
             let conflicts = contradictions(
                 model: model.configuration, recorded: recorded, trainImages: mnist.train.count)

@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import VAECPU
+
+@testable import VAE
 
 /// `--arch conv28` through the binary: training on both backends writes every output, and every command
 /// that reads a checkpoint rebuilds the conv model from the file alone.

@@ -91,6 +91,10 @@ struct TrainingTests {
     /// not read the image, also when a hidden layer is as wide as the image.
     @Test func flopsPerImageCountsTheProducts() {
         #expect(TrainingBenchmark.flopsPerImage(VAEConfiguration()) == 3_280_000)
+        // conv28: 5,032,960 multiply-adds forward (conv 100,352 + 1,605,632, dense 802,816 + 10,240 + 5,120 + 802,816,
+        // transposed 1,605,632 + 100,352), so 3 × 10,065,920 FLOP less the first layer's input gradient.
+        #expect(
+            TrainingBenchmark.flopsPerImage(VAEConfiguration(architecture: .conv28)) == 3 * 10_065_920 - 2 * 100_352)
         let wide = 2.0 * Double(784 * 784 + 2 * 784 * 20 + 20 * 784 + 784 * 784)
         #expect(
             TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [784], latent: 20)) == 3 * wide - 2 * 784 * 784)

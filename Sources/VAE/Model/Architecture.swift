@@ -95,12 +95,10 @@ struct PlannedLayer: Equatable {
         }
     }
     /// Multiply-adds of the forward pass per image.
-    var multiplyAdds: Int { output.count * (input.count == 0 ? 0 : forwardTerms) }
-    private var forwardTerms: Int {
+    var multiplyAdds: Int {
         switch kind {
-        case let .dense(inputs, _): inputs
-        case let .conv2d(g): g.reduction
-        case let .convTranspose2d(g): g.outputFeatures * g.reduction / max(g.inputFeatures, 1)
+        case let .dense(inputs, outputs): inputs * outputs
+        case let .conv2d(g), let .convTranspose2d(g): g.outputFeatures * g.reduction
         }
     }
 }

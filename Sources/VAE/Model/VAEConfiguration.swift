@@ -80,6 +80,13 @@ public struct VAEConfiguration: Sendable, Equatable {
         _ = try plan()
     }
 
+    /// The images the model takes, as errors name them: "28×28" (grey), "3×32×32 (3 channels)" otherwise.
+    public var imageSize: String {
+        imageChannels == 1
+            ? "\(imageHeight)×\(imageWidth)"
+            : "\(imageChannels)×\(imageHeight)×\(imageWidth) (\(imageChannels) channels)"
+    }
+
     /// The layers, with every shape worked out and checked.
     func plan() throws -> NetworkPlan { try NetworkPlan(self) }
 
