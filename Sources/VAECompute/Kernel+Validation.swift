@@ -43,6 +43,13 @@ extension Kernel {
             }
             try requireCount(weight, g.weightShape.reduce(1, *), "weight \(g.weightShape)")
         }
+        // Rows of channels × plane values: the channel count.
+        func requireChannels(_ x: Tensor, _ plane: Int) throws -> Int {
+            if plane <= 0 || x.shape.count != 2 || x.columns % plane != 0 {
+                throw fail("rows of \(x) are not whole channels of \(plane) values")
+            }
+            return x.columns / plane
+        }
         switch self {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             try requireFloat(a, b, c)
@@ -67,6 +74,27 @@ extension Kernel {
             try requireFloat(x, out)
             if plane <= 0 || x.columns % plane != 0 || out.count != x.columns / plane {
                 throw fail("out needs one value per channel of \(plane) values in rows of \(x.columns), got \(out)")
+            }
+        case let .batchNorm(x, gamma, beta, y, mean, invStd, rm, rv, plane, momentum, epsilon, training, _):
+            try requireFloat(x, y, gamma, beta, mean)
+            try requireFloat(invStd, rm, rv)
+            try requireSameCount(x, y)
+            let channels = try requireChannels(x, plane)
+            for t in TensorList(gamma, beta, mean, invStd, rm) { try requireCount(t, channels, "per-channel \(t)") }
+            try requireCount(rv, channels, "runningVar")
+            if training && x.rows * plane < 2 {
+                throw fail("training needs more than one value per channel (batch \(x.rows), \(plane) per image)")
+            }
+            guard momentum >= 0, momentum <= 1, epsilon > 0, epsilon.isFinite else {
+                throw fail("momentum must be in [0, 1] and epsilon positive, got \(momentum) and \(epsilon)")
+            }
+        case let .batchNormBackward(x, dy, gamma, mean, invStd, dx, dgamma, dbeta, plane):
+            try requireFloat(x, dy, gamma, mean, invStd)
+            try requireFloat(dx, dgamma, dbeta)
+            try requireSameCount(x, dy, dx)
+            let channels = try requireChannels(x, plane)
+            for t in TensorList(gamma, mean, invStd, dgamma, dbeta) {
+                try requireCount(t, channels, "per-channel \(t)")
             }
         case let .activation(_, x, y):
             try requireFloat(x, y); try requireSameCount(x, y)

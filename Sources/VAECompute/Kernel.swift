@@ -29,6 +29,22 @@ public enum Kernel: @unchecked Sendable {
     /// `out[c] = Σ_n Σ_k x[n, c·plane + k]`: per-channel sums of NCHW rows with `plane` = H·W values per
     /// channel (a convolution's bias gradient), summed in a fixed order.
     case channelSum(x: Tensor, out: Tensor, plane: Int)
+    /// BatchNorm2d (PyTorch's) on rows of NCHW values with `plane` = H·W values per channel. With
+    /// `training`, each channel's mean and biased variance over the batch's N·plane values normalize it,
+    /// `y = act(γ·(x − mean)·invStd + β)` with `invStd = 1/√(var + ε)`; `mean` and `invStd` are saved for
+    /// the backward pass, and the running statistics move by `momentum`: `running = (1 − momentum)·running
+    /// + momentum·statistic`, the variance's unbiased (×M/(M − 1), M = N·plane ≥ 2). Without `training`
+    /// (evaluation), the running statistics normalize and are left as they are; `mean` and `invStd`
+    /// receive the values used.
+    case batchNorm(
+        x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, mean: Tensor, invStd: Tensor, runningMean: Tensor,
+        runningVar: Tensor, plane: Int, momentum: Float, epsilon: Float, training: Bool, activation: Activation)
+    /// The backward pass of training-mode `batchNorm`, from the gradient `dy` before its activation: with
+    /// `x̂ = (x − mean)·invStd` and M = N·plane, `dβ = Σ dy`, `dγ = Σ dy·x̂` and
+    /// `dx = γ·invStd·(dy − dβ/M − x̂·dγ/M)`, per channel.
+    case batchNormBackward(
+        x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor, dx: Tensor, dgamma: Tensor, dbeta: Tensor,
+        plane: Int)
     /// `y = act(x)` elementwise.
     case activation(Activation, x: Tensor, y: Tensor)
     /// `dx = dy ⊙ act'(·)`, with the derivative computed from the forward output `y`.
@@ -110,6 +126,9 @@ public enum Kernel: @unchecked Sendable {
             return "conv_transpose2d" + (bias != nil ? "_bias" : "") + (act != .identity ? "_\(act)" : "")
         case .conv2dWeightGradient: return "conv2d_weight_gradient"
         case .channelSum: return "channel_sum"
+        case let .batchNorm(_, _, _, _, _, _, _, _, _, _, _, training, act):
+            return "batch_norm" + (training ? "_train" : "_eval") + (act != .identity ? "_\(act)" : "")
+        case .batchNormBackward: return "batch_norm_backward"
         case let .activation(act, _, _): return "activation_\(act)"
         case let .activationBackward(act, _, _, _): return "activation_backward_\(act)"
         case .columnSum: return "column_sum"
@@ -145,6 +164,9 @@ public enum Kernel: @unchecked Sendable {
         case let .conv2d(x, w, bias, _, _, _), let .convTranspose2d(x, w, bias, _, _, _): return TensorList(x, w, bias)
         case let .conv2dWeightGradient(x, dy, _, _): return TensorList(x, dy)
         case let .channelSum(x, _, _): return TensorList(x)
+        case let .batchNorm(x, gamma, beta, _, _, _, rm, rv, _, _, _, _, _): return TensorList(x, gamma, beta, rm, rv)
+        case let .batchNormBackward(x, dy, gamma, mean, invStd, _, _, _, _):
+            return TensorList(x, dy, gamma, mean, invStd)
         case let .activation(_, x, _): return TensorList(x)
         case let .activationBackward(_, y, dy, _): return TensorList(y, dy)
         case let .columnSum(x, out, acc): return TensorList(x, acc ? out : nil)
@@ -180,6 +202,8 @@ public enum Kernel: @unchecked Sendable {
         case let .conv2d(_, _, _, y, _, _), let .convTranspose2d(_, _, _, y, _, _): return TensorList(y)
         case let .conv2dWeightGradient(_, _, dw, _): return TensorList(dw)
         case let .channelSum(_, out, _): return TensorList(out)
+        case let .batchNorm(_, _, _, y, mean, invStd, rm, rv, _, _, _, _, _): return TensorList(y, mean, invStd, rm, rv)
+        case let .batchNormBackward(_, _, _, _, _, dx, dgamma, dbeta, _): return TensorList(dx, dgamma, dbeta)
         case let .activation(_, _, y): return TensorList(y)
         case let .activationBackward(_, _, _, dx): return TensorList(dx)
         case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return TensorList(out)

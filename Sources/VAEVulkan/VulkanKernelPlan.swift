@@ -75,6 +75,18 @@ struct VulkanKernelPlan {
                 shader: Self.reduction("channel_sum", device), constants: [rg], bindings: [x, out],
                 pushConstants: [u(x.rows), u(out.count), u(plane)],
                 groups: Self.grid(items: out.count * reductionGroup, groupSize: reductionGroup))
+        case let .batchNorm(x, gamma, beta, y, mean, invStd, rm, rv, plane, momentum, epsilon, training, act):
+            self.init(
+                shader: Self.reduction("batch_norm", device), constants: [rg, training ? 1 : 0, act.rawValue],
+                bindings: [x, gamma, beta, y, mean, invStd, rm, rv],
+                pushConstants: [u(x.rows), u(gamma.count), u(plane), bits(momentum), bits(epsilon)],
+                groups: Self.grid(items: gamma.count * reductionGroup, groupSize: reductionGroup))
+        case let .batchNormBackward(x, dy, gamma, mean, invStd, dx, dgamma, dbeta, plane):
+            self.init(
+                shader: Self.reduction("batch_norm_backward", device), constants: [rg],
+                bindings: [x, dy, gamma, mean, invStd, dx, dgamma, dbeta],
+                pushConstants: [u(x.rows), u(gamma.count), u(plane)],
+                groups: Self.grid(items: gamma.count * reductionGroup, groupSize: reductionGroup))
         case let .activation(act, x, y):
             self = elementwise("activation", [x, y], x.count, [act.rawValue])
         case let .activationBackward(act, y, dy, dx):

@@ -62,4 +62,20 @@ void vae_col2im(const float *cols, long ld, int c_in, int h, int w, int kh, int 
 /// bias gradient), in a fixed order.
 void vae_channel_sum(const float *x, long rows, long channels, long plane, float *out, long first, long count);
 
+/// BatchNorm2d in training mode for channels first ..< first + count of rows×channels×plane values: y, the
+/// saved mean and 1/√(var + ε), and the running statistics moved by `momentum` (the variance's unbiased).
+void vae_batch_norm_train(const float *x, long rows, long channels, long plane, const float *gamma, const float *beta,
+                          float *y, float *mean, float *inv_std, float *running_mean, float *running_var, float momentum,
+                          float epsilon, long first, long count);
+
+/// BatchNorm2d in evaluation mode (the running statistics normalize); writes the mean and 1/√(var + ε) used.
+void vae_batch_norm_eval(const float *x, long rows, long channels, long plane, const float *gamma, const float *beta,
+                         float *y, const float *running_mean, const float *running_var, float epsilon, float *mean,
+                         float *inv_std, long first, long count);
+
+/// The gradients of training-mode BatchNorm2d (dy before the activation) for channels first ..< first + count.
+void vae_batch_norm_backward(const float *x, const float *dy, long rows, long channels, long plane, const float *gamma,
+                             const float *mean, const float *inv_std, float *dx, float *dgamma, float *dbeta, long first,
+                             long count);
+
 #endif

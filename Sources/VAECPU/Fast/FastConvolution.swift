@@ -211,6 +211,17 @@ enum FastConvolution {
         for part in 0..<plan.parts { for i in 0..<weights { dwv[i] += partial[part][i] } }
     }
 
+    /// Runs `body(first, count)` over channel ranges covering 0..<channels, split across the cores when
+    /// the tensor (`values` floats) is large enough to pay for it.
+    static func forEachChannelRange(_ channels: Int, values: Int, _ body: (Int, Int) -> Void) {
+        let parts = max(1, min(Parallel.cores, channels, values / 65_536))
+        let per = (channels + parts - 1) / parts
+        Parallel.run(parts: parts) { part in
+            let first = part * per, count = min(channels, first + per) - first
+            if count > 0 { body(first, count) }
+        }
+    }
+
     static func channelSum(_ x: Tensor, _ out: Tensor, plane: Int) {
         let xv = FastKernels.floats(x).baseAddress!, ov = FastKernels.floats(out).baseAddress!
         let channels = out.count, rows = x.rows

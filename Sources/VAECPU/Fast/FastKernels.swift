@@ -18,6 +18,33 @@ enum FastKernels {
             FastConvolution.weightGradient(x, dy, dw, g, scratch: scratch, engine: matrixEngine)
         case let .channelSum(x, out, plane):
             FastConvolution.channelSum(x, out, plane: plane)
+        case let .batchNorm(x, gamma, beta, y, mean, invStd, rm, rv, plane, momentum, epsilon, training, act):
+            let (xv, yv) = (floats(x).baseAddress!, floats(y).baseAddress!)
+            let (g, b, m, s) = (
+                floats(gamma).baseAddress!, floats(beta).baseAddress!, floats(mean).baseAddress!,
+                floats(invStd).baseAddress!
+            )
+            let (rmv, rvv) = (floats(rm).baseAddress!, floats(rv).baseAddress!)
+            let channels = gamma.count, rows = x.rows
+            FastConvolution.forEachChannelRange(channels, values: x.count) { first, count in
+                if training {
+                    vae_batch_norm_train(
+                        xv, rows, channels, plane, g, b, yv, m, s, rmv, rvv, momentum, epsilon, first, count)
+                } else {
+                    vae_batch_norm_eval(xv, rows, channels, plane, g, b, yv, rmv, rvv, epsilon, m, s, first, count)
+                }
+            }
+            if act != .identity { activate(act, floats(y), floats(y)) }
+        case let .batchNormBackward(x, dy, gamma, mean, invStd, dx, dgamma, dbeta, plane):
+            let channels = gamma.count, rows = x.rows
+            let (xv, dyv, g, m, s) = (
+                floats(x).baseAddress!, floats(dy).baseAddress!, floats(gamma).baseAddress!,
+                floats(mean).baseAddress!, floats(invStd).baseAddress!
+            )
+            let (dxv, dg, db) = (floats(dx).baseAddress!, floats(dgamma).baseAddress!, floats(dbeta).baseAddress!)
+            FastConvolution.forEachChannelRange(channels, values: x.count) { first, count in
+                vae_batch_norm_backward(xv, dyv, rows, channels, plane, g, m, s, dxv, dg, db, first, count)
+            }
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             matmul(a, b, c, ta, tb, bias, act, acc, engine: matrixEngine)
         case let .activation(act, x, y):

@@ -24,6 +24,28 @@ enum ReferenceKernels {
             store(ReferenceMath.conv2dWeightGradient(x: load(x), dy: load(dy), batch: x.rows, g), dw)
         case let .channelSum(x, out, plane):
             store(ReferenceMath.channelSum(load(x), rows: x.rows, plane: plane), out)
+        case let .batchNorm(x, gamma, beta, y, mean, invStd, rm, rv, plane, momentum, epsilon, training, act):
+            if training {
+                let r = ReferenceMath.batchNormTraining(
+                    load(x), gamma: load(gamma), beta: load(beta), rows: x.rows, plane: plane, epsilon: Double(epsilon),
+                    activation: act)
+                let m = Double(momentum)
+                store(r.y, y); store(r.mean, mean); store(r.invStd, invStd)
+                store(zip(load(rm), r.mean).map { (1 - m) * $0 + m * $1 }, rm)
+                store(zip(load(rv), r.unbiasedVariance).map { (1 - m) * $0 + m * $1 }, rv)
+            } else {
+                let (rmv, rvv) = (load(rm), load(rv))
+                store(
+                    ReferenceMath.batchNormEvaluation(
+                        load(x), gamma: load(gamma), beta: load(beta), runningMean: rmv, runningVar: rvv, plane: plane,
+                        epsilon: Double(epsilon), activation: act), y)
+                store(rmv, mean); store(rvv.map { 1 / ($0 + Double(epsilon)).squareRoot() }, invStd)
+            }
+        case let .batchNormBackward(x, dy, gamma, mean, invStd, dx, dgamma, dbeta, plane):
+            let r = ReferenceMath.batchNormBackward(
+                x: load(x), dy: load(dy), gamma: load(gamma), mean: load(mean), invStd: load(invStd), rows: x.rows,
+                plane: plane)
+            store(r.dx, dx); store(r.dgamma, dgamma); store(r.dbeta, dbeta)
         case let .activation(act, x, y):
             store(load(x).map { ReferenceMath.activate($0, act) }, y)
         case let .activationBackward(act, y, dy, dx):

@@ -130,6 +130,57 @@ public enum ReferenceMath {
         return out
     }
 
+    // MARK: Batch normalization
+
+    /// BatchNorm2d in training mode on `rows` images of channels × `plane` values: the output, each
+    /// channel's batch mean and 1/√(biased variance + ε), and the unbiased variance for the running
+    /// statistics.
+    public static func batchNormTraining(
+        _ x: [Double], gamma: [Double], beta: [Double], rows: Int, plane: Int, epsilon: Double, activation: Activation
+    ) -> (y: [Double], mean: [Double], invStd: [Double], unbiasedVariance: [Double]) {
+        let channels = gamma.count, columns = channels * plane, count = Double(rows * plane)
+        var y = [Double](repeating: 0, count: x.count)
+        var means: [Double] = [], invStds: [Double] = [], unbiased: [Double] = []
+        for c in 0..<channels {
+            let indices = (0..<rows).flatMap { n in (0..<plane).map { n * columns + c * plane + $0 } }
+            let mean = indices.reduce(0) { $0 + x[$1] } / count
+            let variance = indices.reduce(0) { $0 + (x[$1] - mean) * (x[$1] - mean) } / count
+            let invStd = 1 / (variance + epsilon).squareRoot()
+            for i in indices { y[i] = activate(gamma[c] * (x[i] - mean) * invStd + beta[c], activation) }
+            means.append(mean); invStds.append(invStd); unbiased.append(variance * count / max(count - 1, 1))
+        }
+        return (y, means, invStds, unbiased)
+    }
+
+    /// BatchNorm2d in evaluation mode: normalized by the running statistics.
+    public static func batchNormEvaluation(
+        _ x: [Double], gamma: [Double], beta: [Double], runningMean: [Double], runningVar: [Double], plane: Int,
+        epsilon: Double, activation: Activation
+    ) -> [Double] {
+        let columns = gamma.count * plane
+        return x.indices.map { i in
+            let c = (i % columns) / plane
+            return activate(
+                gamma[c] * (x[i] - runningMean[c]) / (runningVar[c] + epsilon).squareRoot() + beta[c], activation)
+        }
+    }
+
+    /// The gradients of training-mode BatchNorm2d from `dy` before its activation.
+    public static func batchNormBackward(
+        x: [Double], dy: [Double], gamma: [Double], mean: [Double], invStd: [Double], rows: Int, plane: Int
+    ) -> (dx: [Double], dgamma: [Double], dbeta: [Double]) {
+        let channels = gamma.count, columns = channels * plane, count = Double(rows * plane)
+        var dx = [Double](repeating: 0, count: x.count), dgamma: [Double] = [], dbeta: [Double] = []
+        for c in 0..<channels {
+            let indices = (0..<rows).flatMap { n in (0..<plane).map { n * columns + c * plane + $0 } }
+            let hat = { (i: Int) in (x[i] - mean[c]) * invStd[c] }
+            let sumDy = indices.reduce(0) { $0 + dy[$1] }, sumDyHat = indices.reduce(0) { $0 + dy[$1] * hat($1) }
+            for i in indices { dx[i] = gamma[c] * invStd[c] * (dy[i] - sumDy / count - hat(i) * sumDyHat / count) }
+            dgamma.append(sumDyHat); dbeta.append(sumDy)
+        }
+        return (dx, dgamma, dbeta)
+    }
+
     // MARK: Reductions
 
     public static func columnSum(_ x: [Double], rows: Int, columns: Int) -> [Double] {
