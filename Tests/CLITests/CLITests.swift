@@ -40,6 +40,22 @@ func scratch() -> String {
     return path
 }
 
+/// A folder of MNIST-format files (raw IDX) of blank `side`×`side` images: 20 training, 10 test.
+func blankMNISTFolder(side: UInt32) -> String {
+    let data = scratch()
+    func idx(_ name: String, _ dims: [UInt32]) {
+        var d = Data([0, 0, 8, UInt8(dims.count)])
+        for x in dims { withUnsafeBytes(of: x.bigEndian) { d.append(contentsOf: $0) } }
+        d.append(Data(count: Int(dims.reduce(1, *))))
+        FileManager.default.createFile(atPath: data + "/" + name, contents: d)
+    }
+    for (split, n) in [("train", UInt32(20)), ("t10k", 10)] {
+        idx("\(split)-images-idx3-ubyte", [n, side, side])
+        idx("\(split)-labels-idx1-ubyte", [n])
+    }
+    return data
+}
+
 /// Quick training runs: a small model on a slice of MNIST.
 let quick = [
     "--epochs", "1", "--train-limit", "512", "--test-limit", "64", "--hidden", "32", "--latent", "4", "--device", "cpu",

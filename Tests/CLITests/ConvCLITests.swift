@@ -97,17 +97,7 @@ struct ConvCLITests {
 
     /// Options and data the architecture cannot take: one line each, status 1.
     @Test func badOptionsAndDataFailWithOneLine() throws {
-        let data = scratch()
-        func idx(_ name: String, _ dims: [UInt32]) {
-            var d = Data([0, 0, 8, UInt8(dims.count)])
-            for x in dims { withUnsafeBytes(of: x.bigEndian) { d.append(contentsOf: $0) } }
-            d.append(Data(count: Int(dims.reduce(1, *))))
-            FileManager.default.createFile(atPath: data + "/" + name, contents: d)
-        }
-        for (split, n) in [("train", UInt32(20)), ("t10k", 10)] {
-            idx("\(split)-images-idx3-ubyte", [n, 32, 32])
-            idx("\(split)-labels-idx1-ubyte", [n])
-        }
+        let data = blankMNISTFolder(side: 32)
         for (arguments, expected) in [
             (["--arch", "conv28", "--data", data], "--arch conv28 takes 28×28 images, got 32×32"),
             (["--arch", "conv64"], "--arch must be one of mlp, conv28, got 'conv64'"),

@@ -281,17 +281,7 @@ struct HardeningCLITests {
 
     /// Data whose images do not fit the model: the error names the data folder and the checkpoint or run.
     @Test func dataOfAnotherSizeNamesBothSides() throws {
-        let data = scratch()
-        func idx(_ name: String, _ dims: [UInt32]) {
-            var d = Data([0, 0, 8, UInt8(dims.count)])
-            for x in dims { withUnsafeBytes(of: x.bigEndian) { d.append(contentsOf: $0) } }
-            d.append(Data(count: Int(dims.reduce(1, *))))
-            FileManager.default.createFile(atPath: data + "/" + name, contents: d)
-        }
-        for (split, n) in [("train", UInt32(20)), ("t10k", 10)] {
-            idx("\(split)-images-idx3-ubyte", [n, 14, 14])
-            idx("\(split)-labels-idx1-ubyte", [n])
-        }
+        let data = blankMNISTFolder(side: 14)
         let checkpoint = CLITests.explorationRun + "/model.safetensors"
         for command in [
             ["eval"], ["reconstruct", "--out", scratch() + "/r.png"], ["traverse", "--out", scratch() + "/t.png"],

@@ -28,6 +28,40 @@ enum FastConvolution {
             perPart = (batch + parts - 1) / parts
         }
 
+        /// Runs `body(part, first image, image count, patch matrix, gather buffer)` on every group of
+        /// images, each part's groups on that part's thread with that part's buffers (sized for a group).
+        func forEachGroup(
+            scratch: FastScratch,
+            _ body: (
+                _ part: Int, _ first: Int, _ count: Int, _ cols: UnsafeMutablePointer<Float>,
+                _ gathered: UnsafeMutablePointer<Float>
+            ) -> Void
+        ) {
+            let ldMax = group * positions
+            let cols = scratch.reserve(slot: 0, parts: parts, count: patchRows * ldMax)
+            let gathered = scratch.reserve(slot: 1, parts: parts, count: g.outputChannels * ldMax)
+            Parallel.run(parts: parts) { part in
+                let mine = images(part)
+                for first in stride(from: mine.lowerBound, to: mine.upperBound, by: group) {
+                    body(part, first, min(group, mine.upperBound - first), cols[part], gathered[part])
+                }
+            }
+        }
+
+        /// The output-side rows of `count` images as one [channels, count·positions] matrix: the images
+        /// themselves when there is one, else copied side by side into `buffer`.
+        func sideBySide(
+            _ images: UnsafePointer<Float>, count: Int, into buffer: UnsafeMutablePointer<Float>
+        )
+            -> UnsafePointer<Float>
+        {
+            guard count > 1 else { return images }
+            interleave(
+                images, features: g.outputFeatures, count: count, channels: g.outputChannels, positions: positions,
+                into: buffer)
+            return UnsafePointer(buffer)
+        }
+
         func images(_ part: Int) -> Range<Int> { min(batch, part * perPart)..<min(batch, (part + 1) * perPart) }
 
         func patches(_ x: UnsafePointer<Float>, image n: Int, into cols: UnsafeMutablePointer<Float>, ld: Int) {
@@ -100,36 +134,31 @@ enum FastConvolution {
         }
     }
 
+    /// A tensor's floats.
+    static func pointer(_ t: Tensor) -> UnsafeMutablePointer<Float> { FastKernels.floats(t).baseAddress! }
+
     static func conv2d(
         _ x: Tensor, _ w: Tensor, _ bias: Tensor?, _ y: Tensor, _ g: ConvGeometry, _ act: Activation,
         scratch: FastScratch, engine: CPUDevice.MatrixEngine
     ) {
         let plan = Plan(g, batch: x.rows)
-        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!),
-            wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
-        let yv = FastKernels.floats(y).baseAddress!,
-            bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
-        let ldMax = plan.group * plan.positions
-        let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
-        let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
-        Parallel.run(parts: plan.parts) { part in
-            for first in stride(from: plan.images(part).lowerBound, to: plan.images(part).upperBound, by: plan.group) {
-                let count = min(plan.group, plan.images(part).upperBound - first), ld = count * plan.positions
-                for t in 0..<count { plan.patches(xv, image: first + t, into: cols[part] + t * plan.positions, ld: ld) }
-                let out = yv + first * g.outputFeatures
-                // One image: the product lands in the image itself; several: side by side, then apart.
-                let target = count == 1 ? out : gathered[part]
-                gemm(
-                    false, false, m: g.outputChannels, n: ld, k: plan.patchRows, wv, plan.patchRows, cols[part], ld,
-                    target, ld,
-                    accumulate: false, engine: engine)
-                if count > 1 {
-                    deinterleave(
-                        gathered[part], count: count, channels: g.outputChannels, positions: plan.positions,
-                        features: g.outputFeatures, into: out)
-                }
-                epilogue(out, images: count, channels: g.outputChannels, plane: plan.positions, bias: bv, act)
+        let (xv, wv, yv, bv) = (
+            UnsafePointer(pointer(x)), UnsafePointer(pointer(w)), pointer(y), bias.map { UnsafePointer(pointer($0)) }
+        )
+        plan.forEachGroup(scratch: scratch) { _, first, count, cols, gathered in
+            let ld = count * plan.positions
+            for t in 0..<count { plan.patches(xv, image: first + t, into: cols + t * plan.positions, ld: ld) }
+            let out = yv + first * g.outputFeatures
+            // One image: the product lands in the image itself; several: side by side, then apart.
+            gemm(
+                false, false, m: g.outputChannels, n: ld, k: plan.patchRows, wv, plan.patchRows, cols, ld,
+                count == 1 ? out : gathered, ld, accumulate: false, engine: engine)
+            if count > 1 {
+                deinterleave(
+                    gathered, count: count, channels: g.outputChannels, positions: plan.positions,
+                    features: g.outputFeatures, into: out)
             }
+            epilogue(out, images: count, channels: g.outputChannels, plane: plan.positions, bias: bv, act)
         }
     }
 
@@ -138,40 +167,25 @@ enum FastConvolution {
         scratch: FastScratch, engine: CPUDevice.MatrixEngine
     ) {
         let plan = Plan(g, batch: x.rows)
-        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!),
-            wv = UnsafePointer(FastKernels.floats(w).baseAddress!)
-        let yv = FastKernels.floats(y).baseAddress!,
-            bv = bias.map { UnsafePointer(FastKernels.floats($0).baseAddress!) }
-        let ldMax = plan.group * plan.positions
-        let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
-        let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
-        Parallel.run(parts: plan.parts) { part in
-            for first in stride(from: plan.images(part).lowerBound, to: plan.images(part).upperBound, by: plan.group) {
-                let count = min(plan.group, plan.images(part).upperBound - first), ld = count * plan.positions
-                let source = xv + first * g.outputFeatures
-                if count > 1 {
-                    interleave(
-                        source, features: g.outputFeatures, count: count, channels: g.outputChannels,
-                        positions: plan.positions,
-                        into: gathered[part])
-                }
-                // Patch matrix = Wᵀ·x, then each image's patches are added back where they were read.
-                gemm(
-                    true, false, m: plan.patchRows, n: ld, k: g.outputChannels, wv, plan.patchRows,
-                    count > 1 ? UnsafePointer(gathered[part]) : source, ld, cols[part], ld, accumulate: false,
-                    engine: engine)
-                let out = yv + first * g.inputFeatures
-                out.update(repeating: 0, count: count * g.inputFeatures)
-                for t in 0..<count {
-                    vae_col2im(
-                        cols[part] + t * plan.positions, ld, Int32(g.inputChannels), Int32(g.inputHeight),
-                        Int32(g.inputWidth),
-                        Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                        Int32(g.outputHeight), Int32(g.outputWidth), out + t * g.inputFeatures)
-                }
-                epilogue(
-                    out, images: count, channels: g.inputChannels, plane: g.inputHeight * g.inputWidth, bias: bv, act)
+        let (xv, wv, yv, bv) = (
+            UnsafePointer(pointer(x)), UnsafePointer(pointer(w)), pointer(y), bias.map { UnsafePointer(pointer($0)) }
+        )
+        plan.forEachGroup(scratch: scratch) { _, first, count, cols, gathered in
+            let ld = count * plan.positions
+            let source = plan.sideBySide(xv + first * g.outputFeatures, count: count, into: gathered)
+            // Patch matrix = Wᵀ·x, then each image's patches are added back where they were read.
+            gemm(
+                true, false, m: plan.patchRows, n: ld, k: g.outputChannels, wv, plan.patchRows, source, ld, cols, ld,
+                accumulate: false, engine: engine)
+            let out = yv + first * g.inputFeatures
+            out.update(repeating: 0, count: count * g.inputFeatures)
+            for t in 0..<count {
+                vae_col2im(
+                    cols + t * plan.positions, ld, Int32(g.inputChannels), Int32(g.inputHeight), Int32(g.inputWidth),
+                    Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                    Int32(g.outputHeight), Int32(g.outputWidth), out + t * g.inputFeatures)
             }
+            epilogue(out, images: count, channels: g.inputChannels, plane: g.inputHeight * g.inputWidth, bias: bv, act)
         }
     }
 
@@ -180,31 +194,18 @@ enum FastConvolution {
         engine: CPUDevice.MatrixEngine
     ) {
         let plan = Plan(g, batch: x.rows)
-        let xv = UnsafePointer(FastKernels.floats(x).baseAddress!),
-            dyv = UnsafePointer(FastKernels.floats(dy).baseAddress!)
-        let dwv = FastKernels.floats(dw)
-        let ldMax = plan.group * plan.positions, weights = dwv.count
-        let cols = scratch.reserve(slot: 0, parts: plan.parts, count: plan.patchRows * ldMax)
-        let gathered = scratch.reserve(slot: 1, parts: plan.parts, count: g.outputChannels * ldMax)
+        let (xv, dyv, dwv) = (UnsafePointer(pointer(x)), UnsafePointer(pointer(dy)), FastKernels.floats(dw))
+        let weights = dwv.count
         let partial = scratch.reserve(slot: 2, parts: plan.parts, count: weights)
-        Parallel.run(parts: plan.parts) { part in
-            partial[part].update(repeating: 0, count: weights)
-            for first in stride(from: plan.images(part).lowerBound, to: plan.images(part).upperBound, by: plan.group) {
-                let count = min(plan.group, plan.images(part).upperBound - first), ld = count * plan.positions
-                for t in 0..<count { plan.patches(xv, image: first + t, into: cols[part] + t * plan.positions, ld: ld) }
-                let source = dyv + first * g.outputFeatures
-                if count > 1 {
-                    interleave(
-                        source, features: g.outputFeatures, count: count, channels: g.outputChannels,
-                        positions: plan.positions,
-                        into: gathered[part])
-                }
-                // dW += dy·patchesᵀ, over this group's positions.
-                gemm(
-                    false, true, m: g.outputChannels, n: plan.patchRows, k: ld,
-                    count > 1 ? UnsafePointer(gathered[part]) : source, ld,
-                    cols[part], ld, partial[part], plan.patchRows, accumulate: true, engine: engine)
-            }
+        for part in 0..<plan.parts { partial[part].update(repeating: 0, count: weights) }
+        plan.forEachGroup(scratch: scratch) { part, first, count, cols, gathered in
+            let ld = count * plan.positions
+            for t in 0..<count { plan.patches(xv, image: first + t, into: cols + t * plan.positions, ld: ld) }
+            let source = plan.sideBySide(dyv + first * g.outputFeatures, count: count, into: gathered)
+            // dW += dy·patchesᵀ, over this group's positions.
+            gemm(
+                false, true, m: g.outputChannels, n: plan.patchRows, k: ld, source, ld, cols, ld, partial[part],
+                plan.patchRows, accumulate: true, engine: engine)
         }
         // The parts' sums, added in part order (the result depends on the thread count only through rounding).
         dwv.update(repeating: 0)

@@ -9,8 +9,7 @@ final class Conv2dLayer: Layer {
     init(_ plan: PlannedLayer, device: any ComputeDevice) throws {
         guard case let .conv2d(g) = plan.kind else { preconditionFailure("not a Conv2d plan") }
         self.plan = plan; geometry = g
-        weight = try LayerParameter("weight", shape: plan.weightShape, device: device)
-        bias = try LayerParameter("bias", shape: [plan.biasCount], device: device)
+        (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
     }
 
     func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {
@@ -44,8 +43,7 @@ final class ConvTranspose2dLayer: Layer {
     init(_ plan: PlannedLayer, device: any ComputeDevice) throws {
         guard case let .convTranspose2d(g) = plan.kind else { preconditionFailure("not a ConvTranspose2d plan") }
         self.plan = plan; geometry = g
-        weight = try LayerParameter("weight", shape: plan.weightShape, device: device)
-        bias = try LayerParameter("bias", shape: [plan.biasCount], device: device)
+        (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
     }
 
     func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {

@@ -7,8 +7,7 @@ final class DenseLayer: Layer {
 
     init(_ plan: PlannedLayer, device: any ComputeDevice) throws {
         self.plan = plan
-        weight = try LayerParameter("weight", shape: plan.weightShape, device: device)
-        bias = try LayerParameter("bias", shape: [plan.biasCount], device: device)
+        (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
     }
 
     func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {

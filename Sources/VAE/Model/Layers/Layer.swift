@@ -12,6 +12,18 @@ struct LayerParameter {
     }
 }
 
+extension LayerParameter {
+    /// A layer's weight and bias, shaped as its plan says.
+    static func weightAndBias(
+        _ plan: PlannedLayer, device: any ComputeDevice
+    ) throws -> (LayerParameter, LayerParameter) {
+        (
+            try LayerParameter("weight", shape: plan.weightShape, device: device),
+            try LayerParameter("bias", shape: [plan.biasCount], device: device)
+        )
+    }
+}
+
 /// A layer with parameters that owns its forward and backward launches (Caffe and ncnn style).
 ///
 /// Every layer maps rows of `input.count` values to rows of `output.count` values ([batch, features]
