@@ -392,14 +392,18 @@ struct HardeningCLITests {
             "--device", "cpu",
         ]
         let straight = scratch() + "/straight"
+        let start = Date()
         #expect(try VAERun(arguments + ["--out", straight]).status == 0)
+        let whole = Date().timeIntervalSince(start)
         let killed = scratch() + "/killed"
-        // Delays from one fixed sequence (golden-ratio steps over 0.25…1.0 s), so a failure replays.
+        // Delays from one fixed sequence (golden-ratio steps over 5…60 % of the uninterrupted run's time, so
+        // the kills land in loading, training, evaluating and committing however fast the build is, and the
+        // first three together cover less than one run: at least three kills).
         var kills = 0
         for i in 0..<24 {
             let holdsRun = FileManager.default.fileExists(atPath: killed + "/model.safetensors")
             let run = try LiveRun(arguments + ["--out", killed] + (holdsRun ? ["--resume"] : []))
-            let delay = 0.25 + 0.75 * (Double(i) * 0.618_033_988_75).truncatingRemainder(dividingBy: 1)
+            let delay = whole * (0.05 + 0.55 * (Double(i) * 0.618_033_988_75).truncatingRemainder(dividingBy: 1))
             usleep(UInt32(delay * 1e6))
             if run.process.isRunning { run.signal(SIGKILL); kills += 1 }
             let status = run.finish()
