@@ -114,7 +114,6 @@ struct NetworkPlan {
 
     init(_ c: VAEConfiguration) throws {
         let input = FeatureShape(c.imageChannels, c.imageHeight, c.imageWidth)
-        let names: (Int, Bool) -> String
         let encoderSpecs: [LayerSpec], decoderSpecs: [LayerSpec]
         switch c.architecture {
         case .mlp:
@@ -125,15 +124,15 @@ struct NetworkPlan {
                     .linear(outputs: input.count),
                     .unflatten(channels: input.channels, height: input.height, width: input.width),
                 ]
-            // PyTorch's example names (Checkpoint.layerName) count dense layers, not modules.
-            names = { _, _ in "" }
         case .conv28:
             (encoderSpecs, decoderSpecs) = try Self.conv28(c, input: input)
-            names = { index, encoder in "\(encoder ? "encoder" : "decoder").\(index)" }
         }
         let depth = c.hidden.count
-        func name(_ role: LayerRole, _ index: Int, encoder: Bool) -> String {
-            c.architecture == .mlp ? Checkpoint.layerName(role, depth: depth) : names(index, encoder)
+        // The MLP keeps PyTorch's example names (Checkpoint.layerName counts dense layers); the others are
+        // named by their position in the Sequential, as PyTorch's state_dict names them.
+        func name(_ role: LayerRole, _ position: Int, encoder: Bool) -> String {
+            c.architecture == .mlp
+                ? Checkpoint.layerName(role, depth: depth) : "\(encoder ? "encoder" : "decoder").\(position)"
         }
         let (encoderLayers, top) = try Self.place(
             encoderSpecs, from: input, role: { .encoder($0) },
@@ -218,8 +217,9 @@ struct NetworkPlan {
                 }
                 try add(.convTranspose2d(g), FeatureShape(channels, g.inputHeight, g.inputWidth))
             case let .activation(act):
+                // (After the layer's output was merely reshaped, as by an Unflatten, it still fuses.)
                 guard let last = layers.indices.last, layers[last].activation == .identity,
-                    layers[last].output == shape || shape.count == layers[last].output.count
+                    shape.count == layers[last].output.count
                 else {
                     throw ConfigurationError(
                         "an activation at position \(position) must follow a layer with parameters")
