@@ -1,35 +1,42 @@
 import Foundation
 
-/// An 8-bit greyscale image, written as PNG (zlib-compressed, no external library beyond zlib).
+/// An 8-bit greyscale or RGB image, written as PNG (zlib-compressed, no external library beyond zlib).
 public struct PNGImage: Sendable, Equatable {
     public var width: Int
     public var height: Int
-    /// Row-major pixels, 0 = black.
+    /// 1 (grey) or 3 (RGB).
+    public var channels: Int
+    /// Row-major pixels, 0 = black; RGB interleaved per pixel when `channels` is 3.
     public var pixels: [UInt8]
 
-    public init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(pixels.count == width * height)
-        self.width = width; self.height = height; self.pixels = pixels
+    public init(width: Int, height: Int, channels: Int = 1, pixels: [UInt8]) {
+        precondition(channels == 1 || channels == 3, "PNG pictures are grey or RGB")
+        precondition(pixels.count == width * height * channels)
+        self.width = width; self.height = height; self.channels = channels; self.pixels = pixels
     }
 
     /// A grid of images with values in [0, 1] (clamped), `padding` black pixels between and around them,
-    /// like torchvision's save_image: `columns` per row, as many rows as needed.
+    /// like torchvision's save_image: `columns` per row, as many rows as needed. Each image holds
+    /// `channels` planes of h×w values (NCHW rows, as the model sees them): 1 for grey, 3 for RGB.
     public static func grid(
-        _ images: [[Float]], imageHeight h: Int, imageWidth w: Int, columns: Int, padding: Int = 2
+        _ images: [[Float]], imageHeight h: Int, imageWidth w: Int, channels: Int = 1, columns: Int, padding: Int = 2
     ) -> PNGImage {
         let cols = max(1, min(columns, images.count)), rows = max(1, (images.count + cols - 1) / cols)
         let width = cols * (w + padding) + padding, height = rows * (h + padding) + padding
-        var pixels = [UInt8](repeating: 0, count: width * height)
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
         for (k, image) in images.enumerated() {
             let top = padding + (k / cols) * (h + padding), left = padding + (k % cols) * (w + padding)
-            for y in 0..<h {
-                for x in 0..<w {
-                    let v = image[y * w + x]
-                    pixels[(top + y) * width + left + x] = UInt8((min(max(v.isNaN ? 0 : v, 0), 1) * 255).rounded())
+            for c in 0..<channels {
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let v = image[(c * h + y) * w + x]
+                        pixels[((top + y) * width + left + x) * channels + c] = UInt8(
+                            (min(max(v.isNaN ? 0 : v, 0), 1) * 255).rounded())
+                    }
                 }
             }
         }
-        return PNGImage(width: width, height: height, pixels: pixels)
+        return PNGImage(width: width, height: height, channels: channels, pixels: pixels)
     }
 
     /// The PNG file's bytes.
@@ -41,13 +48,15 @@ public struct PNGImage: Sendable, Equatable {
             let typed = Array(type.utf8) + body
             return be32(UInt32(body.count)) + typed + be32(Gzip.crc(typed))
         }
+        let rowBytes = width * channels
         var raw = [UInt8]()
-        raw.reserveCapacity((width + 1) * height)
+        raw.reserveCapacity((rowBytes + 1) * height)
         for y in 0..<height {
             raw.append(0)  // filter: none
-            raw.append(contentsOf: pixels[(y * width)..<((y + 1) * width)])
+            raw.append(contentsOf: pixels[(y * rowBytes)..<((y + 1) * rowBytes)])
         }
-        let header = be32(UInt32(width)) + be32(UInt32(height)) + [8, 0, 0, 0, 0]  // 8-bit greyscale
+        // 8 bits per sample; colour type 0 (greyscale) or 2 (RGB).
+        let header = be32(UInt32(width)) + be32(UInt32(height)) + [8, channels == 3 ? 2 : 0, 0, 0, 0]
         let bytes: [UInt8] =
             [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
             + chunk("IHDR", header) + chunk("IDAT", Gzip.zlibCompress(raw)) + chunk("IEND", [])

@@ -9,17 +9,35 @@ import VAECompute
 /// overflow-checked arithmetic before any data is touched; tensors may not overlap or leave gaps, a name
 /// may not appear twice (JSON parsers keep one of the two silently), and nothing may follow the data.
 public struct SafeTensors: Sendable {
-    public struct Entry: Sendable, Equatable {
-        public var shape: [Int]
-        public var values: [Float]
-
-        public init(shape: [Int], values: [Float]) {
-            self.shape = shape
-            self.values = values
-        }
+    /// The element types this project reads and writes: float32 for parameters, int64 for PyTorch's
+    /// integer buffers (BatchNorm2d's `num_batches_tracked`).
+    public enum DType: String, Sendable, Equatable {
+        case f32 = "F32", i64 = "I64"
+        var size: Int { self == .f32 ? 4 : 8 }
     }
 
-    /// Tensors by name (float32 only: that is all this project stores).
+    public struct Entry: Sendable, Equatable {
+        public var shape: [Int]
+        public var dtype: DType
+        /// The elements of an F32 tensor (empty for I64).
+        public var values: [Float]
+        /// The elements of an I64 tensor (empty for F32).
+        public var integers: [Int64]
+
+        /// A float32 tensor.
+        public init(shape: [Int], values: [Float]) {
+            self.shape = shape; dtype = .f32; self.values = values; integers = []
+        }
+
+        /// An int64 tensor.
+        public init(shape: [Int], integers: [Int64]) {
+            self.shape = shape; dtype = .i64; values = []; self.integers = integers
+        }
+
+        var count: Int { dtype == .f32 ? values.count : integers.count }
+    }
+
+    /// Tensors by name (float32, and int64 for integer buffers).
     public var tensors: [String: Entry]
     public var metadata: [String: String]
 
@@ -74,11 +92,13 @@ public struct SafeTensors: Sendable {
             else {
                 throw bad("tensor '\(key)' lacks dtype, shape or data_offsets (or they are not whole numbers)")
             }
-            guard dtype == "F32" else { throw bad("tensor '\(key)' has dtype \(dtype); only F32 is supported") }
+            guard let type = DType(rawValue: dtype) else {
+                throw bad("tensor '\(key)' has dtype \(dtype); only F32 and I64 are supported")
+            }
             let count: Int, byteCount: Int
             do {
                 count = try CheckedSize.tensorElements(shape)
-                byteCount = try CheckedSize.multiply(count, 4, "tensor '\(key)'")
+                byteCount = try CheckedSize.multiply(count, type.size, "tensor '\(key)'")
             } catch {
                 throw bad("tensor '\(key)' has shape \(shape): \(error)")
             }
@@ -90,15 +110,25 @@ public struct SafeTensors: Sendable {
                 throw bad("tensor '\(key)' of shape \(shape) needs \(byteCount) bytes, its offsets span \(end - begin)")
             }
             ranges.append((begin, end, key))
-            let values = bytes.withUnsafeBytes { raw in
-                (0..<count).map {
-                    Float(
-                        bitPattern: UInt32(
-                            littleEndian: raw.loadUnaligned(fromByteOffset: dataStart + begin + 4 * $0, as: UInt32.self)
-                        ))
+            let start = dataStart + begin
+            tensors[key] = bytes.withUnsafeBytes { raw in
+                switch type {
+                case .f32:
+                    Entry(
+                        shape: shape,
+                        values: (0..<count).map {
+                            Float(
+                                bitPattern: UInt32(
+                                    littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * $0, as: UInt32.self)))
+                        })
+                case .i64:
+                    Entry(
+                        shape: shape,
+                        integers: (0..<count).map {
+                            Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * $0, as: Int64.self))
+                        })
                 }
             }
-            tensors[key] = Entry(shape: shape, values: values)
         }
         ranges.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
         var cursor = 0
@@ -187,10 +217,11 @@ public struct SafeTensors: Sendable {
         let names = tensors.keys.sorted()
         for name in names {
             let e = tensors[name]!
+            let bytes = e.dtype.size * e.count
             header[name] =
-                ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + 4 * e.values.count]]
+                ["dtype": e.dtype.rawValue, "shape": e.shape, "data_offsets": [offset, offset + bytes]]
                 as [String: Any]
-            offset += 4 * e.values.count
+            offset += bytes
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while json.count % 8 != 0 { json.append(0x20) }
@@ -198,9 +229,9 @@ public struct SafeTensors: Sendable {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(json)
         for name in names {
-            tensors[name]!.values.withUnsafeBufferPointer { values in
-                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-            }
+            let e = tensors[name]!
+            for v in e.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            for v in e.integers { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         }
         return out
     }

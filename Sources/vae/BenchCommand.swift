@@ -26,7 +26,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Launches per kernel.") var repetitions = 20
     @Option(name: .customLong("sgemm-size"), help: "Matrix size of the sgemm measurement.") var sgemmSize = 2048
     @Option(help: "Training images for the training measurement.") var images = 60_000
-    @Option(help: "The model of the training measurement: mlp (784-400-20) or conv28 (its defaults).") var arch = "mlp"
+    @Option(
+        help:
+            "The model of the training measurement: mlp (784-400-20), conv28 or conv64 (their defaults; conv64 on synthetic:shapes unless --data says otherwise)."
+    )
+    var arch = "mlp"
     @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
     @Option(help: "Matmul variant on Vulkan: auto (by shape), naive, 2x2, 4x4, 8x4, or all (kernels only).")
     var matmul = "auto"
@@ -130,13 +134,20 @@ struct BenchCommand: ParsableCommand {
             report["sgemm"] = rows
         }
         if parts.contains("training") {
-            let mnist = try dataOptions.load()
             guard let architecture = Architecture(rawValue: arch) else {
                 throw ConfigurationError(
                     "--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")), got '\(arch)'"
                 )
             }
-            let configuration = VAEConfiguration(architecture: architecture)
+            // conv64 takes 64×64 colour images: the synthetic shapes unless --data names other data.
+            let source =
+                architecture == .conv64 && dataOptions.data == nil ? SyntheticShapes.sourceName : dataOptions.source
+            let mnist = try TrainingData.load(source, trainLimit: images)
+            let sample = mnist.train
+            let configuration = VAEConfiguration(
+                architecture: architecture, inputSize: sample.valuesPerImage, imageChannels: sample.channels,
+                imageHeight: sample.height, imageWidth: sample.width)
+            try configuration.validate()
             let device = try open(profiling: false)
             let t = try TrainingBenchmark.run(on: device, mnist: mnist, images: images, configuration: configuration)
             report["training_model"] = Checkpoint.describe(configuration)

@@ -32,21 +32,39 @@ struct DeviceOptions: ParsableArguments {
 }
 
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "A directory with MNIST-format files (gzip or raw).")
-    var data = MNIST.bundledDirectory
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A directory with MNIST-format files (gzip or raw), or synthetic:shapes (3×64×64 coloured shapes, for --arch conv64).",
+            discussion:
+                "Default: for train and bench, the bundled MNIST; for commands that read a checkpoint, the data it was trained on (when that is still there), else the bundled MNIST."
+        ))
+    var data: String?
 
-    func load() throws -> MNIST { try MNIST(directory: data) }
+    /// What `--data` names, or the bundled MNIST.
+    var source: String { data ?? MNIST.bundledDirectory }
 
-    /// The data, checked to have the image size of the model in `checkpoint` (the error names both).
-    func load(for model: VAEModel, checkpoint: String) throws -> MNIST {
-        let mnist = try load()
-        let c = model.configuration
-        guard mnist.test.pixelsPerImage == c.inputSize else {
-            throw DataError.mismatch(
-                "\(data) has \(mnist.test.height)×\(mnist.test.width) images but \(checkpoint) takes "
-                    + c.imageSize)
+    func load(trainLimit: Int? = nil, testLimit: Int? = nil) throws -> TrainingData {
+        try TrainingData.load(source, trainLimit: trainLimit, testLimit: testLimit)
+    }
+
+    /// The data for the model in `checkpoint`, whose metadata is `recorded`: `--data`, else what it was
+    /// trained on (a synthetic set, or a folder that still exists), else the bundled MNIST; checked to have
+    /// the model's image size (the error names both).
+    func load(for model: VAEModel, checkpoint: String, recorded: [String: String]) throws -> TrainingData {
+        var chosen = source
+        if data == nil, let trained = recorded["train.data"],
+            trained.hasPrefix("synthetic:") || FileManager.default.fileExists(atPath: trained)
+        {
+            chosen = trained
         }
-        return mnist
+        let loaded = try TrainingData.load(chosen)
+        let c = model.configuration
+        guard loaded.test.fits(c) else {
+            throw DataError.mismatch(
+                "\(chosen) has \(loaded.test.imageSize) images but \(checkpoint) takes \(c.imageSize) (see --data)")
+        }
+        return loaded
     }
 }
 

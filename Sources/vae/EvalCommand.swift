@@ -39,7 +39,7 @@ struct EvalCommand: ParsableCommand {
             guard let binarization = Binarization(rawValue: mode) else {
                 throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'")
             }
-            let mnist = try dataOptions.load(for: model, checkpoint: checkpoint)
+            let mnist = try dataOptions.load(for: model, checkpoint: checkpoint, recorded: file.metadata)
             var images = split == "test" ? mnist.test : mnist.train
             if let n = limit { images = images.prefix(n) }
             // Binarized models are judged on binary data: the fixed binarized set, as the literature does.

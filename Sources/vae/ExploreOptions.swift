@@ -10,7 +10,9 @@ struct ExploreOptions: ParsableArguments {
 
     func explorer() throws -> Explorer {
         try checkPictureOutput(out, inputs: [checkpoint])
-        let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
-        return try Explorer(model: model, images: try dataOptions.load(for: model, checkpoint: checkpoint).test)
+        let file = try SafeTensors(contentsOf: checkpoint)
+        let model = try Checkpoint.load(file, name: checkpoint, device: try deviceOptions.open())
+        let data = try dataOptions.load(for: model, checkpoint: checkpoint, recorded: file.metadata)
+        return try Explorer(model: model, images: data.test)
     }
 }

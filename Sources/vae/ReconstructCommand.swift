@@ -16,8 +16,9 @@ struct ReconstructCommand: ParsableCommand {
         try reportingErrors {
             try require(count, atLeast: 1, "--count")
             try checkPictureOutput(out, inputs: [checkpoint])
-            let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
-            let test = try dataOptions.load(for: model, checkpoint: checkpoint).test
+            let file = try SafeTensors(contentsOf: checkpoint)
+            let model = try Checkpoint.load(file, name: checkpoint, device: try deviceOptions.open())
+            let test = try dataOptions.load(for: model, checkpoint: checkpoint, recorded: file.metadata).test
             let image = try Pictures.reconstructions(model, images: test, count: count)
             try image.write(to: out)
             print("wrote \(out) (\(min(count, test.count)) test images over their reconstructions)")

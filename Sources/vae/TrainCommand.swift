@@ -7,7 +7,7 @@ import VAECompute
 /// `vae train`: train a VAE and write the checkpoint, pictures and metrics of the run.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a VAE on MNIST-format images.",
+        commandName: "train", abstract: "Train a VAE on MNIST-format images or the synthetic colour shapes.",
         discussion: """
             Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), samples.png (8×8 draws
             from the prior), reconstructions.png (test images over their reconstructions), loss.png and
@@ -24,14 +24,28 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Images per minibatch (default 128).") var batchSize: Int?
     @Option(
         help:
-            "mlp | conv28: the model (conv28: the convolutional VAE for 28×28 images, see docs/architectures.md; default mlp)."
+            "mlp | conv28 | conv64: the model (conv28: the convolutional VAE for 28×28 images; conv64: PyTorch-VAE's VanillaVAE for 64×64 images; see docs/architectures.md; default mlp)."
     )
     var arch: String?
-    @Option(help: "Dense hidden layer sizes, comma-separated, \"\" for none (default 400 for mlp, 256 for conv28).")
+    @Option(
+        help:
+            "Dense hidden layer sizes, comma-separated, \"\" for none (default 400 for mlp, 256 for conv28, none for conv64)."
+    )
     var hidden: String?
-    @Option(help: "conv28: output channels of each stride-2 convolution, comma-separated (default 32,64).")
+    @Option(
+        help:
+            "conv28, conv64: output channels of each stride-2 convolution, comma-separated (default 32,64 and 32,64,128,256,512)."
+    )
     var channels: String?
-    @Option(help: "Latent dimensions (default 20).") var latent: Int?
+    @Option(help: "Latent dimensions (default 20; 128 for conv64).") var latent: Int?
+    @Option(
+        help:
+            "relu | leaky_relu | tanh | softplus | sigmoid: the hidden layers' activation (default relu; leaky_relu for conv64)."
+    )
+    var activation: String?
+    @Option(
+        name: .customLong("batch-norm"), help: "on | off: conv64's BatchNorm2d after each convolution (default on).")
+    var batchNorm: String?
     @Option(help: "Adam's learning rate (default 0.001).") var lr: Float?
     @Option(help: "Weight of the KL term, β-VAE (default 1).") var beta: Float?
     @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β (default 0).")
@@ -70,7 +84,24 @@ struct TrainCommand: ParsableCommand {
         }
         let sizes = try hidden.map { try VAEConfiguration.parseSizes($0, option: "--hidden") }
         if architecture == .mlp && channels != nil {
-            throw ConfigurationError("--channels is for the convolutional architectures (--arch conv28)")
+            throw ConfigurationError("--channels is for the convolutional architectures (--arch conv28, conv64)")
+        }
+        let activationFunction = try activation.map { name in
+            guard let a = Activation.allCases.first(where: { $0.description == name }), a != .identity else {
+                throw ConfigurationError(
+                    "--activation must be relu, leaky_relu, tanh, softplus or sigmoid, got '\(name)'")
+            }
+            return a
+        }
+        let norm = try batchNorm.map { value in
+            guard let on = ["on": true, "off": false][value] else {
+                throw ConfigurationError("--batch-norm must be on or off, got '\(value)'")
+            }
+            guard architecture.offersBatchNorm else {
+                throw ConfigurationError(
+                    "--batch-norm is for --arch conv64 (\(architecture.rawValue) is a fixed PyTorch module)")
+            }
+            return on
         }
         let convChannels = try channels.map { try VAEConfiguration.parseSizes($0, option: "--channels") }
         let likelihoodName = likelihood ?? "bernoulli"
@@ -80,9 +111,14 @@ struct TrainCommand: ParsableCommand {
         if let logVariance, !logVariance.isFinite {
             throw ConfigurationError("--log-variance must be a finite number, got \(logVariance)")
         }
-        let config = VAEConfiguration(
-            architecture: architecture, hidden: sizes, convChannels: convChannels, latent: latent ?? 20,
-            likelihood: l, gaussianLogVariance: logVariance ?? 0, learnedVariance: learnVariance)
+        var config = VAEConfiguration(
+            architecture: architecture, hidden: sizes, convChannels: convChannels, latent: latent, likelihood: l,
+            activation: activationFunction, batchNorm: norm, gaussianLogVariance: logVariance ?? 0,
+            learnedVariance: learnVariance)
+        // Checked now for images of the size the architecture takes, so bad options fail before the data
+        // is read; checked again once the data's image size is known.
+        let side = architecture.imageSide ?? 28
+        (config.imageHeight, config.imageWidth, config.inputSize) = (side, side, side * side)
         try config.validate()
         return config
     }
@@ -125,6 +161,8 @@ struct TrainCommand: ParsableCommand {
             found.append("--hidden \(hidden!) (the run has \(model.hidden.map(String.init).joined(separator: ",")))")
         }
         check("--latent", given: latent.map(String.init), has: String(model.latent))
+        check("--activation", given: activation, has: model.activation.description)
+        check("--batch-norm", given: batchNorm, has: model.batchNorm ? "on" : "off")
         check("--likelihood", given: likelihood, has: model.likelihood.rawValue)
         check("--log-variance", given: logVariance.map { String($0) }, has: String(model.gaussianLogVariance))
         if learnVariance && !model.learnedVariance { found.append("--learn-variance (the run's variance is fixed)") }
@@ -175,12 +213,27 @@ struct TrainCommand: ParsableCommand {
         let optimizerPath = Checkpoint.optimizerPath(for: checkpointPath)
         let metricsPath = outDirectory + "/metrics.csv"
 
-        var mnist = try dataOptions.load()
-        if let n = trainLimit { mnist.train = mnist.train.prefix(n) }
-        if let n = testLimit { mnist.test = mnist.test.prefix(n) }
+        // A resumed run trains on what it trained on unless --data says otherwise.
+        var source = dataOptions.source
+        if resume, dataOptions.data == nil,
+            let recorded = try? Checkpoint.metadata(at: checkpointPath)["train.data"],
+            recorded.hasPrefix("synthetic:") || FileManager.default.fileExists(atPath: recorded)
+        {
+            source = recorded
+        }
+        let mnist = try TrainingData.load(source, trainLimit: trainLimit, testLimit: testLimit)
+        config.imageChannels = mnist.train.channels
         config.imageHeight = mnist.train.height
         config.imageWidth = mnist.train.width
-        config.inputSize = mnist.train.pixelsPerImage
+        config.inputSize = mnist.train.valuesPerImage
+        if !resume, let side = config.architecture.imageSide, mnist.train.height != side || mnist.train.width != side {
+            let hint =
+                config.architecture == .conv64 ? "; --data \(SyntheticShapes.sourceName) has 64×64 colour images" : ""
+            throw ConfigurationError(
+                "--arch \(config.architecture.rawValue) takes \(side)×\(side) images, \(source) has \(mnist.train.imageSize)\(hint)"
+            )
+        }
+        if !resume { try config.validate() }
 
         let device = try deviceOptions.open()
         let model: VAEModel
@@ -196,9 +249,9 @@ struct TrainCommand: ParsableCommand {
                 model: modelMetadata, optimizer: optimizerMetadata, metrics: log, folder: outDirectory)
             let recorded = try RunSettings.recorded(in: modelMetadata, file: checkpointPath)
             options = try trainingOptions(recorded: recorded)
-            guard model.configuration.inputSize == config.inputSize else {
+            guard mnist.train.fits(model.configuration) else {
                 throw DataError.mismatch(
-                    "\(dataOptions.data) has \(mnist.train.height)×\(mnist.train.width) images but the run in "
+                    "\(source) has \(mnist.train.imageSize) images but the run in "
                         + "\(outDirectory) takes \(model.configuration.imageSize)")
             }
             let conflicts = contradictions(
@@ -227,7 +280,10 @@ struct TrainCommand: ParsableCommand {
         func commit(_ epoch: Int) throws {
             let step = String(try model.step())
             let modelFile = try Checkpoint.contents(
-                of: model, metadata: settings.metadata.merging(["epoch": String(epoch), "step": step]) { $1 })
+                of: model,
+                metadata: settings.metadata.merging(["epoch": String(epoch), "step": step, "train.data": source]) {
+                    $1
+                })
             let optimizerFile = try Checkpoint.optimizerContents(of: model, metadata: ["epoch": String(epoch)])
             try run.commit(
                 epoch: epoch,

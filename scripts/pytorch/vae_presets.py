@@ -9,7 +9,9 @@ metadata), and a VulkanVAE checkpoint loads into them with `load_file` + `load_s
     model = Conv28VAE()                    # the default of --arch conv28
     model.load_state_dict(safetensors.torch.load_file("runs/x/model.safetensors"))
 
-Both return decoder logits (Bernoulli likelihood); mu and logvar are the posterior's parameters.
+All return decoder logits (Bernoulli likelihood); mu and logvar are the posterior's parameters.
+Conv64VAE has BatchNorm2d layers: call model.eval() before evaluating, as VulkanVAE's eval,
+sample, reconstruct and exploration commands do (training uses the batch's statistics).
 """
 import torch
 import torch.nn as nn
@@ -93,6 +95,70 @@ class Conv28VAE(nn.Module):
         return self.decode(z), mu, logvar
 
 
+class Conv64VAE(nn.Module):
+    """--arch conv64 [--channels 32,64,128,256,512] [--hidden ""] [--latent 128] [--activation leaky_relu]
+    [--batch-norm on], for C x 64 x 64 images: PyTorch-VAE's VanillaVAE as flat Sequentials.
+
+    With the defaults this is:
+      encoder = Sequential(Conv2d(C,32,3,2,1), BatchNorm2d(32), LeakyReLU(), ... ,
+                           Conv2d(256,512,3,2,1), BatchNorm2d(512), LeakyReLU(), Flatten())
+      mu = Linear(2048,Z); logvar = Linear(2048,Z)
+      decoder = Sequential(Linear(Z,2048), Unflatten(1,(512,2,2)),
+                           ConvTranspose2d(512,256,3,2,1,output_padding=1), BatchNorm2d(256), LeakyReLU(), ...,
+                           ConvTranspose2d(32,32,3,2,1,output_padding=1), BatchNorm2d(32), LeakyReLU(),
+                           Conv2d(32,C,3,1,1))                                             # logits
+    VanillaVAE's nested names map one to one: encoder.I.0/1 -> encoder.3I/3I+1, decoder_input -> decoder.0,
+    decoder.I.0/1 -> decoder.3I+2/3I+3, final_layer.0/1 -> the last ConvTranspose2d/BatchNorm2d, final_layer.3
+    -> the last Conv2d (VanillaVAE ends in Tanh for a squared error; here the last Conv2d gives logits).
+    """
+
+    def __init__(self, channels=(32, 64, 128, 256, 512), hidden=(), z=128, in_channels=3, batch_norm=True,
+                 activation=nn.LeakyReLU):
+        super().__init__()
+
+        def block(layer, c):
+            return [layer, nn.BatchNorm2d(c), activation()] if batch_norm else [layer, activation()]
+
+        enc, previous = [], in_channels
+        for c in channels:
+            enc += block(nn.Conv2d(previous, c, 3, 2, 1), c)
+            previous = c
+        enc.append(nn.Flatten())
+        side = 64 >> len(channels)
+        width = flat = channels[-1] * side * side
+        for h in hidden:
+            enc += [nn.Linear(width, h), activation()]
+            width = h
+        self.encoder = nn.Sequential(*enc)
+        self.mu = nn.Linear(width, z)
+        self.logvar = nn.Linear(width, z)
+        dec, width = [], z
+        for h in reversed(hidden):
+            dec += [nn.Linear(width, h), activation()]
+            width = h
+        dec += [nn.Linear(width, flat), nn.Unflatten(1, (channels[-1], side, side))]
+        previous = channels[-1]
+        for c in list(reversed(channels[:-1])) + [channels[0]]:
+            dec += block(nn.ConvTranspose2d(previous, c, 3, 2, 1, output_padding=1), c)
+            previous = c
+        dec.append(nn.Conv2d(previous, in_channels, 3, 1, 1))
+        self.decoder = nn.Sequential(*dec)
+
+    def encode(self, x):
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+
 if __name__ == "__main__":
-    print(Conv28VAE())
-    print({k: tuple(v.shape) for k, v in Conv28VAE().state_dict().items()})
+    for model in (Conv28VAE(), Conv64VAE()):
+        print(model)
+        print({k: tuple(v.shape) for k, v in model.state_dict().items()})
+        print(sum(p.numel() for p in model.parameters()), "parameters")

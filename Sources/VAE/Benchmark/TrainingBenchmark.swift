@@ -31,7 +31,7 @@ public enum TrainingBenchmark {
     /// Trains a model (by default the reference 784-400-20, batch 128) for one pass over `images`
     /// training images after one warm-up pass of a few steps, and measures it.
     public static func run(
-        on device: any ComputeDevice, mnist: MNIST, images: Int = 60_000,
+        on device: any ComputeDevice, mnist: TrainingData, images: Int = 60_000,
         configuration: VAEConfiguration = VAEConfiguration()
     ) throws -> TrainingMeasurement {
         resetPeakResidentBytes()

@@ -28,12 +28,12 @@ public enum ImportanceSampling {
     ) throws -> Double {
         try checkSampleCount(k)
         guard batchSize > 0 else { throw ConfigurationError("--batch-size must be positive, got \(batchSize)") }
-        guard images.pixelsPerImage == model.configuration.inputSize, images.count > 0 else {
+        guard images.fits(model.configuration), images.count > 0 else {
             throw DataError.mismatch(
-                "the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")
+                "the images are \(images.imageSize) but the model takes \(model.configuration.imageSize)")
         }
         let d = model.device
-        let pixels = try d.makeTensor(shape: [images.count, images.pixelsPerImage], elementType: .uint8)
+        let pixels = try d.makeTensor(shape: [images.count, images.valuesPerImage], elementType: .uint8)
         try d.upload(images.images, to: pixels)
         let order = try d.makeTensor(shape: [images.count], elementType: .uint32)
         try d.upload((0..<UInt32(images.count)).map { $0 }, to: order)

@@ -8,9 +8,9 @@ public struct Explorer {
     public let images: ImageDataset
 
     public init(model: VAEModel, images: ImageDataset) throws {
-        guard images.pixelsPerImage == model.configuration.inputSize else {
+        guard images.fits(model.configuration) else {
             throw DataError.mismatch(
-                "the images have \(images.pixelsPerImage) pixels but the model takes \(model.configuration.inputSize)")
+                "the images are \(images.imageSize) but the model takes \(model.configuration.imageSize)")
         }
         self.model = model
         self.images = images
@@ -19,7 +19,7 @@ public struct Explorer {
     var config: VAEConfiguration { model.configuration }
 
     func grid(_ cells: [[Float]], columns: Int) -> PNGImage {
-        PNGImage.grid(cells, imageHeight: config.imageHeight, imageWidth: config.imageWidth, columns: columns)
+        PNGImage.grid(cells, of: config, columns: columns)
     }
 
     func checkIndex(_ i: Int, _ option: String) throws {
@@ -194,7 +194,6 @@ public struct Explorer {
             }
         }
         let c = model.configuration
-        return PNGImage.grid(
-            try model.decode(points), imageHeight: c.imageHeight, imageWidth: c.imageWidth, columns: size, padding: 0)
+        return PNGImage.grid(try model.decode(points), of: c, columns: size, padding: 0)
     }
 }

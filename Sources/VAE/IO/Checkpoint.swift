@@ -33,6 +33,15 @@ public enum Checkpoint {
         for p in model.trainedParameters {
             file.tensors[p.name] = .init(shape: p.value.shape, values: try model.device.download(p.value))
         }
+        for b in model.bufferTensors {
+            file.tensors[b.name] = .init(shape: b.tensor.shape, values: try model.device.download(b.tensor))
+        }
+        // PyTorch counts BatchNorm2d's training forward passes in an int64 scalar; here every one is a step.
+        let counters = try batchCounterNames(c)
+        if !counters.isEmpty {
+            let steps = Int64(try model.step())
+            for name in counters { file.tensors[name] = .init(shape: [], integers: [steps]) }
+        }
         file.metadata = [
             "format": "vulkanvae", "vae.arch": c.architecture.rawValue,
             "vae.input": String(c.inputSize), "vae.hidden": c.hidden.map(String.init).joined(separator: ","),
@@ -40,6 +49,7 @@ public enum Checkpoint {
             "vae.conv_channels": c.convChannels.map(String.init).joined(separator: ","),
             "vae.latent": String(c.latent), "vae.likelihood": c.likelihood.rawValue,
             "vae.activation": c.activation.description,
+            "vae.batch_norm": c.batchNorm ? "1" : "0",
             "vae.gaussian_log_variance": String(c.gaussianLogVariance),
             "vae.learned_variance": c.learnedVariance ? "1" : "0",
             "vae.image_height": String(c.imageHeight),
@@ -99,10 +109,13 @@ public enum Checkpoint {
             guard let learned = ["0": false, "1": true][m["vae.learned_variance"] ?? "0"] else {
                 throw bad("vae.learned_variance is '\(m["vae.learned_variance"] ?? "")', not 0 or 1")
             }
+            guard let batchNorm = ["0": false, "1": true][m["vae.batch_norm"] ?? "0"] else {
+                throw bad("vae.batch_norm is '\(m["vae.batch_norm"] ?? "")', not 0 or 1")
+            }
             return VAEConfiguration(
                 architecture: architecture, inputSize: input, hidden: hidden, convChannels: convChannels,
                 latent: latent,
-                likelihood: likelihood, activation: activation, gaussianLogVariance: logVariance,
+                likelihood: likelihood, activation: activation, batchNorm: batchNorm, gaussianLogVariance: logVariance,
                 learnedVariance: learned,
                 imageChannels: channels, imageHeight: height, imageWidth: width)
         }
@@ -130,9 +143,12 @@ public enum Checkpoint {
     }
 
     /// A PyTorch `state_dict` of a convolutional preset: the architecture from its Sequential's names and
-    /// shapes (conv28: 4×4 Conv2d weights, then Linear ones, in `encoder`); `load` then checks every tensor.
+    /// shapes (conv28: 4×4 Conv2d weights, then Linear ones, in `encoder`; conv64: 3×3 Conv2d weights, each
+    /// followed by a BatchNorm2d when `encoder.1.running_mean` is there); `load` then checks every tensor.
+    /// A conv64 state_dict does not say which activation it was trained with: LeakyReLU, its default, is assumed.
     static func convolutional(_ file: SafeTensors, bad: (String) -> DataError) throws -> VAEConfiguration {
-        var convChannels: [Int] = [], hidden: [Int] = [], channels = 0
+        var convChannels: [Int] = [], hidden: [Int] = [], channels = 0, kernel = 0
+        let batchNorm = file.tensors["encoder.1.running_mean"] != nil
         let positions = file.tensors.keys.compactMap { key -> Int? in
             guard key.hasPrefix("encoder."), key.hasSuffix(".weight") else { return nil }
             return Int(key.dropFirst("encoder.".count).dropLast(".weight".count))
@@ -140,24 +156,26 @@ public enum Checkpoint {
         for position in positions {
             let w = file.tensors["encoder.\(position).weight"]!
             if w.shape.count == 4 {
-                guard hidden.isEmpty, w.shape[2] == 4, w.shape[3] == 4 else {
+                if convChannels.isEmpty { (channels, kernel) = (w.shape[1], w.shape[2]) }
+                guard hidden.isEmpty, [3, 4].contains(kernel), w.shape[2] == kernel, w.shape[3] == kernel else {
                     throw bad("encoder.\(position).weight \(w.shape) fits no preset")
                 }
-                if convChannels.isEmpty { channels = w.shape[1] }
                 convChannels.append(w.shape[0])
             } else if w.shape.count == 2 {
                 hidden.append(w.shape[0])
-            } else {
+            } else if w.shape.count != 1 || !batchNorm {  // (BatchNorm2d weights are vectors)
                 throw bad("encoder.\(position).weight has shape \(w.shape)")
             }
         }
         guard let mu = file.tensors["mu.weight"], mu.shape.count == 2 else { throw bad("no mu.weight (the mu head)") }
         guard channels > 0, channels <= 1 << 16 else { throw bad("encoder.0.weight has \(channels) input channels") }
-        let (input, overflow) = (28 * 28).multipliedReportingOverflow(by: channels)
+        let architecture: Architecture = kernel == 3 ? .conv64 : .conv28
+        let side = architecture.imageSide!
+        let (input, overflow) = (side * side).multipliedReportingOverflow(by: channels)
         guard !overflow else { throw bad("encoder.0.weight has \(channels) input channels") }
         return VAEConfiguration(
-            architecture: .conv28, inputSize: input, hidden: hidden, convChannels: convChannels, latent: mu.shape[0],
-            imageChannels: channels, imageHeight: 28, imageWidth: 28)
+            architecture: architecture, inputSize: input, hidden: hidden, convChannels: convChannels,
+            latent: mu.shape[0], batchNorm: batchNorm, imageChannels: channels, imageHeight: side, imageWidth: side)
     }
 
     /// A checkpoint's `__metadata__` (what training recorded: epoch, seed, binarization, …).
@@ -182,8 +200,8 @@ public enum Checkpoint {
         do { try config.validate() } catch {
             throw DataError.corrupt(file: path, reason: "describes a model that cannot be built (\(error))")
         }
-        let expected = try parameterShapes(config)
-        for (name, shape) in expected {
+        let floats = try parameterShapes(config) + bufferShapes(config), counters = try batchCounterNames(config)
+        func present(_ name: String, _ shape: [Int], _ dtype: SafeTensors.DType) throws -> SafeTensors.Entry {
             guard let entry = file.tensors[name] else {
                 throw DataError.corrupt(file: path, reason: "missing tensor \(name) for a \(describe(config)) model")
             }
@@ -192,19 +210,41 @@ public enum Checkpoint {
                     file: path,
                     reason: "tensor \(name) has shape \(entry.shape), a \(describe(config)) model needs \(shape)")
             }
+            guard entry.dtype == dtype else {
+                throw DataError.corrupt(
+                    file: path, reason: "tensor \(name) is \(entry.dtype.rawValue), it must be \(dtype.rawValue)")
+            }
+            return entry
+        }
+        for (name, shape) in floats {
+            let entry = try present(name, shape, .f32)
             if let bad = entry.values.firstIndex(where: { !$0.isFinite }) {
                 throw DataError.corrupt(
                     file: path,
                     reason: "tensor \(name) holds a non-finite value (\(entry.values[bad]) at element \(bad)): "
                         + "the model diverged or the file is damaged")
             }
+            // A variance below zero would make batch norm divide by the square root of a negative number.
+            if name.hasSuffix(".running_var"), let bad = entry.values.firstIndex(where: { $0 < 0 }) {
+                throw DataError.corrupt(
+                    file: path,
+                    reason: "tensor \(name) holds a negative variance (\(entry.values[bad]) at element \(bad))")
+            }
         }
-        if let extra = Set(file.tensors.keys).subtracting(expected.map(\.name)).sorted().first {
+        for name in counters {
+            let count = try present(name, [], .i64).integers[0]
+            guard count >= 0 else {
+                throw DataError.corrupt(file: path, reason: "tensor \(name) counts \(count) batches")
+            }
+        }
+        let expected = Set(floats.map(\.name) + counters)
+        if let extra = Set(file.tensors.keys).subtracting(expected).sorted().first {
             throw DataError.corrupt(
                 file: path, reason: "unexpected tensor \(extra): not a checkpoint of a \(describe(config)) model")
         }
         let model = try VAEModel(config, device: device, seed: 0)
         for p in model.trainedParameters { try device.upload(file.tensors[p.name]!.values, to: p.value) }
+        for b in model.bufferTensors { try device.upload(file.tensors[b.name]!.values, to: b.tensor) }
         return model
     }
 
@@ -216,15 +256,30 @@ public enum Checkpoint {
         } + (config.learnedVariance ? [(PixelLogVariance.checkpointName, [config.inputSize])] : [])
     }
 
+    /// The name and shape of every saved float tensor that is not trained (BatchNorm2d's running mean and
+    /// variance), from the configuration alone.
+    static func bufferShapes(_ config: VAEConfiguration) throws -> [(name: String, shape: [Int])] {
+        try config.plan().all.filter(\.isBatchNorm).flatMap { layer -> [(name: String, shape: [Int])] in
+            [("\(layer.name).running_mean", [layer.biasCount]), ("\(layer.name).running_var", [layer.biasCount])]
+        }
+    }
+
+    /// BatchNorm2d's `num_batches_tracked` scalars (int64, as PyTorch saves them).
+    static func batchCounterNames(_ config: VAEConfiguration) throws -> [String] {
+        try config.plan().all.filter(\.isBatchNorm).map { "\($0.name).num_batches_tracked" }
+    }
+
     /// The architecture in a few words: layer sizes for an MLP ("784-400-20"), the preset with its
-    /// sizes otherwise ("conv28 1×28×28, channels 32,64, dense 256, latent 20").
+    /// sizes otherwise ("conv28 1×28×28, channels 32,64, dense 256, latent 20"; conv64 says whether it
+    /// has batch norm).
     public static func describe(_ c: VAEConfiguration) -> String {
         func list(_ v: [Int]) -> String { v.isEmpty ? "none" : v.map(String.init).joined(separator: ",") }
         switch c.architecture {
         case .mlp: return ([c.inputSize] + c.hidden + [c.latent]).map(String.init).joined(separator: "-")
-        case .conv28:
+        case .conv28, .conv64:
+            let extras = c.architecture == .conv64 ? (c.batchNorm ? ", batch norm" : ", no batch norm") : ""
             return
-                "conv28 \(c.imageChannels)×\(c.imageHeight)×\(c.imageWidth), channels \(list(c.convChannels)), dense \(list(c.hidden)), latent \(c.latent)"
+                "\(c.architecture.rawValue) \(c.imageChannels)×\(c.imageHeight)×\(c.imageWidth), channels \(list(c.convChannels)), dense \(list(c.hidden)), latent \(c.latent)\(extras)"
         }
     }
 

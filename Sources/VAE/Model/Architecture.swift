@@ -15,18 +15,50 @@ public enum Architecture: String, Sendable, CaseIterable {
     ///     decoder = Sequential(Linear(Z,256), ReLU(), Linear(256,3136), ReLU(), Unflatten(1,(64,7,7)),
     ///                          ConvTranspose2d(64,32,4,2,1), ReLU(), ConvTranspose2d(32,C,4,2,1))
     case conv28
+    /// PyTorch-VAE's VanillaVAE for 64×64 images (CelebA's usual size), as flat Sequentials, with
+    /// `convChannels` [32, 64, 128, 256, 512], no dense layers, latent 128, LeakyReLU and batch norm by
+    /// default:
+    ///
+    ///     encoder = Sequential(Conv2d(C,32,3,2,1), BatchNorm2d(32), LeakyReLU(), … Conv2d(256,512,3,2,1),
+    ///                          BatchNorm2d(512), LeakyReLU(), Flatten())
+    ///     mu = Linear(2048,Z); logvar = Linear(2048,Z)
+    ///     decoder = Sequential(Linear(Z,2048), Unflatten(1,(512,2,2)),
+    ///                          ConvTranspose2d(512,256,3,2,1,1), BatchNorm2d(256), LeakyReLU(), …
+    ///                          ConvTranspose2d(32,32,3,2,1,1), BatchNorm2d(32), LeakyReLU(), Conv2d(32,C,3,1,1))
+    ///
+    /// (VanillaVAE ends in Tanh for a mean-squared error; here the last Conv2d gives Bernoulli logits or
+    /// Gaussian means, as every architecture's output does.)
+    case conv64
 
     /// The image sides (height, width) the architecture takes, nil for any.
     public var imageSide: Int? {
         switch self {
         case .mlp: nil
         case .conv28: 28
+        case .conv64: 64
         }
     }
 
-    /// The defaults of `--hidden` and `--channels` for the architecture.
-    public var defaultHidden: [Int] { self == .mlp ? [400] : [256] }
-    public var defaultConvChannels: [Int] { self == .mlp ? [] : [32, 64] }
+    /// The defaults of `--hidden`, `--channels`, `--latent`, `--activation` and `--batch-norm`.
+    public var defaultHidden: [Int] {
+        switch self {
+        case .mlp: [400]
+        case .conv28: [256]
+        case .conv64: []
+        }
+    }
+    public var defaultConvChannels: [Int] {
+        switch self {
+        case .mlp: []
+        case .conv28: [32, 64]
+        case .conv64: [32, 64, 128, 256, 512]
+        }
+    }
+    public var defaultLatent: Int { self == .conv64 ? 128 : 20 }
+    public var defaultActivation: Activation { self == .conv64 ? .leakyRelu : .relu }
+    public var defaultBatchNorm: Bool { self == .conv64 }
+    /// Whether `--batch-norm` may be switched on (the others are fixed PyTorch modules without it).
+    public var offersBatchNorm: Bool { self == .conv64 }
 }
 
 /// One module of a PyTorch-style `Sequential`: the description a network is built from. Activations and
@@ -38,6 +70,8 @@ public enum LayerSpec: Sendable, Equatable {
     case conv2d(channels: Int, kernel: Int, stride: Int, padding: Int)
     /// nn.ConvTranspose2d to `channels`.
     case convTranspose2d(channels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int)
+    /// nn.BatchNorm2d over the channels of the maps before it (PyTorch's momentum 0.1 and eps 1e-5).
+    case batchNorm2d
     case activation(Activation)
     /// nn.Flatten: C×H×W becomes C·H·W features (free: images are stored flat).
     case flatten
@@ -64,6 +98,8 @@ struct PlannedLayer: Equatable {
         case conv2d(ConvGeometry)
         /// A ConvTranspose2d whose output is the geometry's input side.
         case convTranspose2d(ConvGeometry)
+        /// A BatchNorm2d over `channels` maps of `plane` = H·W values.
+        case batchNorm2d(channels: Int, plane: Int)
     }
     var role: LayerRole
     /// The checkpoint prefix ("fc1", "encoder.0").
@@ -77,6 +113,7 @@ struct PlannedLayer: Equatable {
         switch kind {
         case let .dense(inputs, outputs): [outputs, inputs]
         case let .conv2d(g), let .convTranspose2d(g): g.weightShape
+        case let .batchNorm2d(channels, _): [channels]
         }
     }
     var biasCount: Int {
@@ -84,7 +121,12 @@ struct PlannedLayer: Equatable {
         case let .dense(_, outputs): outputs
         case let .conv2d(g): g.outputChannels
         case let .convTranspose2d(g): g.inputChannels
+        case let .batchNorm2d(channels, _): channels
         }
+    }
+    /// Whether the layer is a BatchNorm2d (initialized to γ = 1, β = 0, with running statistics).
+    var isBatchNorm: Bool {
+        if case .batchNorm2d = kind { true } else { false }
     }
     /// PyTorch's fan-in for the default initialization (ConvTranspose2d takes it from the weight's second
     /// dimension, its output channels, times the kernel area).
@@ -92,13 +134,16 @@ struct PlannedLayer: Equatable {
         switch kind {
         case let .dense(inputs, _): inputs
         case let .conv2d(g), let .convTranspose2d(g): g.reduction
+        case .batchNorm2d: 1  // (not drawn: BatchNorm2d starts at γ = 1, β = 0)
         }
     }
-    /// Multiply-adds of the forward pass per image.
+    /// Multiply-adds of the forward pass's products per image (none for a batch norm: it has no product,
+    /// and its few operations per value are not counted in the sustained FLOP rate).
     var multiplyAdds: Int {
         switch kind {
         case let .dense(inputs, outputs): inputs * outputs
         case let .conv2d(g), let .convTranspose2d(g): g.outputFeatures * g.reduction
+        case .batchNorm2d: 0
         }
     }
 }
@@ -126,6 +171,8 @@ struct NetworkPlan {
                 ]
         case .conv28:
             (encoderSpecs, decoderSpecs) = try Self.conv28(c, input: input)
+        case .conv64:
+            (encoderSpecs, decoderSpecs) = try Self.conv64(c, input: input)
         }
         let depth = c.hidden.count
         // The MLP keeps PyTorch's example names (Checkpoint.layerName counts dense layers); the others are
@@ -216,6 +263,8 @@ struct NetworkPlan {
                     throw ConfigurationError("ConvTranspose2d at position \(position) cannot take \(shape) maps")
                 }
                 try add(.convTranspose2d(g), FeatureShape(channels, g.inputHeight, g.inputWidth))
+            case .batchNorm2d:
+                try add(.batchNorm2d(channels: shape.channels, plane: shape.height * shape.width), shape)
             case let .activation(act):
                 // (After the layer's output was merely reshaped, as by an Unflatten, it still fuses.)
                 guard let last = layers.indices.last, layers[last].activation == .identity,
@@ -279,6 +328,37 @@ struct NetworkPlan {
                 .convTranspose2d(channels: channels, kernel: 4, stride: 2, padding: 1, outputPadding: outputPadding))
             if level < outputs.count - 1 { decoder.append(act) }
         }
+        return (encoder, decoder)
+    }
+
+    /// The conv64 Sequentials for `c` (see `Architecture.conv64`): each 3×3 stride-2 convolution halves
+    /// the side (64 → 32 → … → 2 with five); the decoder mirrors them with ConvTranspose2d(3, 2, 1,
+    /// output_padding 1), which doubles it, one more at the first level's width, and a 3×3 Conv2d to the
+    /// image's channels.
+    static func conv64(_ c: VAEConfiguration, input: FeatureShape) throws -> ([LayerSpec], [LayerSpec]) {
+        guard input.height == 64, input.width == 64 else {
+            throw ConfigurationError("--arch conv64 takes 64×64 images, got \(input.height)×\(input.width)")
+        }
+        guard (1...5).contains(c.convChannels.count) else {
+            throw ConfigurationError(
+                "--arch conv64 takes 1 to 5 entries in --channels (each halves the 64×64 side, to 2×2 at the fifth), got \(c.convChannels.count)"
+            )
+        }
+        let act = LayerSpec.activation(c.activation)
+        func block(_ layer: LayerSpec) -> [LayerSpec] { c.batchNorm ? [layer, .batchNorm2d, act] : [layer, act] }
+        var encoder = c.convChannels.flatMap { block(.conv2d(channels: $0, kernel: 3, stride: 2, padding: 1)) }
+        encoder.append(.flatten)
+        encoder += c.hidden.flatMap { [LayerSpec.linear(outputs: $0), act] }
+        let last = c.convChannels.last!, side = 64 >> c.convChannels.count
+        let (mapValues, overflow) = last.multipliedReportingOverflow(by: side * side)
+        guard !overflow else { throw ConfigurationError("--channels \(last): too many") }
+        // VanillaVAE's decoder_input is a Linear without activation, straight into the maps.
+        var decoder: [LayerSpec] = c.hidden.reversed().flatMap { [LayerSpec.linear(outputs: $0), act] }
+        decoder += [.linear(outputs: mapValues), .unflatten(channels: last, height: side, width: side)]
+        for channels in c.convChannels.dropLast().reversed() + [c.convChannels[0]] {
+            decoder += block(.convTranspose2d(channels: channels, kernel: 3, stride: 2, padding: 1, outputPadding: 1))
+        }
+        decoder.append(.conv2d(channels: input.channels, kernel: 3, stride: 1, padding: 1))
         return (encoder, decoder)
     }
 }

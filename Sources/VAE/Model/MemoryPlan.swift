@@ -8,13 +8,16 @@ extension VAEConfiguration {
     public func parameterBytes() throws -> Int {
         let what = "a \(Checkpoint.describe(self)) model"
         var values = 0
+        var buffers = 0  // BatchNorm2d's running mean and variance, and the batch's mean and 1/σ
         for layer in try plan().all {
             let weights = try CheckedSize.product(layer.weightShape, what)
             values = try CheckedSize.sum([values, weights, layer.biasCount], what)
+            if layer.isBatchNorm { buffers = try CheckedSize.add(buffers, 4 * layer.biasCount, what) }
         }
         values = try CheckedSize.add(values, learnedVariance ? inputSize : 0, what)
         let perValue = 4 * ElementType.float32.size
-        return try CheckedSize.add(try CheckedSize.multiply(values, perValue, what), inputSize * 4, what)
+        return try CheckedSize.sum(
+            [try CheckedSize.multiply(values, perValue, what), buffers * ElementType.float32.size, inputSize * 4], what)
     }
 
     /// Bytes of the activations and gradients of one minibatch of `batchSize` (see `Workspace`).

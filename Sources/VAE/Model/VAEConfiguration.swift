@@ -25,6 +25,8 @@ public struct VAEConfiguration: Sendable, Equatable {
     public var latent: Int
     public var likelihood: Likelihood
     public var activation: Activation
+    /// A BatchNorm2d after every convolution but the last (conv64 only).
+    public var batchNorm: Bool
     /// log σ² of the Gaussian likelihood (ignored for Bernoulli): the value for every pixel when fixed,
     /// the starting value when learned.
     public var gaussianLogVariance: Float
@@ -34,20 +36,24 @@ public struct VAEConfiguration: Sendable, Equatable {
     public var imageHeight: Int
     public var imageWidth: Int
 
-    /// PyTorch's VAE example: 784-400-20, ReLU, Bernoulli.
+    /// PyTorch's VAE example: 784-400-20, ReLU, Bernoulli. What is not given takes the architecture's
+    /// default (`Architecture.defaultHidden` and its siblings).
     public init(
         architecture: Architecture = .mlp, inputSize: Int = 784, hidden: [Int]? = nil, convChannels: [Int]? = nil,
-        latent: Int = 20, likelihood: Likelihood = .bernoulli,
-        activation: Activation = .relu, gaussianLogVariance: Float = 0, learnedVariance: Bool = false,
-        imageChannels: Int = 1, imageHeight: Int = 28, imageWidth: Int = 28
+        latent: Int? = nil, likelihood: Likelihood = .bernoulli,
+        activation: Activation? = nil, batchNorm: Bool? = nil, gaussianLogVariance: Float = 0,
+        learnedVariance: Bool = false, imageChannels: Int = 1, imageHeight: Int = 28, imageWidth: Int = 28
     ) {
         self.architecture = architecture
         self.convChannels = convChannels ?? architecture.defaultConvChannels
         self.imageChannels = imageChannels
         let hidden = hidden ?? architecture.defaultHidden
         self.learnedVariance = learnedVariance
-        self.inputSize = inputSize; self.hidden = hidden; self.latent = latent; self.likelihood = likelihood
-        self.activation = activation; self.gaussianLogVariance = gaussianLogVariance
+        self.inputSize = inputSize; self.hidden = hidden; self.latent = latent ?? architecture.defaultLatent
+        self.likelihood = likelihood
+        self.activation = activation ?? architecture.defaultActivation
+        self.batchNorm = batchNorm ?? architecture.defaultBatchNorm
+        self.gaussianLogVariance = gaussianLogVariance
         self.imageHeight = imageHeight; self.imageWidth = imageWidth
     }
 
@@ -72,6 +78,10 @@ public struct VAEConfiguration: Sendable, Equatable {
         }
         guard architecture != .mlp || convChannels.isEmpty else {
             throw ConfigurationError("--channels is for the convolutional architectures")
+        }
+        guard !batchNorm || architecture.offersBatchNorm else {
+            throw ConfigurationError(
+                "--batch-norm is for --arch conv64 (\(architecture.rawValue) is a fixed PyTorch module)")
         }
         if let side = architecture.imageSide, imageHeight != side || imageWidth != side {
             throw ConfigurationError(

@@ -4,13 +4,17 @@ extension VAEModel {
     /// Records the forward pass on `workspace.x` and adds the batch's summed reconstruction NLL and KL
     /// to the workspace's totals. The noise comes from Philox under `seed`, counter (block, step, stream).
     /// With `outputGradient`, the likelihood's gradient is computed in the same pass (`w.dOutput`).
-    func forward(_ w: Workspace, seed: UInt64, stream: UInt32, outputGradient: Bool = false) throws {
+    /// `training` is PyTorch's `model.train()` (batch norm on the batch's statistics, moving the running
+    /// ones) as opposed to `model.eval()`; a backward pass needs a training forward pass.
+    func forward(
+        _ w: Workspace, seed: UInt64, stream: UInt32, outputGradient: Bool = false, training: Bool = false
+    ) throws {
         let d = device, c = configuration
-        try encode(w)
+        try encode(w, training: training)
         try d.launch(
             .reparameterize(
                 mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream))
-        try decode(w.z, w)
+        try decode(w.z, w, training: training)
         switch (c.likelihood, outputGradient) {
         case (.bernoulli, true):
             try d.launch(
@@ -30,15 +34,16 @@ extension VAEModel {
         try d.launch(.sum(x: w.klPerRow, out: w.klTotal, accumulate: true))
     }
 
-    /// Records the encoder on `w.x`, leaving the posterior's parameters in `w.mu` and `w.logvar`.
-    func encode(_ w: Workspace) throws {
+    /// Records the encoder on `w.x`, leaving the posterior's parameters in `w.mu` and `w.logvar`
+    /// (evaluation mode unless `training`).
+    func encode(_ w: Workspace, training: Bool = false) throws {
         var h = w.x
         for (layer, out) in zip(encoder, w.encoderActivations) {
-            try layer.forward(h, into: out, on: device)
+            try layer.forward(h, into: out, training: training, on: device)
             h = out
         }
-        try mu.forward(h, into: w.mu, on: device)
-        try logvar.forward(h, into: w.logvar, on: device)
+        try mu.forward(h, into: w.mu, training: training, on: device)
+        try logvar.forward(h, into: w.logvar, training: training, on: device)
     }
 
     /// Records the reconstruction NLL of `w.x` given the decoder output in `w.output`, per row.
@@ -53,19 +58,20 @@ extension VAEModel {
         }
     }
 
-    /// Records the decoder on latents `z` (rows = the workspace's batch), leaving logits or means in `w.output`.
-    func decode(_ z: Tensor, _ w: Workspace) throws {
+    /// Records the decoder on latents `z` (rows = the workspace's batch), leaving logits or means in
+    /// `w.output` (evaluation mode unless `training`).
+    func decode(_ z: Tensor, _ w: Workspace, training: Bool = false) throws {
         var g = z
         for (i, layer) in decoder.enumerated() {
             let out = i == decoder.count - 1 ? w.output : w.decoderActivations[i]
-            try layer.forward(g, into: out, on: device)
+            try layer.forward(g, into: out, training: training, on: device)
             g = out
         }
     }
 
     /// Records the backward pass of loss = Σ_batch [reconstruction NLL + β·KL] (summed, as PyTorch's
     /// example does), leaving every layer's gradients in place. Needs the forward pass just recorded, made
-    /// with `outputGradient: true`.
+    /// with `outputGradient: true` and `training: true`.
     func backward(_ w: Workspace, beta: Float) throws {
         let d = device
         if let dv = w.dPixelLogVariance, let gradient = pixelLogVariance.gradient {
@@ -123,7 +129,7 @@ extension VAEModel {
     /// backward, Adam. Nothing waits; the losses accumulate in the workspace.
     func trainStep(_ w: Workspace, seed: UInt64, beta: Float) throws {
         try device.launch(.advanceStep(schedule: schedule))
-        try forward(w, seed: seed, stream: 0, outputGradient: true)
+        try forward(w, seed: seed, stream: 0, outputGradient: true, training: true)
         try backward(w, beta: beta)
         try optimizerStep()
     }

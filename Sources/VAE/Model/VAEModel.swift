@@ -23,7 +23,8 @@ public final class VAEModel {
 
     /// A model initialized as PyTorch initializes nn.Linear, nn.Conv2d and nn.ConvTranspose2d: weights and
     /// biases U(−1/√fan_in, 1/√fan_in), drawn from Philox under `seed` (so the same seed gives the same
-    /// model on every device), layer i's weight from stream 2i and its bias from 2i + 1.
+    /// model on every device), layer i's weight from stream 2i and its bias from 2i + 1; and nn.BatchNorm2d:
+    /// γ = 1, β = 0, running mean 0 and variance 1.
     public init(
         _ configuration: VAEConfiguration, device: any ComputeDevice, seed: UInt64, learningRate: Float = 1e-3
     ) throws {
@@ -42,6 +43,10 @@ public final class VAEModel {
         schedule = try device.makeTensor(shape: [2], elementType: .uint32)
         try device.upload([0, learningRate.bitPattern], to: schedule)
         for (index, layer) in layers.enumerated() {
+            if let norm = layer as? BatchNorm2dLayer {
+                try norm.reset(on: device)
+                continue
+            }
             let bound = 1 / Float(layer.plan.fanIn).squareRoot()
             let stream = UInt32(index) << 1
             try device.upload(
@@ -85,6 +90,11 @@ public final class VAEModel {
         layers.flatMap { layer in
             layer.parameters.map { ("\(layer.plan.name).\($0.name)", $0.value, $0.gradient, $0.m, $0.v) }
         } + pixelLogVariance.parameters
+    }
+
+    /// Every saved tensor that is not trained (BatchNorm2d's running statistics) with its checkpoint name.
+    var bufferTensors: [(name: String, tensor: Tensor)] {
+        layers.flatMap { layer in layer.buffers.map { ("\(layer.plan.name).\($0.name)", $0.tensor) } }
     }
 
     /// Steps taken so far (Adam's t).

@@ -44,12 +44,9 @@ public final class Trainer {
 
     public init(model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions) throws {
         try options.validate()
-        guard train.pixelsPerImage == model.configuration.inputSize,
-            test.pixelsPerImage == model.configuration.inputSize
-        else {
+        guard train.fits(model.configuration), test.fits(model.configuration) else {
             throw DataError.mismatch(
-                "the data has \(train.pixelsPerImage)-pixel images but the model takes \(model.configuration.inputSize)"
-            )
+                "the data has \(train.imageSize) images but the model takes \(model.configuration.imageSize)")
         }
         guard train.count > 0, test.count > 0 else {
             throw DataError.mismatch("the training and test sets must not be empty")
@@ -59,7 +56,7 @@ public final class Trainer {
         device = model.device
         let images = try CheckedSize.add(train.count, test.count, "the data")
         let dataBytes = try CheckedSize.add(
-            try CheckedSize.multiply(images, train.pixelsPerImage, "the data"),
+            try CheckedSize.multiply(images, train.valuesPerImage, "the data"),
             try CheckedSize.multiply(images, 4, "the data"), "the data")
         let batch = min(options.batchSize, max(train.count, test.count))
         try device.requireCapacity(
@@ -68,9 +65,9 @@ public final class Trainer {
         let train = options.binarization == .static ? train.binarized(seed: options.seed) : train
         let test = options.binarization == .none ? test : test.binarized(seed: Binarization.testSetSeed)
         trainCount = train.count; testCount = test.count
-        trainImages = try device.makeTensor(shape: [train.count, train.pixelsPerImage], elementType: .uint8)
+        trainImages = try device.makeTensor(shape: [train.count, train.valuesPerImage], elementType: .uint8)
         try device.upload(train.images, to: trainImages)
-        testImages = try device.makeTensor(shape: [test.count, test.pixelsPerImage], elementType: .uint8)
+        testImages = try device.makeTensor(shape: [test.count, test.valuesPerImage], elementType: .uint8)
         try device.upload(test.images, to: testImages)
         order = try device.makeTensor(shape: [train.count], elementType: .uint32)
         testOrder = try device.makeTensor(shape: [test.count], elementType: .uint32)

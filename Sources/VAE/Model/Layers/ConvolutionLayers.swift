@@ -12,7 +12,7 @@ final class Conv2dLayer: Layer {
         (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
     }
 
-    func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {
+    func forward(_ x: Tensor, into y: Tensor, training: Bool, on device: any ComputeDevice) throws {
         try device.launch(
             .conv2d(x: x, weight: weight.value, bias: bias.value, y: y, geometry: geometry, activation: plan.activation)
         )
@@ -46,7 +46,7 @@ final class ConvTranspose2dLayer: Layer {
         (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
     }
 
-    func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {
+    func forward(_ x: Tensor, into y: Tensor, training: Bool, on device: any ComputeDevice) throws {
         try device.launch(
             .convTranspose2d(
                 x: x, weight: weight.value, bias: bias.value, y: y, geometry: geometry, activation: plan.activation))

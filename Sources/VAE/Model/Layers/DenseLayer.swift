@@ -10,7 +10,7 @@ final class DenseLayer: Layer {
         (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
     }
 
-    func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws {
+    func forward(_ x: Tensor, into y: Tensor, training: Bool, on device: any ComputeDevice) throws {
         try device.launch(
             .matmul(
                 a: x, b: weight.value, c: y, transposeA: false, transposeB: true, bias: bias.value,

@@ -34,9 +34,13 @@ protocol Layer: AnyObject {
     var plan: PlannedLayer { get }
     var weight: LayerParameter { get }
     var bias: LayerParameter { get }
+    /// State that is not trained by the optimizer but saved with the model (BatchNorm2d's running
+    /// statistics), with the last part of its checkpoint name.
+    var buffers: [(name: String, tensor: Tensor)] { get }
 
-    /// `y = act(layer(x))`.
-    func forward(_ x: Tensor, into y: Tensor, on device: any ComputeDevice) throws
+    /// `y = act(layer(x))`. `training` says whether this is a training step's forward pass (BatchNorm2d
+    /// then normalizes by the batch's statistics and moves its running ones) or an evaluation.
+    func forward(_ x: Tensor, into y: Tensor, training: Bool, on device: any ComputeDevice) throws
     /// `dy` holds the gradient at the layer's output and `y` its output; `dy` is overwritten with the
     /// gradient before the activation. Writes the parameters' gradients and, with `dx`, the gradient at
     /// the input (`accumulate` adds it to what `dx` holds).
@@ -49,6 +53,7 @@ extension Layer {
     var role: LayerRole { plan.role }
     /// Weight then bias.
     var parameters: [LayerParameter] { [weight, bias] }
+    var buffers: [(name: String, tensor: Tensor)] { [] }
 
     /// The gradient before the activation, in place in `dy` (nothing to do for the identity).
     func activationBackward(output y: Tensor, dy: Tensor, on device: any ComputeDevice) throws {
@@ -64,5 +69,6 @@ func makeLayer(_ plan: PlannedLayer, device: any ComputeDevice) throws -> any La
     case .dense: try DenseLayer(plan, device: device)
     case .conv2d: try Conv2dLayer(plan, device: device)
     case .convTranspose2d: try ConvTranspose2dLayer(plan, device: device)
+    case .batchNorm2d: try BatchNorm2dLayer(plan, device: device)
     }
 }
