@@ -97,7 +97,8 @@ struct TrainCommand: ParsableCommand {
             guard let on = ["on": true, "off": false][value] else {
                 throw ConfigurationError("--batch-norm must be on or off, got '\(value)'")
             }
-            guard architecture.offersBatchNorm else {
+            // (On --resume the run's architecture decides; a contradiction is reported with the others.)
+            guard architecture.offersBatchNorm || resume else {
                 throw ConfigurationError(
                     "--batch-norm is for --arch conv64 (\(architecture.rawValue) is a fixed PyTorch module)")
             }
@@ -113,7 +114,7 @@ struct TrainCommand: ParsableCommand {
         }
         var config = VAEConfiguration(
             architecture: architecture, hidden: sizes, convChannels: convChannels, latent: latent, likelihood: l,
-            activation: activationFunction, batchNorm: norm, gaussianLogVariance: logVariance ?? 0,
+            activation: activationFunction, batchNorm: resume ? nil : norm, gaussianLogVariance: logVariance ?? 0,
             learnedVariance: learnVariance)
         // Checked now for images of the size the architecture takes, so bad options fail before the data
         // is read; checked again once the data's image size is known.

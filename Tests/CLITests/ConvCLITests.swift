@@ -99,8 +99,8 @@ struct ConvCLITests {
     @Test func badOptionsAndDataFailWithOneLine() throws {
         let data = blankMNISTFolder(side: 32)
         for (arguments, expected) in [
-            (["--arch", "conv28", "--data", data], "--arch conv28 takes 28×28 images, got 32×32"),
-            (["--arch", "conv64"], "--arch must be one of mlp, conv28, got 'conv64'"),
+            (["--arch", "conv28", "--data", data], "--arch conv28 takes 28×28 images, \(data) has 32×32"),
+            (["--arch", "conv32"], "--arch must be one of mlp, conv28, conv64, got 'conv32'"),
             (["--channels", "8,8"], "--channels is for the convolutional architectures"),
             (["--arch", "conv28", "--channels", "4,4,4,4,4"], "too many stride-2 layers for 28×28 images"),
             (["--arch", "conv28", "--channels", "4,0"], "--channels must be positive sizes"),

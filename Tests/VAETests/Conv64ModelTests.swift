@@ -128,6 +128,23 @@ struct Conv64ModelTests {
         #expect(vulkan.validationMessages.isEmpty, "\(vulkan.validationMessages.prefix(3))")
     }
 
+    /// A conv64 training step, batch norms and all, is one submission on Vulkan with no host wait.
+    @Test func oneSubmitPerStepOnVulkan() throws {
+        let device = try VulkanTestDevice.make()
+        let model = try VAEModel(Self.small, device: device, seed: 1)
+        var options = TrainingOptions()
+        options.batchSize = 8
+        options.logInterval = 1_000_000
+        let trainer = try Trainer(model: model, train: Self.shapes.prefix(32), test: Self.shapesTest, options: options)
+        _ = try trainer.trainEpoch(1)
+        let before = device.counters
+        _ = try trainer.trainEpoch(2)
+        let after = device.counters
+        // 4 steps, plus the epoch's shuffle upload and the final loss read.
+        #expect(after.submits - before.submits <= 4 + 2, "\(after.submits - before.submits) submits for 4 steps")
+        #expect(after.hostWaits - before.hostWaits <= 2, "\(after.hostWaits - before.hostWaits) host waits")
+    }
+
     /// Training moves the running statistics (12 steps of momentum 0.1 from 0 and 1), and evaluation uses
     /// them: an image's reconstruction is the same alone and among others, which batch statistics would change.
     @Test func evaluationUsesTheRunningStatistics() throws {

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import VAE
+
+/// `--arch conv64` through the binary on the synthetic colour shapes: training on both backends writes
+/// colour pictures, and every command that reads the checkpoint finds the model and its data from the
+/// file alone.
+@Suite("vae command line: conv64")
+struct Conv64CLITests {
+    /// A small conv64 (channels 4,8, latent 2: the manifold needs two) on a slice of the shapes.
+    static let small = [
+        "--arch", "conv64", "--data", "synthetic:shapes", "--channels", "4,8", "--latent", "2",
+        "--train-limit", "96", "--test-limit", "24", "--batch-size", "32",
+    ]
+
+    static let run: String = {
+        let out = scratch()
+        _ = try? VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", out] + small)
+        return out
+    }()
+
+    /// The PNG's colour type (IHDR byte 25): 0 grey, 2 RGB.
+    static func pngColourType(_ path: String) throws -> UInt8 { [UInt8](try Data(contentsOf: URL(filePath: path)))[25] }
+
+    @Test func trainWritesColourPicturesAndResumes() throws {
+        for file in ["model.safetensors", "optimizer.safetensors", "loss.png", "metrics.csv"] {
+            #expect(FileManager.default.fileExists(atPath: Self.run + "/" + file), "\(file) missing")
+        }
+        for (file, width, height) in [
+            ("samples.png", 8 * 66 + 2, 8 * 66 + 2), ("reconstructions.png", 8 * 66 + 2, 134),
+        ] {
+            let size = try CLITests.pngSize(Self.run + "/" + file)
+            #expect(size.0 == width && size.1 == height, "\(file): \(size)")
+            #expect(try Self.pngColourType(Self.run + "/" + file) == 2, "\(file) is not RGB")
+        }
+        // Resuming without --data trains on the data the run trained on.
+        let copy = scratch()
+        for file in ["model.safetensors", "optimizer.safetensors", "metrics.csv"] {
+            try FileManager.default.copyItem(atPath: Self.run + "/" + file, toPath: copy + "/" + file)
+        }
+        let more = try VAERun([
+            "train", "--epochs", "2", "--device", "cpu", "--out", copy, "--resume", "--train-limit", "96",
+            "--test-limit", "24",
+        ])
+        #expect(more.status == 0 && more.stdout.contains("epoch  2  train"), "\(more.stderr)")
+        #expect(more.stdout.contains("batch norm"), "\(more.stdout)")
+        let other = try VAERun([
+            "train", "--epochs", "3", "--device", "cpu", "--out", copy, "--resume", "--batch-norm", "off",
+        ])
+        #expect(other.status == 1 && other.stderr.contains("--batch-norm off (the run has on)"), "\(other.stderr)")
+    }
+
+    @Test func trainsOnLavapipe() throws {
+        let run = try VAERun(
+            ["train", "--epochs", "1", "--device", "vulkan", "--validate", "--out", scratch()]
+                + Self.small.map { $0 == "96" ? "32" : $0 == "24" ? "8" : $0 })
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("device: vulkan") && run.stdout.contains("model: conv64 3×64×64"), "\(run.stdout)")
+    }
+
+    /// No --data: each command takes the shapes the checkpoint records; the pictures are colour.
+    @Test(arguments: [
+        (["sample", "--count", "16"], 8 * 66 + 2, 2 * 66 + 2),
+        (["reconstruct", "--count", "5"], 5 * 66 + 2, 2 * 66 + 2),
+        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 66 + 2, 68),
+        (["traverse", "--steps", "5"], 5 * 66 + 2, 2 * 66 + 2),
+        (["manifold", "--size", "3"], 3 * 64, 3 * 64),
+        (["jdiagram", "--corners", "0,1,2", "--size", "3"], 4 * 66 + 2, 4 * 66 + 2),
+        (
+            ["attribute", "--from-label", "0", "--to-label", "2", "--count", "2", "--steps", "3"], 4 * 66 + 2,
+            2 * 66 + 2
+        ),
+    ])
+    func everyPictureCommandReadsTheCheckpoint(arguments: [String], width: Int, height: Int) throws {
+        let out = scratch() + "/picture.png"
+        let run = try VAERun(
+            arguments + ["--checkpoint", Self.run + "/model.safetensors", "--out", out, "--device", "cpu"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let size = try CLITests.pngSize(out)
+        #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
+        #expect(try Self.pngColourType(out) == 2, "\(arguments[0]) is not RGB")
+    }
+
+    @Test func evalOnBothBackendsInEvaluationMode() throws {
+        var losses: [Double] = []
+        for device in ["cpu", "vulkan"] {
+            let run = try VAERun([
+                "eval", "--checkpoint", Self.run + "/model.safetensors", "--limit", "16", "--json", "--device", device,
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            losses.append(try #require(object["test_loss"] as? Double))
+        }
+        #expect(
+            abs(losses[0] - losses[1]) <= 1e-3 * losses[0], "test loss \(losses[0]) on the CPU, \(losses[1]) on Vulkan")
+    }
+
+    /// Options and data conv64 cannot take: one line each, status 1.
+    @Test func badOptionsAndDataFailWithOneLine() throws {
+        for (arguments, expected) in [
+            (
+                ["--arch", "conv64"],
+                "--arch conv64 takes 64×64 images, Data/mnist has 28×28; --data synthetic:shapes has 64×64 colour images"
+            ),
+            (["--arch", "conv64", "--channels", "2,2,2,2,2,2"], "takes 1 to 5 entries in --channels"),
+            (["--arch", "conv28", "--batch-norm", "on"], "--batch-norm is for --arch conv64"),
+            (["--arch", "conv64", "--batch-norm", "yes"], "--batch-norm must be on or off, got 'yes'"),
+            (["--activation", "gelu"], "--activation must be relu, leaky_relu, tanh, softplus or sigmoid, got 'gelu'"),
+            (
+                ["--data", "synthetic:faces"],
+                "--data synthetic:faces: no such synthetic set (there is synthetic:shapes)"
+            ),
+        ] {
+            let run = try VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", scratch()] + arguments)
+            #expect(run.status == 1 && run.stderr.contains(expected), "\(arguments): \(run.stderr)")
+            #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(run.stderr)")
+        }
+        let eval = try VAERun([
+            "eval", "--checkpoint", Self.run + "/model.safetensors", "--data", "Data/mnist", "--device", "cpu",
+        ])
+        #expect(
+            eval.status == 1
+                && eval.stderr.contains("Data/mnist has 28×28 images but \(Self.run)/model.safetensors takes 3×64×64"),
+            "\(eval.stderr)")
+    }
+}
