@@ -36,7 +36,24 @@ class MLPVAE(nn.Module):
         return self.fc4(torch.relu(self.fc3(z)))
 
 
-class Conv28VAE(nn.Module):
+class SequentialVAE(nn.Module):
+    """The convolutional presets' common shape: Sequentials `encoder` and `decoder`, Linear heads `mu`
+    and `logvar`; forward draws z with the reparameterization and returns (logits, mu, logvar)."""
+
+    def encode(self, x):
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x):
+        mu, logvar = self.encode(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+
+class Conv28VAE(SequentialVAE):
     """--arch conv28 [--channels 32,64] [--hidden 256] [--latent 20], for C x 28 x 28 images.
 
     With the defaults this is exactly:
@@ -82,20 +99,9 @@ class Conv28VAE(nn.Module):
             previous = c
         self.decoder = nn.Sequential(*dec)
 
-    def encode(self, x):
-        h = self.encoder(x)
-        return self.mu(h), self.logvar(h)
-
-    def decode(self, z):
-        return self.decoder(z)
-
-    def forward(self, x):
-        mu, logvar = self.encode(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
 
 
-class Conv64VAE(nn.Module):
+class Conv64VAE(SequentialVAE):
     """--arch conv64 [--channels 32,64,128,256,512] [--hidden ""] [--latent 128] [--activation leaky_relu]
     [--batch-norm on], for C x 64 x 64 images: PyTorch-VAE's VanillaVAE as flat Sequentials.
 
@@ -144,17 +150,6 @@ class Conv64VAE(nn.Module):
         dec.append(nn.Conv2d(previous, in_channels, 3, 1, 1))
         self.decoder = nn.Sequential(*dec)
 
-    def encode(self, x):
-        h = self.encoder(x)
-        return self.mu(h), self.logvar(h)
-
-    def decode(self, z):
-        return self.decoder(z)
-
-    def forward(self, x):
-        mu, logvar = self.encode(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
 
 
 if __name__ == "__main__":
