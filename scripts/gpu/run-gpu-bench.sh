@@ -23,5 +23,11 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee 
 ./vae bench --device vulkan --what kernels,sgemm,training --sgemm-size 4096 --repetitions 50 --json > "$out/vae-vulkan-bench.json" 2> "$out/vae-vulkan-bench.err"
 ./vae bench --device vulkan --what kernels,training 2>&1 | tee "$out/vae-vulkan-bench.txt"
 ./vae train --device vulkan --epochs 3 --out "$out/vae-train" 2>&1 | grep -v " step " | tee "$out/vae-train.txt"
+# The convolutional presets (each bounded in time: their GPU kernels are not tuned yet).
+for arch in conv28 conv64; do
+  timeout 180 ./vae bench --device vulkan --what training --arch "$arch" --images 2560 2>&1 | tee "$out/vae-vulkan-$arch.txt"
+done
+timeout 300 ./vae train --device vulkan --arch conv64 --data synthetic:shapes --epochs 1 --out "$out/vae-train-conv64" 2>&1 \
+  | grep -v " step " | tee "$out/vae-train-conv64.txt"
 python3 torch_cuda_vae.py --epochs 3 --json "$out/torch-cuda.json" 2>&1 | tee "$out/torch-cuda.txt"
 python3 torch_cuda_vae.py --sgemm 4096 2>&1 | tee "$out/torch-sgemm.txt"
