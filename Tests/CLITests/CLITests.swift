@@ -149,6 +149,9 @@ struct CLITests {
         return (be(16), be(20))
     }
 
+    /// A PNG's colour type (IHDR's byte 25): 0 grey, 2 RGB.
+    static func pngColourType(_ path: String) throws -> UInt8 { [UInt8](try Data(contentsOf: URL(filePath: path)))[25] }
+
     @Test(arguments: [
         (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 32),
         (["interpolate", "--from", "0", "--to", "5", "--method", "lerp"], 12 * 30 + 2, 32),
@@ -162,12 +165,34 @@ struct CLITests {
         (["reconstruct", "--count", "5"], 5 * 30 + 2, 2 * 30 + 2),
     ])
     func explorationCommandsDrawPictures(arguments: [String], width: Int, height: Int) throws {
+        try Self.expectPicture(arguments, checkpoint: Self.explorationRun + "/model.safetensors", width, height)
+    }
+
+    /// Runs a picture command on `checkpoint` (CPU) and checks it wrote a PNG of `width`×`height` pixels,
+    /// grey or RGB (`colourType` 0 or 2, IHDR's byte 25).
+    static func expectPicture(
+        _ arguments: [String], checkpoint: String, _ width: Int, _ height: Int, colourType: UInt8 = 0
+    ) throws {
         let out = scratch() + "/picture.png"
-        let run = try VAERun(
-            arguments + ["--checkpoint", Self.explorationRun + "/model.safetensors", "--out", out, "--device", "cpu"])
+        let run = try VAERun(arguments + ["--checkpoint", checkpoint, "--out", out, "--device", "cpu"])
         #expect(run.status == 0, "\(run.stderr)")
-        let size = try Self.pngSize(out)
+        let size = try pngSize(out)
         #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
+        #expect(try pngColourType(out) == colourType, "\(arguments[0]): colour type")
+    }
+
+    /// `vae eval --json` of `checkpoint` on the CPU and on Vulkan (lavapipe here) gives the same test loss
+    /// to float rounding (1e-3 relative).
+    static func expectEvalAgreesOnBothBackends(checkpoint: String, _ extra: [String]) throws {
+        var losses: [Double] = []
+        for device in ["cpu", "vulkan"] {
+            let run = try VAERun(["eval", "--checkpoint", checkpoint, "--json", "--device", device] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            losses.append(try #require(object["test_loss"] as? Double))
+        }
+        #expect(
+            abs(losses[0] - losses[1]) <= 1e-3 * losses[0], "test loss \(losses[0]) on the CPU, \(losses[1]) on Vulkan")
     }
 
     @Test func evalReportsIWAEAndActiveUnitsAsJSON() throws {

@@ -20,9 +20,6 @@ struct Conv64CLITests {
         return out
     }()
 
-    /// The PNG's colour type (IHDR byte 25): 0 grey, 2 RGB.
-    static func pngColourType(_ path: String) throws -> UInt8 { [UInt8](try Data(contentsOf: URL(filePath: path)))[25] }
-
     @Test func trainWritesColourPicturesAndResumes() throws {
         for file in ["model.safetensors", "optimizer.safetensors", "loss.png", "metrics.csv"] {
             #expect(FileManager.default.fileExists(atPath: Self.run + "/" + file), "\(file) missing")
@@ -32,7 +29,7 @@ struct Conv64CLITests {
         ] {
             let size = try CLITests.pngSize(Self.run + "/" + file)
             #expect(size.0 == width && size.1 == height, "\(file): \(size)")
-            #expect(try Self.pngColourType(Self.run + "/" + file) == 2, "\(file) is not RGB")
+            #expect(try CLITests.pngColourType(Self.run + "/" + file) == 2, "\(file) is not RGB")
         }
         // Resuming without --data trains on the data the run trained on.
         let copy = scratch()
@@ -73,27 +70,11 @@ struct Conv64CLITests {
         ),
     ])
     func everyPictureCommandReadsTheCheckpoint(arguments: [String], width: Int, height: Int) throws {
-        let out = scratch() + "/picture.png"
-        let run = try VAERun(
-            arguments + ["--checkpoint", Self.run + "/model.safetensors", "--out", out, "--device", "cpu"])
-        #expect(run.status == 0, "\(run.stderr)")
-        let size = try CLITests.pngSize(out)
-        #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
-        #expect(try Self.pngColourType(out) == 2, "\(arguments[0]) is not RGB")
+        try CLITests.expectPicture(arguments, checkpoint: Self.run + "/model.safetensors", width, height, colourType: 2)
     }
 
     @Test func evalOnBothBackendsInEvaluationMode() throws {
-        var losses: [Double] = []
-        for device in ["cpu", "vulkan"] {
-            let run = try VAERun([
-                "eval", "--checkpoint", Self.run + "/model.safetensors", "--limit", "16", "--json", "--device", device,
-            ])
-            #expect(run.status == 0, "\(run.stderr)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-            losses.append(try #require(object["test_loss"] as? Double))
-        }
-        #expect(
-            abs(losses[0] - losses[1]) <= 1e-3 * losses[0], "test loss \(losses[0]) on the CPU, \(losses[1]) on Vulkan")
+        try CLITests.expectEvalAgreesOnBothBackends(checkpoint: Self.run + "/model.safetensors", ["--limit", "16"])
     }
 
     /// Options and data conv64 cannot take: one line each, status 1.

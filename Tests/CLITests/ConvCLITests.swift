@@ -72,27 +72,12 @@ struct ConvCLITests {
         ),
     ])
     func everyPictureCommandReadsTheCheckpoint(arguments: [String], width: Int, height: Int) throws {
-        let out = scratch() + "/picture.png"
-        let run = try VAERun(
-            arguments + ["--checkpoint", Self.run + "/model.safetensors", "--out", out, "--device", "cpu"])
-        #expect(run.status == 0, "\(run.stderr)")
-        let size = try CLITests.pngSize(out)
-        #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")
+        try CLITests.expectPicture(arguments, checkpoint: Self.run + "/model.safetensors", width, height)
     }
 
     @Test func evalOnBothBackends() throws {
-        var losses: [Double] = []
-        for device in ["cpu", "vulkan"] {
-            let run = try VAERun([
-                "eval", "--checkpoint", Self.run + "/model.safetensors", "--iwae", "4", "--limit", "32", "--json",
-                "--device", device,
-            ])
-            #expect(run.status == 0, "\(run.stderr)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-            losses.append(try #require(object["test_loss"] as? Double))
-        }
-        #expect(
-            abs(losses[0] - losses[1]) <= 1e-3 * losses[0], "test loss \(losses[0]) on the CPU, \(losses[1]) on Vulkan")
+        try CLITests.expectEvalAgreesOnBothBackends(
+            checkpoint: Self.run + "/model.safetensors", ["--iwae", "4", "--limit", "32"])
     }
 
     /// Options and data the architecture cannot take: one line each, status 1.
