@@ -44,20 +44,21 @@ struct DataOptions: ParsableArguments {
     /// What `--data` names, or the bundled MNIST.
     var source: String { data ?? MNIST.bundledDirectory }
 
-    func load(trainLimit: Int? = nil, testLimit: Int? = nil) throws -> TrainingData {
-        try TrainingData.load(source, trainLimit: trainLimit, testLimit: testLimit)
-    }
-
-    /// The data for the model in `checkpoint`, whose metadata is `recorded`: `--data`, else what it was
-    /// trained on (a synthetic set, or a folder that still exists), else the bundled MNIST; checked to have
-    /// the model's image size (the error names both).
-    func load(for model: VAEModel, checkpoint: String, recorded: [String: String]) throws -> TrainingData {
-        var chosen = source
+    /// `--data`, else the data a run or checkpoint whose metadata is `recorded` was trained on (a synthetic
+    /// set, or a folder that still exists), else the bundled MNIST.
+    func source(recorded: [String: String]) -> String {
         if data == nil, let trained = recorded["train.data"],
             trained.hasPrefix("synthetic:") || FileManager.default.fileExists(atPath: trained)
         {
-            chosen = trained
+            return trained
         }
+        return source
+    }
+
+    /// The data for the model in `checkpoint`, whose metadata is `recorded` (see `source(recorded:)`),
+    /// checked to have the model's image size (the error names both).
+    func load(for model: VAEModel, checkpoint: String, recorded: [String: String]) throws -> TrainingData {
+        let chosen = source(recorded: recorded)
         let loaded = try TrainingData.load(chosen)
         let c = model.configuration
         guard loaded.test.fits(c) else {

@@ -215,13 +215,8 @@ struct TrainCommand: ParsableCommand {
         let metricsPath = outDirectory + "/metrics.csv"
 
         // A resumed run trains on what it trained on unless --data says otherwise.
-        var source = dataOptions.source
-        if resume, dataOptions.data == nil,
-            let recorded = try? Checkpoint.metadata(at: checkpointPath)["train.data"],
-            recorded.hasPrefix("synthetic:") || FileManager.default.fileExists(atPath: recorded)
-        {
-            source = recorded
-        }
+        let source = dataOptions.source(
+            recorded: resume ? (try? Checkpoint.metadata(at: checkpointPath)) ?? [:] : [:])
         let mnist = try TrainingData.load(source, trainLimit: trainLimit, testLimit: testLimit)
         config.imageChannels = mnist.train.channels
         config.imageHeight = mnist.train.height
