@@ -5,6 +5,9 @@
 # leaks), which LeakSanitizer would report as ours; memory errors and data races are what these runs check.
 # The C kernels are not built for ThreadSanitizer (see Package.swift); the Swift worker pool that shares work
 # between threads is. Ends with one line per sanitizer and exits non-zero if either failed.
+# The builds are optimized (-c release): both sanitizers are made for optimized code, the shipped binary is
+# optimized, and an unoptimized suite under ThreadSanitizer takes longer than CI may (about 10 minutes
+# optimized on 2 cores, several times that in debug). scripts/test.sh runs the debug build, with its asserts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -17,8 +20,8 @@ for sanitizer in address thread; do
   [ "$which" = all ] || [ "$which" = "$sanitizer" ] || continue
   scratch=.build-${sanitizer:0:1}san
   log=$(mktemp)
-  echo "== swift test --sanitize=$sanitizer"
-  swift test --sanitize="$sanitizer" --scratch-path "$scratch" 2>&1 | tee "$log"
+  echo "== swift test -c release --sanitize=$sanitizer"
+  swift test -c release --sanitize="$sanitizer" --scratch-path "$scratch" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   reports=$(grep -cE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer" "$log")
   if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then status=1; fi
