@@ -55,6 +55,8 @@ final class VulkanCommandStream: @unchecked Sendable {
     }
 
     deinit {
+        VulkanInstance.lifecycle.beginShared()
+        defer { VulkanInstance.lifecycle.end() }
         // Nothing may be destroyed while the device still runs it.
         for batch in inFlight {
             var f: VkFence? = batch.fence; vkWaitForFences(context.device, 1, &f, VkBool32(VK_TRUE), UInt64.max)

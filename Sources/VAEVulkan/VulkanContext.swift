@@ -26,8 +26,8 @@ final class VulkanContext: @unchecked Sendable {
             throw ComputeError.noDevice("\(label): the driver lacks VK_KHR_push_descriptor, which this backend needs")
         }
         queueFamily = family
-        VulkanInstance.lifecycle.lock()
-        defer { VulkanInstance.lifecycle.unlock() }
+        VulkanInstance.lifecycle.beginExclusive()
+        defer { VulkanInstance.lifecycle.end() }
         var priority: Float = 1
         var device: VkDevice?
         let result: VkResult = withUnsafePointer(to: &priority) { priorityPtr in
@@ -68,9 +68,9 @@ final class VulkanContext: @unchecked Sendable {
     }
 
     deinit {
+        VulkanInstance.lifecycle.beginExclusive()
+        defer { VulkanInstance.lifecycle.end() }
         vkDeviceWaitIdle(device)
-        VulkanInstance.lifecycle.lock()
-        defer { VulkanInstance.lifecycle.unlock() }
         vkDestroyDevice(device, nil)
     }
 }

@@ -51,15 +51,18 @@ public final class VulkanDevice: ComputeDevice {
 
     /// Every Vulkan physical device on this machine (empty, not an error, when there is no driver).
     public static func devices() -> [DeviceInfo] {
-        guard let instance = try? VulkanInstance(validation: false), let handles = try? instance.physicalDevices()
+        guard let instance = try? VulkanInstance(validation: false),
+            let handles = try? VulkanInstance.lifecycle.shared({ try instance.physicalDevices() })
         else { return [] }
-        return handles.enumerated().map { VulkanPhysicalDevice($1, index: $0).info }
+        return VulkanInstance.lifecycle.shared { handles.enumerated().map { VulkanPhysicalDevice($1, index: $0).info } }
     }
 
     public init(_ options: Options = Options()) throws {
         self.options = options
         let instance = try VulkanInstance(validation: options.validation)
-        let physical = try instance.physicalDevices().enumerated().map { VulkanPhysicalDevice($1, index: $0) }
+        let physical = try VulkanInstance.lifecycle.shared {
+            try instance.physicalDevices().enumerated().map { VulkanPhysicalDevice($1, index: $0) }
+        }
         guard !physical.isEmpty else { throw ComputeError.noDevice("no Vulkan device found (the driver lists none)") }
         let chosen: VulkanPhysicalDevice
         switch options.selection {
@@ -80,13 +83,15 @@ public final class VulkanDevice: ComputeDevice {
             chosen = match
         }
         context = try VulkanContext(instance: instance, physical: chosen)
+        VulkanInstance.lifecycle.beginShared()
+        defer { VulkanInstance.lifecycle.end() }
         memory = try VulkanMemory(context: context, forceStaging: options.forceStaging)
         pipelines = VulkanPipelines(context: context)
         stream = try VulkanCommandStream(context: context, profiling: options.profiling)
     }
 
     deinit {
-        try? stream.synchronize()
+        VulkanInstance.lifecycle.shared { _ = try? stream.synchronize() }
     }
 
     /// Whether the reductions run their subgroupAdd build (asked for, and the device has subgroup arithmetic).
@@ -117,12 +122,18 @@ public final class VulkanDevice: ComputeDevice {
 
     /// GPU time of each finished launch since the last call (needs `Options.profiling`).
     public func takeProfile() -> [KernelTiming] {
-        stream.takeProfile().map { KernelTiming(name: $0.name, nanoseconds: $0.nanoseconds) }
+        VulkanInstance.lifecycle.shared {
+            stream.takeProfile().map { KernelTiming(name: $0.name, nanoseconds: $0.nanoseconds) }
+        }
     }
 
     // MARK: Tensors and transfers
 
     public func makeTensor(shape: [Int], elementType: ElementType) throws -> Tensor {
+        try VulkanInstance.lifecycle.shared { try makeTensorLocked(shape: shape, elementType: elementType) }
+    }
+
+    private func makeTensorLocked(shape: [Int], elementType: ElementType) throws -> Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw ComputeError.invalidArguments(kernel: "makeTensor", reason: "negative dimension in \(shape)")
         }
@@ -133,6 +144,10 @@ public final class VulkanDevice: ComputeDevice {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws {
+        try VulkanInstance.lifecycle.shared { try writeLocked(bytes, to: tensor) }
+    }
+
+    private func writeLocked(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws {
         let buffer = try self.buffer(tensor, "write")
         guard bytes.count <= buffer.byteCount else {
             throw ComputeError.invalidArguments(kernel: "write", reason: "\(bytes.count) bytes do not fit \(tensor)")
@@ -152,6 +167,10 @@ public final class VulkanDevice: ComputeDevice {
     }
 
     public func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
+        try VulkanInstance.lifecycle.shared { try readLocked(tensor, into: bytes) }
+    }
+
+    private func readLocked(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
         let buffer = try self.buffer(tensor, "read")
         let count = min(bytes.count, buffer.byteCount)
         guard let destination = bytes.baseAddress, count > 0 else { return }
@@ -171,6 +190,10 @@ public final class VulkanDevice: ComputeDevice {
     // MARK: Launching
 
     public func launch(_ kernel: Kernel) throws {
+        try VulkanInstance.lifecycle.shared { try launchLocked(kernel) }
+    }
+
+    private func launchLocked(_ kernel: Kernel) throws {
         try kernel.validate()
         let plan = try VulkanKernelPlan(kernel, device: self)
         guard plan.groups.0 > 0, plan.groups.1 > 0, plan.groups.2 > 0 else { return }
@@ -184,9 +207,9 @@ public final class VulkanDevice: ComputeDevice {
         try stream.noteWrites(writes)
     }
 
-    public func flush() throws { try stream.flush() }
+    public func flush() throws { try VulkanInstance.lifecycle.shared { try stream.flush() } }
 
-    public func synchronize() throws { try stream.synchronize() }
+    public func synchronize() throws { try VulkanInstance.lifecycle.shared { try stream.synchronize() } }
 
     func buffer(_ t: Tensor, _ op: String) throws -> VulkanBuffer {
         guard t.deviceID == ObjectIdentifier(self), let b = t.storage as? VulkanBuffer else {

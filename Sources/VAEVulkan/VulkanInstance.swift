@@ -12,12 +12,9 @@ final class VulkanInstance: @unchecked Sendable {
 
     static let validationLayer = "VK_LAYER_KHRONOS_validation"
 
-    /// Held while any instance or device is created or destroyed. Vulkan allows that from several threads
-    /// at once, but the layers do not always cope: the suite, which opens devices from many threads in
-    /// parallel, crashed once inside the validation layer (Debian 12's 1.3.239) with a bad pointer in a
-    /// pthread rwlock while other threads were creating and destroying instances. Opening a device is
-    /// rare and slow anyway, so serializing it costs nothing that matters.
-    static let lifecycle = NSLock()
+    /// Taken as writer while an instance or device is created or destroyed, as reader by every other
+    /// Vulkan call (see `LayerLock` for the validation layer's race this avoids).
+    static let lifecycle = LayerLock()
 
     /// Whether the Khronos validation layer is installed.
     static func validationAvailable() -> Bool {
@@ -29,8 +26,8 @@ final class VulkanInstance: @unchecked Sendable {
     }
 
     init(validation: Bool) throws {
-        Self.lifecycle.lock()
-        defer { Self.lifecycle.unlock() }
+        Self.lifecycle.beginExclusive()
+        defer { Self.lifecycle.end() }
         let useValidation = validation && Self.validationAvailable()
         let log = ValidationLog()
         var app = VkApplicationInfo()
@@ -83,8 +80,8 @@ final class VulkanInstance: @unchecked Sendable {
     }
 
     deinit {
-        Self.lifecycle.lock()
-        defer { Self.lifecycle.unlock() }
+        Self.lifecycle.beginExclusive()
+        defer { Self.lifecycle.end() }
         if let messenger,
             let destroy = unsafeBitCast(
                 vkGetInstanceProcAddr(handle, "vkDestroyDebugUtilsMessengerEXT"),

@@ -55,6 +55,8 @@ final class VulkanMemory: @unchecked Sendable {
     }
 
     deinit {
+        VulkanInstance.lifecycle.beginShared()
+        defer { VulkanInstance.lifecycle.end() }
         for block in blocks {
             if block.mapped != nil { vkUnmapMemory(context.device, block.memory) }
             vkFreeMemory(context.device, block.memory, nil)
@@ -199,6 +201,8 @@ final class VulkanBuffer: @unchecked Sendable {
     var mapped: UnsafeMutableRawPointer? { block.mapped.map { $0 + offset } }
 
     deinit {
+        VulkanInstance.lifecycle.beginShared()
+        defer { VulkanInstance.lifecycle.end() }
         vkDestroyBuffer(memory.context.device, buffer, nil)
         memory.release(block: block, offset: offset, size: size)
     }
@@ -242,6 +246,8 @@ final class StagingBuffer: @unchecked Sendable {
     }
 
     deinit {
+        VulkanInstance.lifecycle.beginShared()
+        defer { VulkanInstance.lifecycle.end() }
         vkDestroyBuffer(context.device, buffer, nil)
         vkFreeMemory(context.device, memory, nil)
     }

@@ -27,6 +27,8 @@ final class VulkanPipelines: @unchecked Sendable {
     init(context: VulkanContext) { self.context = context }
 
     deinit {
+        VulkanInstance.lifecycle.beginShared()
+        defer { VulkanInstance.lifecycle.end() }
         let device = context.device
         for p in pipelines.values { vkDestroyPipeline(device, p.pipeline, nil) }
         for l in layouts.values {
