@@ -25,6 +25,9 @@ let package = Package(
         .systemLibrary(name: "CVulkan", path: "Sources/CVulkan"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CMinizip", path: "Sources/CMinizip"),
 
         // MARK: - Hand-vectorized CPU kernels (C: AVX-512 and AVX2 chosen at run time)
         // Optimized in debug builds too, so the debug test suite runs the code that ships at a usable speed.
@@ -49,8 +52,13 @@ let package = Package(
             linkerSettings: [systemLibrary("openblas")] + (staticLink ? [.linkedLibrary("pthread")] : [])),
         .target(name: "VAEVulkan", dependencies: ["VAECompute", "VAEKernels", "CVulkan"]),
 
-        // MARK: - File formats (safetensors, IDX, gzip, PNG, metrics CSV): no devices, so fuzz targets build them alone
-        .target(name: "VAEFormats", dependencies: ["VAECompute", "CZlib"], linkerSettings: [systemLibrary("z")]),
+        // MARK: - File formats (safetensors, IDX, gzip, PNG, JPEG, CIFAR, NumPy, metrics CSV): no devices, so fuzz
+        // targets build them alone. minizip comes before zlib, which it uses, for the static link.
+        .target(
+            name: "VAEFormats", dependencies: ["VAECompute", "CZlib", "CPNG", "CTurboJPEG", "CMinizip"],
+            linkerSettings: [
+                systemLibrary("minizip"), systemLibrary("png16"), systemLibrary("turbojpeg"), systemLibrary("z"),
+            ]),
 
         // MARK: - The VAE: model, training, data, files
         .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAEFormats"]),
@@ -66,7 +74,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
         .testTarget(
-            name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan"],
+            name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan", "CMinizip"],
             exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["vae", "VAE"]),
     ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a self-contained `vae` for machines without Swift (a GPU box with only its driver):
-# the Swift runtime, OpenBLAS and zlib are linked in statically, so the binary needs only libc, libm,
-# libstdc++, libgcc_s and the Vulkan loader (libvulkan.so.1), whose Debian package is put beside it.
+# the Swift runtime, OpenBLAS, zlib, libpng, libjpeg-turbo and minizip are linked in statically, so the binary
+# needs only libc, libm, libstdc++, libgcc_s and the Vulkan loader (libvulkan.so.1), whose Debian package is
+# put beside it.
 #   scripts/build-portable.sh [DIST]     (default: dist/)
 # Then copy DIST to the target and run DIST/run-gpu-bench.sh there (see scripts/gpu/).
 set -euo pipefail
@@ -17,7 +18,7 @@ cp scripts/gpu/run-gpu-bench.sh scripts/gpu/torch_cuda_vae.py "$dist/"
 mkdir -p "$dist/Data" && cp -r Data/mnist "$dist/Data/"
 echo "dynamic dependencies of $dist/vae:"
 ldd "$dist/vae" | sed 's/^/  /'
-if ldd "$dist/vae" | grep -E -q "libswift|libopenblas|libgfortran|libz\.so"; then
+if ldd "$dist/vae" | grep -E -q "libswift|libopenblas|libgfortran|libz\.so|libpng|libturbojpeg|libminizip"; then
   echo "build-portable: the binary still depends on a library it should carry inside" >&2
   exit 1
 fi

@@ -24,17 +24,18 @@ module() {
   if [ ! -f "$lib" ] || [ -n "$(find "Sources/$name" -newer "$lib" -name '*.swift' | head -1)" ]; then
     echo "fuzz: compiling $name"
     swiftc "${flags[@]}" -module-name "$name" -emit-module -emit-module-path "$build/modules/$name.swiftmodule" \
-      -emit-library -static -o "$lib" -I "$build/modules" "$@" Sources/"$name"/*.swift
+      -emit-library -static -o "$lib" -I "$build/modules" "$@" $(find "Sources/$name" -name "*.swift" | sort)
   fi
 }
 module VAECompute
-module VAEFormats -I Sources/CZlib
+c_modules=(-I Sources/CZlib -I Sources/CPNG -I Sources/CTurboJPEG -I Sources/CMinizip)
+module VAEFormats "${c_modules[@]}"
 
 status=0
 for target in "${targets[@]}"; do
   binary="$build/fuzz-$target"
-  swiftc "${flags[@]}" -I "$build/modules" -I Sources/CZlib "Fuzz/targets/$target.swift" \
-    -L "$build/modules" -lVAEFormats -lVAECompute -lz -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+  swiftc "${flags[@]}" -I "$build/modules" "${c_modules[@]}" "Fuzz/targets/$target.swift" \
+    -L "$build/modules" -lVAEFormats -lVAECompute -lminizip -lpng16 -lturbojpeg -lz -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
   mkdir -p "$build/corpus/$target"
   echo "fuzz: $target for ${seconds}s"
   # -rss_limit_mb: the readers refuse anything that would need more; a bigger footprint is a finding.

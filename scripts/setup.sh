@@ -10,6 +10,9 @@ packages=(
   glslc                  # shaderc's compiler: GLSL -> SPIR-V at build time
   libopenblas-dev        # sgemm for the CPU backend
   zlib1g-dev             # gzip-compressed MNIST
+  libpng-dev             # PNG images in data folders
+  libturbojpeg0-dev      # JPEG images in data folders (libjpeg-turbo)
+  libminizip-dev         # NumPy .npz archives (zlib's zip reader)
 )
 
 sudo=""

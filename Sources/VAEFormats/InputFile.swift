@@ -5,6 +5,16 @@ import VAECompute
 /// no larger than `limit` bytes (default: the machine's memory), checked before a byte is read.
 public enum InputFile {
     public static func contents(of path: String, limit: Int = MemoryBudget.physicalBytes) throws -> Data {
+        _ = try size(of: path, limit: limit)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError.corrupt(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        return data
+    }
+
+    /// The size of the regular file at `path`, checked as `contents(of:limit:)` checks it, for readers
+    /// that open the file themselves.
+    public static func size(of path: String, limit: Int = MemoryBudget.physicalBytes) throws -> Int {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw DataError.missing(file: path) }
@@ -19,9 +29,6 @@ public enum InputFile {
                 file: path,
                 reason: "is \(MemoryBudget.describe(size)), more than the \(MemoryBudget.describe(limit)) it may be")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.corrupt(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
-        }
-        return data
+        return size
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// An 8-bit greyscale or RGB image, written as PNG (zlib-compressed, no external library beyond zlib).
+/// An 8-bit greyscale or RGB picture the tool draws, written as PNG.
 public struct PNGImage: Sendable, Equatable {
     public var width: Int
     public var height: Int
@@ -39,29 +39,10 @@ public struct PNGImage: Sendable, Equatable {
         return PNGImage(width: width, height: height, channels: channels, pixels: pixels)
     }
 
-    /// The PNG file's bytes.
-    public func encoded() -> Data {
-        func be32(_ v: UInt32) -> [UInt8] {
-            [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
-        }
-        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
-            let typed = Array(type.utf8) + body
-            return be32(UInt32(body.count)) + typed + be32(Gzip.crc(typed))
-        }
-        let rowBytes = width * channels
-        var raw = [UInt8]()
-        raw.reserveCapacity((rowBytes + 1) * height)
-        for y in 0..<height {
-            raw.append(0)  // filter: none
-            raw.append(contentsOf: pixels[(y * rowBytes)..<((y + 1) * rowBytes)])
-        }
-        // 8 bits per sample; colour type 0 (greyscale) or 2 (RGB).
-        let header = be32(UInt32(width)) + be32(UInt32(height)) + [8, channels == 3 ? 2 : 0, 0, 0, 0]
-        let bytes: [UInt8] =
-            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-            + chunk("IHDR", header) + chunk("IDAT", Gzip.zlibCompress(raw)) + chunk("IEND", [])
-        return Data(bytes)
+    /// The PNG file's bytes, written by libpng.
+    public func encoded() throws -> Data {
+        try ImageEncoder.png(DecodedImage(width: width, height: height, channels: channels, pixels: pixels))
     }
 
-    public func write(to path: String) throws { try AtomicFile.write(encoded(), to: path) }
+    public func write(to path: String) throws { try AtomicFile.write(try encoded(), to: path) }
 }

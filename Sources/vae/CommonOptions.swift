@@ -35,11 +35,40 @@ struct DataOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "A directory with MNIST-format files (gzip or raw), or synthetic:shapes (3×64×64 coloured shapes, for --arch conv64).",
+            "A folder of PNG/JPEG images, MNIST-format IDX files or CIFAR batches, a .npy/.npz file, or synthetic:shapes.",
             discussion:
-                "Default: for train and bench, the bundled MNIST; for commands that read a checkpoint, the data it was trained on (when that is still there), else the bundled MNIST."
+                "Default: for train and bench, the bundled MNIST; for commands that read a checkpoint, the data it was trained on (when that is still there), else the bundled MNIST. See README's \"Your own data\"."
         ))
     var data: String?
+
+    @Option(
+        name: .long, help: "idx | folder | cifar | npy: read --data as this (default: recognised from what it holds).")
+    var format: String?
+
+    @Option(name: .customLong("image-size"), help: "N or HxW: resize every image to this (antialiased).")
+    var imageSize: String?
+
+    @Option(
+        name: .customLong("center-crop"),
+        help: "N: keep the centred N×N square of each image, before resizing (CelebA: 148).")
+    var centerCrop: Int?
+
+    @Option(name: .long, help: "1 | 3: convert the images to grey or to RGB.")
+    var channels: Int?
+
+    @Option(
+        name: .customLong("test-split"),
+        help:
+            "The fraction held out as the test set when the data has no test part (default 0.1; the same on every run)."
+    )
+    var testSplit: Double?
+
+    @Option(
+        name: .long, help: "nhwc | nchw: the axis order of a 4-dimensional NumPy array, when its shape does not say.")
+    var layout: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Decode an image folder afresh and keep no cache of it.")
+    var noCache = false
 
     /// What `--data` names, or the bundled MNIST.
     var source: String { data ?? MNIST.bundledDirectory }
@@ -55,15 +84,84 @@ struct DataOptions: ParsableArguments {
         return source
     }
 
-    /// The data for the model in `checkpoint`, whose metadata is `recorded` (see `source(recorded:)`),
+    /// The request for `source(recorded:)`: the options a run recorded (`train.data_options`, so a model
+    /// sees its images as it was trained on them), each overridden by the one given here.
+    func request(recorded: [String: String] = [:], trainLimit: Int? = nil, testLimit: Int? = nil) throws -> DataRequest
+    {
+        var r = DataRequest(source: source(recorded: recorded))
+        if let options = recorded["train.data_options"], !options.isEmpty {
+            let words = options.split(separator: " ").map(String.init)
+            for pair in stride(from: 0, to: words.count - 1, by: 2) {
+                try apply(words[pair], words[pair + 1], to: &r)
+            }
+        }
+        if let format { try apply("--format", format, to: &r) }
+        if let imageSize { try apply("--image-size", imageSize, to: &r) }
+        if let centerCrop { try apply("--center-crop", String(centerCrop), to: &r) }
+        if let channels { try apply("--channels", String(channels), to: &r) }
+        if let testSplit { try apply("--test-split", String(testSplit), to: &r) }
+        if let layout { try apply("--layout", layout, to: &r) }
+        r.cacheDirectory = noCache ? nil : DataRequest.defaultCacheDirectory
+        r.trainLimit = trainLimit; r.testLimit = testLimit
+        return r
+    }
+
+    /// Sets one option of `r`, checked.
+    private func apply(_ option: String, _ value: String, to r: inout DataRequest) throws {
+        switch option {
+        case "--format":
+            guard let f = DataFormat(rawValue: value) else {
+                throw ConfigurationError("--format must be idx, folder, cifar or npy, got '\(value)'")
+            }
+            r.format = f
+        case "--image-size":
+            let parts = value.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(parts.count), parts.allSatisfy({ ($0 ?? 0) > 0 && $0! <= 16_384 }) else {
+                throw ConfigurationError("--image-size takes N or HxW, each 1 to 16384, got '\(value)'")
+            }
+            r.transform.size = .init(height: parts[0]!, width: parts.last!!)
+        case "--center-crop":
+            guard let n = Int(value), n > 0, n <= 16_384 else {
+                throw ConfigurationError("--center-crop takes a side from 1 to 16384, got '\(value)'")
+            }
+            r.transform.centerCrop = n
+        case "--channels":
+            guard let n = Int(value), n == 1 || n == 3 else {
+                throw ConfigurationError("--channels must be 1 (grey) or 3 (RGB), got '\(value)'")
+            }
+            r.transform.channels = n
+        case "--test-split":
+            guard let f = Double(value), f > 0, f < 1 else {
+                throw ConfigurationError("--test-split must be a fraction between 0 and 1, got '\(value)'")
+            }
+            r.testSplit = f
+        case "--layout":
+            guard let l = ArrayLayout(rawValue: value) else {
+                throw ConfigurationError("--layout must be nhwc or nchw, got '\(value)'")
+            }
+            r.layout = l
+        default:
+            throw ConfigurationError("the recorded data option \(option) is not one this vae knows")
+        }
+    }
+
+    /// Loads what `request` asks for, with notes and a decoding progress line on stderr.
+    static func load(_ request: DataRequest) throws -> TrainingData {
+        let progress = DecodeProgress(source: request.source)
+        defer { progress.finish() }
+        return try TrainingData.load(request, progress: { progress.update($0, $1) }, note: { note($0) })
+    }
+
+    /// The data for the model in `checkpoint`, whose metadata is `recorded` (see `request(recorded:)`),
     /// checked to have the model's image size (the error names both).
     func load(for model: VAEModel, checkpoint: String, recorded: [String: String]) throws -> TrainingData {
-        let chosen = source(recorded: recorded)
-        let loaded = try TrainingData.load(chosen)
+        let r = try request(recorded: recorded)
+        let loaded = try Self.load(r)
         let c = model.configuration
         guard loaded.test.fits(c) else {
             throw DataError.mismatch(
-                "\(chosen) has \(loaded.test.imageSize) images but \(checkpoint) takes \(c.imageSize) (see --data)")
+                "\(r.source) has \(loaded.test.imageSize) images but \(checkpoint) takes \(c.imageSize) (see --data and --image-size)"
+            )
         }
         return loaded
     }

@@ -51,6 +51,9 @@ struct EvalCommand: ParsableCommand {
             let result = try trainer.evaluateTestSet()
             let statistics = try Explorer(model: model, images: images).latentStatistics(count: images.count)
             let active = ImportanceSampling.activeUnits(meanVariance: statistics.meanVariance)
+            let perDimension = BitsPerDimension(
+                likelihood: model.configuration.likelihood, binary: binarization != .none)
+            let dimensions = images.valuesPerImage
             var nll: Double?
             if let k = iwae {
                 let display = ProgressDisplay(epochs: 1, label: "IWAE-\(k)")
@@ -73,7 +76,12 @@ struct EvalCommand: ParsableCommand {
                     "split": split, "images": images.count, "checkpoint": checkpoint,
                     "kl_per_latent": statistics.kl, "active_units": active, "binarized": binarization != .none,
                 ]
-                if let nll, let k = iwae { object["iwae_nll"] = nll; object["iwae_samples"] = k }
+                object["bits_per_dim"] = perDimension.bits(nats: result.loss, dimensions: dimensions)
+                object["bits_per_dim_note"] = perDimension.remark
+                if let nll, let k = iwae {
+                    object["iwae_nll"] = nll; object["iwae_samples"] = k
+                    object["iwae_bits_per_dim"] = perDimension.bits(nats: nll, dimensions: dimensions)
+                }
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
@@ -85,6 +93,14 @@ struct EvalCommand: ParsableCommand {
                 if let nll, let k = iwae {
                     print(String(format: "IWAE-%d estimate of −log p(x): %.4f nats per image", k, nll))
                 }
+                let bits =
+                    [("−ELBO", result.loss)] + (iwae.flatMap { k in nll.map { ("IWAE-\(k)", $0) } }.map { [$0] } ?? [])
+                print(
+                    "bits per dimension (\(dimensions) values per image): "
+                        + bits.map {
+                            String(format: "%.4f", perDimension.bits(nats: $0.1, dimensions: dimensions)) + " (\($0.0))"
+                        }
+                        .joined(separator: ", ") + "; \(perDimension.remark)")
                 print(
                     "active units: \(active) of \(statistics.kl.count); KL per latent: "
                         + statistics.kl.map { String(format: "%.2f", $0) }.joined(separator: " "))

@@ -33,10 +33,11 @@ struct TrainCommand: ParsableCommand {
     )
     var hidden: String?
     @Option(
+        name: .customLong("conv-channels"),
         help:
             "conv28, conv64: output channels of each stride-2 convolution, comma-separated (default 32,64 and 32,64,128,256,512)."
     )
-    var channels: String?
+    var convChannels: String?
     @Option(help: "Latent dimensions (default 20; 128 for conv64).") var latent: Int?
     @Option(
         help:
@@ -83,8 +84,8 @@ struct TrainCommand: ParsableCommand {
             )
         }
         let sizes = try hidden.map { try VAEConfiguration.parseSizes($0, option: "--hidden") }
-        if architecture == .mlp && channels != nil {
-            throw ConfigurationError("--channels is for the convolutional architectures (--arch conv28, conv64)")
+        if architecture == .mlp && convChannels != nil {
+            throw ConfigurationError("--conv-channels is for the convolutional architectures (--arch conv28, conv64)")
         }
         let activationFunction = try activation.map { name in
             guard let a = Activation.allCases.first(where: { $0.description == name }), a != .identity else {
@@ -104,7 +105,7 @@ struct TrainCommand: ParsableCommand {
             }
             return on
         }
-        let convChannels = try channels.map { try VAEConfiguration.parseSizes($0, option: "--channels") }
+        let convChannels = try self.convChannels.map { try VAEConfiguration.parseSizes($0, option: "--conv-channels") }
         let likelihoodName = likelihood ?? "bernoulli"
         guard let l = Likelihood(rawValue: likelihoodName) else {
             throw ConfigurationError("--likelihood must be bernoulli or gaussian, got '\(likelihoodName)'")
@@ -150,11 +151,12 @@ struct TrainCommand: ParsableCommand {
             if let given, let has, given != has { found.append("\(option) \(given) (the run has \(has))") }
         }
         check("--arch", given: arch, has: model.architecture.rawValue)
-        if channels != nil, let asked = try? VAEConfiguration.parseSizes(channels!, option: "--channels"),
+        if let convChannels, let asked = try? VAEConfiguration.parseSizes(convChannels, option: "--conv-channels"),
             asked != model.convChannels
         {
             found.append(
-                "--channels \(channels!) (the run has \(model.convChannels.map(String.init).joined(separator: ",")))")
+                "--conv-channels \(convChannels) (the run has \(model.convChannels.map(String.init).joined(separator: ",")))"
+            )
         }
         if hidden != nil, let asked = try? VAEConfiguration.parseSizes(hidden!, option: "--hidden"),
             asked != model.hidden
@@ -214,17 +216,21 @@ struct TrainCommand: ParsableCommand {
         let optimizerPath = Checkpoint.optimizerPath(for: checkpointPath)
         let metricsPath = outDirectory + "/metrics.csv"
 
-        // A resumed run trains on what it trained on unless --data says otherwise.
-        let source = dataOptions.source(
-            recorded: resume ? (try? Checkpoint.metadata(at: checkpointPath)) ?? [:] : [:])
-        let mnist = try TrainingData.load(source, trainLimit: trainLimit, testLimit: testLimit)
+        // A resumed run trains on what it trained on (and as it saw it) unless options say otherwise.
+        let request = try dataOptions.request(
+            recorded: resume ? (try? Checkpoint.metadata(at: checkpointPath)) ?? [:] : [:], trainLimit: trainLimit,
+            testLimit: testLimit)
+        let source = request.source
+        let mnist = try DataOptions.load(request)
         config.imageChannels = mnist.train.channels
         config.imageHeight = mnist.train.height
         config.imageWidth = mnist.train.width
         config.inputSize = mnist.train.valuesPerImage
         if !resume, let side = config.architecture.imageSide, mnist.train.height != side || mnist.train.width != side {
             let hint =
-                config.architecture == .conv64 ? "; --data \(SyntheticShapes.sourceName) has 64×64 colour images" : ""
+                "; --image-size \(side) resizes them"
+                + (config.architecture == .conv64 && dataOptions.data == nil
+                    ? ", and --data \(SyntheticShapes.sourceName) has 64×64 colour images" : "")
             throw ConfigurationError(
                 "--arch \(config.architecture.rawValue) takes \(side)×\(side) images, \(source) has \(mnist.train.imageSize)\(hint)"
             )
@@ -277,7 +283,10 @@ struct TrainCommand: ParsableCommand {
             let step = String(try model.step())
             let modelFile = try Checkpoint.contents(
                 of: model,
-                metadata: settings.metadata.merging(["epoch": String(epoch), "step": step, "train.data": source]) {
+                metadata: settings.metadata.merging([
+                    "epoch": String(epoch), "step": step, "train.data": source,
+                    "train.data_options": request.arguments,
+                ]) {
                     $1
                 })
             let optimizerFile = try Checkpoint.optimizerContents(of: model, metadata: ["epoch": String(epoch)])

@@ -22,6 +22,10 @@ struct VAERun {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = URL(filePath: Self.root)
+        // Decoded image folders are cached under the tests' temporary folder, not the user's home.
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "XDG_CACHE_HOME": NSTemporaryDirectory() + "vae-cli-cache"
+        ]) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -10,7 +10,7 @@ import Testing
 struct Conv64CLITests {
     /// A small conv64 (channels 4,8, latent 2: the manifold needs two) on a slice of the shapes.
     static let small = [
-        "--arch", "conv64", "--data", "synthetic:shapes", "--channels", "4,8", "--latent", "2",
+        "--arch", "conv64", "--data", "synthetic:shapes", "--conv-channels", "4,8", "--latent", "2",
         "--train-limit", "96", "--test-limit", "24", "--batch-size", "32",
     ]
 
@@ -84,7 +84,7 @@ struct Conv64CLITests {
                 ["--arch", "conv64"],
                 "--arch conv64 takes 64×64 images, Data/mnist has 28×28; --data synthetic:shapes has 64×64 colour images"
             ),
-            (["--arch", "conv64", "--channels", "2,2,2,2,2,2"], "takes 1 to 5 entries in --channels"),
+            (["--arch", "conv64", "--conv-channels", "2,2,2,2,2,2"], "takes 1 to 5 entries in --conv-channels"),
             (["--arch", "conv28", "--batch-norm", "on"], "--batch-norm is for --arch conv64"),
             (["--arch", "conv64", "--batch-norm", "yes"], "--batch-norm must be on or off, got 'yes'"),
             (["--activation", "gelu"], "--activation must be relu, leaky_relu, tanh, softplus or sigmoid, got 'gelu'"),

@@ -10,7 +10,7 @@ import VAECPU
 struct ConvCLITests {
     /// A small conv28 (channels 4,8, dense 16, latent 2: the manifold needs two) on a slice of MNIST.
     static let small = [
-        "--arch", "conv28", "--channels", "4,8", "--hidden", "16", "--latent", "2",
+        "--arch", "conv28", "--conv-channels", "4,8", "--hidden", "16", "--latent", "2",
         "--train-limit", "256", "--test-limit", "64",
     ]
 
@@ -28,7 +28,7 @@ struct ConvCLITests {
             #expect(FileManager.default.fileExists(atPath: Self.run + "/" + file), "\(file) missing")
         }
         let resumed = try VAERun([
-            "train", "--epochs", "2", "--device", "cpu", "--out", scratch(), "--arch", "conv28", "--channels", "4",
+            "train", "--epochs", "2", "--device", "cpu", "--out", scratch(), "--arch", "conv28", "--conv-channels", "4",
             "--hidden", "", "--train-limit", "128", "--test-limit", "32",
         ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -86,9 +86,9 @@ struct ConvCLITests {
         for (arguments, expected) in [
             (["--arch", "conv28", "--data", data], "--arch conv28 takes 28×28 images, \(data) has 32×32"),
             (["--arch", "conv32"], "--arch must be one of mlp, conv28, conv64, got 'conv32'"),
-            (["--channels", "8,8"], "--channels is for the convolutional architectures"),
-            (["--arch", "conv28", "--channels", "4,4,4,4,4"], "too many stride-2 layers for 28×28 images"),
-            (["--arch", "conv28", "--channels", "4,0"], "--channels must be positive sizes"),
+            (["--conv-channels", "8,8"], "--conv-channels is for the convolutional architectures"),
+            (["--arch", "conv28", "--conv-channels", "4,4,4,4,4"], "too many stride-2 layers for 28×28 images"),
+            (["--arch", "conv28", "--conv-channels", "4,0"], "--conv-channels must be positive sizes"),
         ] {
             let run = try VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", scratch()] + arguments)
             #expect(run.status == 1 && run.stderr.contains(expected), "\(arguments): \(run.stderr)")

@@ -54,11 +54,11 @@ struct ColourDataTests {
         func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(grid.pixels[((y * 4 + x) * 3)..<((y * 4 + x) * 3 + 3)]) }
         #expect(pixel(1, 1) == [255, 0, 0] && pixel(2, 1) == [0, 255, 0])
         #expect(pixel(1, 2) == [0, 0, 255] && pixel(2, 2) == [0, 0, 128] && pixel(0, 0) == [0, 0, 0])
-        let bytes = [UInt8](grid.encoded())
+        let bytes = [UInt8](try grid.encoded())
         // IHDR: length 13, "IHDR", width 4, height 4, bit depth 8, colour type 2.
         #expect(Array(bytes[12..<16]) == Array("IHDR".utf8) && bytes[24] == 8 && bytes[25] == 2)
         let grey = PNGImage.grid([[0, 1, 1, 0]], imageHeight: 2, imageWidth: 2, columns: 1)
-        #expect([UInt8](grey.encoded())[25] == 0 && grey.pixels.count == 36)
+        #expect([UInt8](try grey.encoded())[25] == 0 && grey.pixels.count == 36)
     }
 
     /// int64 tensors (PyTorch's num_batches_tracked) survive a write and a read beside float ones, at their

@@ -73,7 +73,7 @@ struct Conv64ModelTests {
         }
         var c = Self.small
         c.convChannels = [2, 2, 2, 2, 2, 2]
-        #expect { try c.validate() } throws: { "\($0)".contains("takes 1 to 5 entries in --channels") }
+        #expect { try c.validate() } throws: { "\($0)".contains("takes 1 to 5 entries in --conv-channels") }
         c = VAEConfiguration(architecture: .conv64, inputSize: 784, imageHeight: 28, imageWidth: 28)
         #expect { try c.validate() } throws: { "\($0)".contains("--arch conv64 takes 64×64 images, got 28×28") }
         c = VAEConfiguration(architecture: .conv28, batchNorm: true)

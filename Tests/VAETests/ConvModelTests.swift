@@ -179,7 +179,7 @@ struct ConvModelTests {
         #expect { try config.validate() } throws: { "\($0)".contains("too many stride-2 layers") }
         config = VAEConfiguration(architecture: .mlp, convChannels: [4])
         #expect { try config.validate() } throws: {
-            "\($0)".contains("--channels is for the convolutional architectures")
+            "\($0)".contains("--conv-channels is for the convolutional architectures")
         }
     }
 }

@@ -16,6 +16,11 @@ struct FuzzReplayTests {
             }
         },
         "metrics": { _ = try MetricsLog(data: $0, name: "replay") },
+        "image": { _ = try ImageDecoder.decode($0, name: "replay") },
+        "npy": { data in
+            let array = try NumPyArray(data: data, name: "replay")
+            if array.elementType == .int64 { _ = array.labels() } else { _ = try array.pixels(name: "replay") }
+        },
     ]
 
     static func files(_ folder: String) -> [(target: String, path: String)] {

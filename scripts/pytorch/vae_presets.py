@@ -54,7 +54,7 @@ class SequentialVAE(nn.Module):
 
 
 class Conv28VAE(SequentialVAE):
-    """--arch conv28 [--channels 32,64] [--hidden 256] [--latent 20], for C x 28 x 28 images.
+    """--arch conv28 [--conv-channels 32,64] [--hidden 256] [--latent 20], for C x 28 x 28 images.
 
     With the defaults this is exactly:
       encoder = Sequential(Conv2d(1,32,4,2,1), ReLU(), Conv2d(32,64,4,2,1), ReLU(),
@@ -102,7 +102,7 @@ class Conv28VAE(SequentialVAE):
 
 
 class Conv64VAE(SequentialVAE):
-    """--arch conv64 [--channels 32,64,128,256,512] [--hidden ""] [--latent 128] [--activation leaky_relu]
+    """--arch conv64 [--conv-channels 32,64,128,256,512] [--hidden ""] [--latent 128] [--activation leaky_relu]
     [--batch-norm on], for C x 64 x 64 images: PyTorch-VAE's VanillaVAE as flat Sequentials.
 
     With the defaults this is:

@@ -11,13 +11,17 @@ public struct ImageDataset: Sendable {
     public var width: Int
     /// 1 for grey, 3 for RGB.
     public var channels: Int
+    /// Whether `labels` are classes from the source (false: all zero, the source had none).
+    public var labelled: Bool
 
     /// Bytes per image: channels × height × width.
     public var valuesPerImage: Int { channels * height * width }
 
-    public init(images: [UInt8], labels: [UInt8], count: Int, height: Int, width: Int, channels: Int = 1) {
+    public init(
+        images: [UInt8], labels: [UInt8], count: Int, height: Int, width: Int, channels: Int = 1, labelled: Bool = true
+    ) {
         self.images = images; self.labels = labels; self.count = count; self.height = height; self.width = width
-        self.channels = channels
+        self.channels = channels; self.labelled = labelled
     }
 
     /// The size of the images as messages name them: "28×28" (grey), "3×64×64" otherwise.
@@ -34,7 +38,8 @@ public struct ImageDataset: Sendable {
         let bits = Philox.words(count: images.count, counter: (0, 0, 0xB1_4A2E, 0), key: Philox.key(seed: seed))
         let out = zip(images, bits).map { pixel, word in Philox.uniform(word) < Double(pixel) / 255 ? UInt8(255) : 0 }
         return ImageDataset(
-            images: out, labels: labels, count: count, height: height, width: width, channels: channels)
+            images: out, labels: labels, count: count, height: height, width: width, channels: channels,
+            labelled: labelled)
     }
 
     /// The first `n` images (for quick runs and tests).
@@ -42,48 +47,6 @@ public struct ImageDataset: Sendable {
         let n = min(n, count)
         return ImageDataset(
             images: Array(images[0..<(n * valuesPerImage)]), labels: Array(labels[0..<n]), count: n, height: height,
-            width: width, channels: channels)
-    }
-
-    /// Reads an images file and its labels file, checking that they agree.
-    public init(imagesPath: String, labelsPath: String) throws {
-        let images = try IDXFile(contentsOf: imagesPath, expectedRank: 3)
-        let labels = try IDXFile(contentsOf: labelsPath, expectedRank: 1)
-        guard images.dimensions[0] == labels.dimensions[0] else {
-            throw DataError.mismatch(
-                "\(imagesPath) has \(images.dimensions[0]) images but \(labelsPath) has \(labels.dimensions[0]) labels")
-        }
-        self.init(
-            images: images.bytes, labels: labels.bytes, count: images.dimensions[0],
-            height: images.dimensions[1], width: images.dimensions[2])
-    }
-}
-
-/// MNIST's four files in a directory, gzip (`name.gz`) or raw (`name`).
-public struct MNIST: Sendable {
-    public var train: ImageDataset
-    public var test: ImageDataset
-
-    /// The copy shipped with the project, relative to the working directory.
-    public static let bundledDirectory = "Data/mnist"
-
-    public init(directory: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataError.missing(file: directory)
-        }
-        func file(_ base: String) -> String {
-            let gz = (directory as NSString).appendingPathComponent(base + ".gz")
-            let raw = (directory as NSString).appendingPathComponent(base)
-            return FileManager.default.fileExists(atPath: gz) || !FileManager.default.fileExists(atPath: raw) ? gz : raw
-        }
-        train = try ImageDataset(
-            imagesPath: file("train-images-idx3-ubyte"), labelsPath: file("train-labels-idx1-ubyte"))
-        test = try ImageDataset(imagesPath: file("t10k-images-idx3-ubyte"), labelsPath: file("t10k-labels-idx1-ubyte"))
-        guard train.height == test.height, train.width == test.width else {
-            throw DataError.mismatch(
-                "\(directory): training images are \(train.height)×\(train.width) but test images \(test.height)×\(test.width)"
-            )
-        }
+            width: width, channels: channels, labelled: labelled)
     }
 }

@@ -93,6 +93,11 @@ public struct Explorer {
         guard labels.count == images.count else {
             throw DataError.mismatch("\(labels.count) labels for \(images.count) images")
         }
+        guard images.labelled else {
+            throw DataError.mismatch(
+                "vae attribute needs labelled test images and these have none (MNIST format: t10k-labels-idx1-ubyte; a folder: class sub-folders; .npz: y_test)"
+            )
+        }
         let ofA = labels.indices.filter { labels[$0] == a }, ofB = labels.indices.filter { labels[$0] == b }
         guard !ofA.isEmpty else { throw ConfigurationError("no test image has label \(a)") }
         guard !ofB.isEmpty else { throw ConfigurationError("no test image has label \(b)") }

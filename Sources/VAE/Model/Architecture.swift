@@ -39,7 +39,7 @@ public enum Architecture: String, Sendable, CaseIterable {
         }
     }
 
-    /// The defaults of `--hidden`, `--channels`, `--latent`, `--activation` and `--batch-norm`.
+    /// The defaults of `--hidden`, `--conv-channels`, `--latent`, `--activation` and `--batch-norm`.
     public var defaultHidden: [Int] {
         switch self {
         case .mlp: [400]
@@ -297,14 +297,14 @@ struct NetworkPlan {
             throw ConfigurationError("--arch conv28 takes 28×28 images, got \(input.height)×\(input.width)")
         }
         guard !c.convChannels.isEmpty else {
-            throw ConfigurationError("--arch conv28 needs at least one entry in --channels")
+            throw ConfigurationError("--arch conv28 needs at least one entry in --conv-channels")
         }
         var sides = [input.height]
         for _ in c.convChannels {
             let next = (sides.last! + 2 - 4) / 2 + 1
             guard next >= 1, sides.last! >= 2 else {
                 throw ConfigurationError(
-                    "--channels \(c.convChannels.map(String.init).joined(separator: ",")): too many stride-2 layers for 28×28 images"
+                    "--conv-channels \(c.convChannels.map(String.init).joined(separator: ",")): too many stride-2 layers for 28×28 images"
                 )
             }
             sides.append(next)
@@ -317,7 +317,7 @@ struct NetworkPlan {
         encoder += c.hidden.flatMap { [LayerSpec.linear(outputs: $0), act] }
         let last = c.convChannels.last!, side = sides.last!
         let (mapValues, overflow) = last.multipliedReportingOverflow(by: side * side)
-        guard !overflow else { throw ConfigurationError("--channels \(last): too many") }
+        guard !overflow else { throw ConfigurationError("--conv-channels \(last): too many") }
         var decoder: [LayerSpec] = c.hidden.reversed().flatMap { [LayerSpec.linear(outputs: $0), act] }
         decoder += [.linear(outputs: mapValues), act, .unflatten(channels: last, height: side, width: side)]
         let outputs = Array(c.convChannels.dropLast().reversed()) + [input.channels]
@@ -341,7 +341,7 @@ struct NetworkPlan {
         }
         guard (1...5).contains(c.convChannels.count) else {
             throw ConfigurationError(
-                "--arch conv64 takes 1 to 5 entries in --channels (each halves the 64×64 side, to 2×2 at the fifth), got \(c.convChannels.count)"
+                "--arch conv64 takes 1 to 5 entries in --conv-channels (each halves the 64×64 side, to 2×2 at the fifth), got \(c.convChannels.count)"
             )
         }
         let act = LayerSpec.activation(c.activation)
@@ -351,7 +351,7 @@ struct NetworkPlan {
         encoder += c.hidden.flatMap { [LayerSpec.linear(outputs: $0), act] }
         let last = c.convChannels.last!, side = 64 >> c.convChannels.count
         let (mapValues, overflow) = last.multipliedReportingOverflow(by: side * side)
-        guard !overflow else { throw ConfigurationError("--channels \(last): too many") }
+        guard !overflow else { throw ConfigurationError("--conv-channels \(last): too many") }
         // VanillaVAE's decoder_input is a Linear without activation, straight into the maps.
         var decoder: [LayerSpec] = c.hidden.reversed().flatMap { [LayerSpec.linear(outputs: $0), act] }
         decoder += [.linear(outputs: mapValues), .unflatten(channels: last, height: side, width: side)]

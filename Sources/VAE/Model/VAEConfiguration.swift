@@ -74,10 +74,10 @@ public struct VAEConfiguration: Sendable, Equatable {
                 "images of \(imageChannels)×\(imageHeight)×\(imageWidth) do not have \(inputSize) pixel values")
         }
         guard convChannels.allSatisfy({ $0 > 0 }) else {
-            throw ConfigurationError("--channels must be positive, got \(convChannels)")
+            throw ConfigurationError("--conv-channels must be positive, got \(convChannels)")
         }
         guard architecture != .mlp || convChannels.isEmpty else {
-            throw ConfigurationError("--channels is for the convolutional architectures")
+            throw ConfigurationError("--conv-channels is for the convolutional architectures")
         }
         guard !batchNorm || architecture.offersBatchNorm else {
             throw ConfigurationError(
