@@ -131,10 +131,14 @@ void vae_reparameterize(const float *restrict mu, const float *restrict logvar, 
 
 VAE_CLONES
 long vae_gather_rows_u8(const uint8_t *restrict source, long source_rows, const uint32_t *restrict indices, long rows, long cols,
-                        float scale, float *restrict destination) {
+                        float scale, float *restrict destination, long base, bool whole) {
     for (long r = 0; r < rows; r++) {
-        if (indices[r] >= (uint64_t)source_rows) return r;
-        const uint8_t *from = source + (long)indices[r] * cols;
+        long row = (long)indices[r] - base;
+        if (row < 0 || row >= source_rows) {
+            if (whole) return r;
+            continue;  // another shard's row
+        }
+        const uint8_t *from = source + row * cols;
         float *to = destination + r * cols;
         for (long j = 0; j < cols; j++) to[j] = scale * (float)from[j];
     }

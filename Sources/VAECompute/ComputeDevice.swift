@@ -33,6 +33,9 @@ public struct DeviceInfo: Sendable, CustomStringConvertible {
     public var subgroupSize: Int
     /// Further facts worth printing (driver, API version, limits).
     public var details: [String: String]
+    /// The largest tensor the device can bind to a kernel, in bytes (Vulkan: maxStorageBufferRange);
+    /// a dataset larger than this is split into shards.
+    public var maxTensorBytes = Int.max
 
     public init(
         backend: String, name: String, kind: DeviceKind, memoryBytes: UInt64, subgroupSize: Int,

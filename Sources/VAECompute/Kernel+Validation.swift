@@ -139,8 +139,11 @@ extension Kernel {
             try requireFloat(p, g, m, v); try requireSameCount(p, g, m, v); try requireSchedule(s)
         case let .advanceStep(s):
             try requireSchedule(s)
-        case let .gatherRows(src, idx, first, dst, _):
+        case let .gatherRows(src, idx, first, dst, _, shard):
             try requireFloat(dst)
+            if let base = shard, base < 0 || base > Int(UInt32.max) - src.rows {
+                throw fail("shard base \(base) is out of range")
+            }
             if src.elementType == .uint32 { throw fail("src must be float32 or uint8, got \(src)") }
             if idx.elementType != .uint32 { throw fail("indices must be uint32, got \(idx)") }
             if first < 0 || first + dst.rows > idx.count {

@@ -95,10 +95,13 @@ public enum Kernel: @unchecked Sendable {
         beta1: Float, beta2: Float, epsilon: Float)
     /// `schedule[0] += 1`: advances the step counter that `adam` and `reparameterize` read.
     case advanceStep(schedule: Tensor)
-    /// `dst[i, :] = scale · src[indices[first + i], :]`: minibatch rows from a resident dataset, picked
-    /// by a slice of a (shuffled) index tensor. `src` may be float32 or uint8 (bytes become floats;
-    /// `scale` 1/255 maps pixels to [0, 1]).
-    case gatherRows(src: Tensor, indices: Tensor, first: Int, dst: Tensor, scale: Float)
+    /// `dst[i, :] = scale · src[indices[first + i] − base, :]`: minibatch rows from a resident dataset,
+    /// picked by a slice of a (shuffled) index tensor. `src` may be float32 or uint8 (bytes become floats;
+    /// `scale` 1/255 maps pixels to [0, 1]). With `shard` nil, `src` is the whole dataset (base 0) and
+    /// every index must be a row of it. With `shard: base`, `src` is one shard holding dataset rows
+    /// `base..<base + src.rows`, and rows of `dst` whose index lies outside are left as they are: a dataset
+    /// one device buffer cannot hold fills a minibatch with one launch per shard.
+    case gatherRows(src: Tensor, indices: Tensor, first: Int, dst: Tensor, scale: Float, shard: Int? = nil)
     /// `x[i] = u_i < x[i] ? 1 : 0` with u_i uniform in [0, 1) from Philox at counter (i/4, schedule[0], stream, 1)
     /// (lane i % 4): binary pixels drawn with probability equal to the grey level (dynamic binarization).
     case sampleBernoulli(x: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
@@ -185,7 +188,8 @@ public enum Kernel: @unchecked Sendable {
         case let .gaussianNLLBackward(m, t, v, _, _, _): return TensorList(m, t, v)
         case let .adam(p, g, m, v, s, _, _, _): return TensorList(p, g, m, v, s)
         case let .advanceStep(s): return TensorList(s)
-        case let .gatherRows(src, idx, _, _, _): return TensorList(src, idx)
+        case let .gatherRows(src, idx, _, dst, _, shard):
+            return shard == nil ? TensorList(src, idx) : TensorList(src, idx, dst)
         case let .sampleBernoulli(x, s, _, _): return TensorList(x, s)
         case let .axpby(x, y, _, b): return TensorList(x, b == 0 ? nil : y)
         case .fill: return TensorList()
@@ -219,7 +223,7 @@ public enum Kernel: @unchecked Sendable {
         case let .bernoulliNLLWithGradient(_, _, out, d, _): return TensorList(out, d)
         case let .adam(p, _, m, v, _, _, _, _): return TensorList(p, m, v)
         case let .advanceStep(s): return TensorList(s)
-        case let .gatherRows(_, _, _, dst, _): return TensorList(dst)
+        case let .gatherRows(_, _, _, dst, _, _): return TensorList(dst)
         case let .sampleBernoulli(x, _, _, _): return TensorList(x)
         case let .axpby(_, y, _, _): return TensorList(y)
         case let .fill(x, _): return TensorList(x)

@@ -33,6 +33,9 @@ public final class VulkanDevice: ComputeDevice {
         /// Reductions with subgroupAdd where the device has subgroup arithmetic (false: the shared-memory
         /// tree everywhere; tests run both).
         public var subgroupReductions = true
+        /// A tensor size limit below the device's own (maxStorageBufferRange), so tests can make a small
+        /// dataset take the path of one too large for a binding (shards).
+        public var maxTensorBytes: Int? = nil
 
         public init(
             selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
@@ -85,7 +88,8 @@ public final class VulkanDevice: ComputeDevice {
         context = try VulkanContext(instance: instance, physical: chosen)
         VulkanInstance.lifecycle.beginShared()
         defer { VulkanInstance.lifecycle.end() }
-        memory = try VulkanMemory(context: context, forceStaging: options.forceStaging)
+        memory = try VulkanMemory(
+            context: context, forceStaging: options.forceStaging, maxTensorBytes: options.maxTensorBytes)
         pipelines = VulkanPipelines(context: context)
         stream = try VulkanCommandStream(context: context, profiling: options.profiling)
     }
@@ -102,6 +106,7 @@ public final class VulkanDevice: ComputeDevice {
         info.details["validation"] = context.instance.validationEnabled ? "on" : "off"
         info.details["tensorMemory"] = memory.tensorsAreHostVisible ? "mapped" : "device-local with staging"
         info.details["reductions"] = usesSubgroupReductions ? "subgroupAdd" : "shared-memory tree"
+        info.maxTensorBytes = memory.maxTensorBytes
         return info
     }
 

@@ -130,10 +130,10 @@ struct VulkanKernelPlan {
             self = elementwise("adam", [p, g, m, v, s], p.count, [bits(b1), bits(b2), bits(eps)])
         case let .advanceStep(s):
             self.init(shader: "advance_step", constants: [], bindings: [s], pushConstants: [], groups: (1, 1, 1))
-        case let .gatherRows(src, idx, first, dst, scale):
+        case let .gatherRows(src, idx, first, dst, scale, shard):
             self = elementwise("gather_rows", [src, idx, dst], dst.count, [])
             constants = [wg, src.elementType == .uint8 ? 1 : 0]
-            pushConstants = [u(dst.rows), u(dst.columns), bits(scale), u(first)]
+            pushConstants = [u(dst.rows), u(dst.columns), bits(scale), u(first), u(shard ?? 0), u(src.rows)]
         case let .sampleBernoulli(x, s, seed, stream):
             self = elementwise(
                 "sample_bernoulli", [x, s], x.count,

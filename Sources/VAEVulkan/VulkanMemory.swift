@@ -17,6 +17,8 @@ final class VulkanMemory: @unchecked Sendable {
     let stagingTypeIndex: UInt32
     let blockSize: Int
     let heapLimit: UInt64
+    /// The largest tensor: maxStorageBufferRange, or less when the device was opened with a lower limit.
+    let maxTensorBytes: Int
     private(set) var allocatedBytes = 0
     private var blocks: [Block] = []
 
@@ -32,7 +34,8 @@ final class VulkanMemory: @unchecked Sendable {
         }
     }
 
-    init(context: VulkanContext, forceStaging: Bool) throws {
+    init(context: VulkanContext, forceStaging: Bool, maxTensorBytes: Int? = nil) throws {
+        self.maxTensorBytes = min(Int(context.physical.limits.maxStorageBufferRange), maxTensorBytes ?? .max)
         self.context = context
         let types = context.physical.memoryTypes
         let local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT.rawValue
@@ -66,7 +69,7 @@ final class VulkanMemory: @unchecked Sendable {
     /// A buffer of `bytes` in tensor memory.
     func allocate(bytes requested: Int) throws -> VulkanBuffer {
         let bytes = max(requested, 4)
-        let limit = Int(context.physical.limits.maxStorageBufferRange)
+        let limit = maxTensorBytes
         if bytes > limit {
             throw ComputeError.bufferTooLarge(device: context.label, requestedBytes: bytes, limit: limit)
         }

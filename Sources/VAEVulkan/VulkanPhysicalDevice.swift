@@ -102,7 +102,7 @@ struct VulkanPhysicalDevice {
 
     var info: DeviceInfo {
         func version(_ v: UInt32) -> String { "\(v >> 22).\((v >> 12) & 0x3FF).\(v & 0xFFF)" }
-        return DeviceInfo(
+        var info = DeviceInfo(
             backend: "vulkan", name: name, kind: kind, memoryBytes: deviceLocalBytes, subgroupSize: subgroupSize,
             details: [
                 "index": String(index),
@@ -113,5 +113,7 @@ struct VulkanPhysicalDevice {
                 "subgroupArithmetic": subgroupArithmetic ? "yes" : "no",
                 "maxComputeWorkGroupInvocations": String(limits.maxComputeWorkGroupInvocations),
             ])
+        info.maxTensorBytes = Int(limits.maxStorageBufferRange)
+        return info
     }
 }

@@ -26,6 +26,34 @@ enum UtilityCases {
                     .gatherRows(src: i[0], indices: i[1], first: first, dst: o[0], scale: 1 / 255)
                 })
         }
+        // A dataset in shards: one launch per shard fills the rows it holds (together, every row), and a
+        // single shard's launch leaves the other rows as they were.
+        for (rows, cols, batch, split) in [(10, 7, 16, 4), (300, 5, 257, 123), (60, 784, 128, 59)] {
+            let indices = HostTensor(
+                [batch], .words(TestRandom.words(count: batch, seed: UInt64(rows)).map { $0 % UInt32(rows) }))
+            let bytes = TestRandom.words(count: rows * cols, seed: 5).map { UInt8($0 & 0xFF) }
+            let low = HostTensor([split, cols], .bytes(Array(bytes[0..<(split * cols)])))
+            let high = HostTensor([rows - split, cols], .bytes(Array(bytes[(split * cols)...])))
+            cases.append(
+                KernelCase(
+                    "gather_rows uint8 \(rows)x\(cols) in shards of \(split) and \(rows - split), batch \(batch)",
+                    inputs: [low, high, indices], outputs: [.unwritten([batch, cols])],
+                    tolerance: .within(0, relative: 1e-7)
+                ) { i, o in
+                    [
+                        .gatherRows(src: i[0], indices: i[2], first: 0, dst: o[0], scale: 1 / 255, shard: 0),
+                        .gatherRows(src: i[1], indices: i[2], first: 0, dst: o[0], scale: 1 / 255, shard: split),
+                    ]
+                })
+            cases.append(
+                KernelCase(
+                    "gather_rows uint8 \(rows)x\(cols) one shard from \(split), batch \(batch)",
+                    inputs: [high, indices], outputs: [.uniform([batch, cols], seed: 11)],
+                    tolerance: .within(0, relative: 1e-7)
+                ) { i, o in
+                    .gatherRows(src: i[0], indices: i[1], first: 0, dst: o[0], scale: 1 / 255, shard: split)
+                })
+        }
         for n in elementCounts {
             let x = HostTensor.uniform([n], seed: UInt64(n))
             for (a, b): (Float, Float) in [(2, 0), (0.5, -1.5)] {

@@ -39,10 +39,11 @@ void vae_bernoulli_rows(const float *logits, const float *target, long rows, lon
 void vae_reparameterize(const float *mu, const float *logvar, float *eps, float *z, long n,
                         uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1);
 
-/// destination row r = scale · source row indices[r] (bytes to floats), for `rows` rows of `cols`.
-/// Returns −1, or the first r whose index is not below source_rows (rows from r on are not written).
+/// destination row r = scale · source row (indices[r] − base) (bytes to floats), for `rows` rows of `cols`.
+/// `whole`: source is the whole dataset; returns −1, or the first r whose row is outside the source (rows
+/// from r on are not written). Otherwise source is one shard and rows of other shards are skipped (−1).
 long vae_gather_rows_u8(const uint8_t *source, long source_rows, const uint32_t *indices, long rows, long cols,
-                        float scale, float *destination);
+                        float scale, float *destination, long base, bool whole);
 
 /// out[j] (+)= Σ_r x[r][j] over a rows×cols row-major matrix.
 void vae_column_sum(const float *x, long rows, long cols, float *out, bool accumulate);

@@ -1,7 +1,7 @@
 import Foundation
 import VAECompute
 
-/// A synthetic colour data set for the 64×64 models until image folders load: coloured discs, squares and
+/// A synthetic colour data set for the 64×64 models: coloured discs, squares and
 /// triangles on a coloured background, drawn from Philox (the same images on every machine).
 ///
 /// Each image holds one to three shapes of random size, place and colour over a dim background of random

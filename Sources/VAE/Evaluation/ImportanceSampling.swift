@@ -33,8 +33,7 @@ public enum ImportanceSampling {
                 "the images are \(images.imageSize) but the model takes \(model.configuration.imageSize)")
         }
         let d = model.device
-        let pixels = try d.makeTensor(shape: [images.count, images.valuesPerImage], elementType: .uint8)
-        try d.upload(images.images, to: pixels)
+        let pixels = try ResidentImages(images, on: d)
         let order = try d.makeTensor(shape: [images.count], elementType: .uint32)
         try d.upload((0..<UInt32(images.count)).map { $0 }, to: order)
         // The noise counter's step word carries the batch index here, so every batch draws its own noise.
@@ -45,7 +44,7 @@ public enum ImportanceSampling {
             let w = try model.workspace(batchSize: size)
             let logWeight = try d.zeros([size]), maximum = try d.zeros([size]), sum = try d.zeros([size])
             try d.upload([UInt32(batch), 0], to: counter)
-            try d.launch(.gatherRows(src: pixels, indices: order, first: first, dst: w.x, scale: 1 / 255))
+            try pixels.gather(order: order, first: first, into: w.x, on: d)
             try model.encode(w)
             try d.launch(.fill(x: maximum, value: -.infinity))
             try d.launch(.fill(x: sum, value: 0))

@@ -38,11 +38,15 @@ public final class Trainer {
     public let model: VAEModel
     public let options: TrainingOptions
     let device: any ComputeDevice
-    let trainImages: Tensor, testImages: Tensor
+    let trainImages: ResidentImages, testImages: ResidentImages
     let trainCount: Int, testCount: Int
     let order: Tensor, testOrder: Tensor
 
-    public init(model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions) throws {
+    /// `maxShardBytes` caps the tensors the images are kept in below the device's own limit (tests use it
+    /// to split a small set into shards).
+    public init(
+        model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions, maxShardBytes: Int? = nil
+    ) throws {
         try options.validate()
         guard train.fits(model.configuration), test.fits(model.configuration) else {
             throw DataError.mismatch(
@@ -65,10 +69,8 @@ public final class Trainer {
         let train = options.binarization == .static ? train.binarized(seed: options.seed) : train
         let test = options.binarization == .none ? test : test.binarized(seed: Binarization.testSetSeed)
         trainCount = train.count; testCount = test.count
-        trainImages = try device.makeTensor(shape: [train.count, train.valuesPerImage], elementType: .uint8)
-        try device.upload(train.images, to: trainImages)
-        testImages = try device.makeTensor(shape: [test.count, test.valuesPerImage], elementType: .uint8)
-        try device.upload(test.images, to: testImages)
+        trainImages = try ResidentImages(train, on: device, maxShardBytes: maxShardBytes)
+        testImages = try ResidentImages(test, on: device, maxShardBytes: maxShardBytes)
         order = try device.makeTensor(shape: [train.count], elementType: .uint32)
         testOrder = try device.makeTensor(shape: [test.count], elementType: .uint32)
         try device.upload((0..<UInt32(test.count)).map { $0 }, to: testOrder)
@@ -105,7 +107,7 @@ public final class Trainer {
         let start = Date()
         for (step, (first, size)) in batches.enumerated() {
             let w = try model.workspace(batchSize: size)
-            try device.launch(.gatherRows(src: trainImages, indices: order, first: first, dst: w.x, scale: 1 / 255))
+            try trainImages.gather(order: order, first: first, into: w.x, on: device)
             if options.binarization == .dynamic {
                 try device.launch(
                     .sampleBernoulli(x: w.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000))
@@ -136,13 +138,13 @@ public final class Trainer {
         try evaluate(images: testImages, order: testOrder, count: testCount)
     }
 
-    func evaluate(images: Tensor, order: Tensor, count: Int) throws -> LossSummary {
+    func evaluate(images: ResidentImages, order: Tensor, count: Int) throws -> LossSummary {
         let batches = stride(from: 0, to: count, by: options.batchSize).map { ($0, min(options.batchSize, count - $0)) }
         let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
         try resetTotals(spaces)
         for (index, (first, size)) in batches.enumerated() {
             let w = try model.workspace(batchSize: size)
-            try device.launch(.gatherRows(src: images, indices: order, first: first, dst: w.x, scale: 1 / 255))
+            try images.gather(order: order, first: first, into: w.x, on: device)
             try model.forward(w, seed: options.seed, stream: 0x4000_0000 | UInt32(index))
             try device.flush()
         }

@@ -69,14 +69,14 @@ enum FastKernels {
                     pv.baseAddress! + r.lowerBound, gv.baseAddress! + r.lowerBound, mv.baseAddress! + r.lowerBound,
                     vv.baseAddress! + r.lowerBound, r.count, b1, b2, stepSize, inverseCorrection2, eps)
             }
-        case let .gatherRows(src, idx, first, dst, scale) where src.elementType == .uint8:
+        case let .gatherRows(src, idx, first, dst, scale, shard) where src.elementType == .uint8:
             let bytes = (src.storage as! CPUStorage).bytes(src.count)
             let indices = (idx.storage as! CPUStorage).words(idx.count)
             let out = floats(dst), cols = src.columns
             Parallel.forEachRange(dst.rows, grain: max(1, 16_384 / max(cols, 1)), align: 1) { rows in
                 let bad = vae_gather_rows_u8(
                     bytes.baseAddress, src.rows, indices.baseAddress! + first + rows.lowerBound, rows.count, cols,
-                    scale, out.baseAddress! + rows.lowerBound * cols)
+                    scale, out.baseAddress! + rows.lowerBound * cols, shard ?? 0, shard == nil)
                 precondition(bad < 0, "gather index \(indices[first + rows.lowerBound + bad]) out of range")
             }
         case let .sampleBernoulli(x, s, seed, stream):

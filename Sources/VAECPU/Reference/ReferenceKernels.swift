@@ -118,16 +118,20 @@ enum ReferenceKernels {
             store(r.parameter, p); store(r.m, m); store(r.v, v)
         case let .advanceStep(s):
             storage(s).words(s.count)[0] &+= 1
-        case let .gatherRows(src, idx, first, dst, scale):
+        case let .gatherRows(src, idx, first, dst, scale, shard):
+            let base = shard ?? 0
             let cols = src.columns, indices = words(idx)[first..<(first + dst.rows)]
             let values: [Double] =
                 src.elementType == .uint8
                 ? storage(src).bytes(src.count).map { Double($0) }
                 : load(src)
-            var out = [Double](repeating: 0, count: dst.count)
+            // Rows another shard holds keep their values.
+            var out = shard == nil ? [Double](repeating: 0, count: dst.count) : load(dst)
             for (r, i) in zip(0..., indices) {
-                precondition(Int(i) < src.rows, "gather index \(i) out of range 0..<\(src.rows)")
-                for j in 0..<cols { out[r * cols + j] = Double(scale) * values[Int(i) * cols + j] }
+                let row = Int(i) - base
+                if shard != nil && !(0..<src.rows).contains(row) { continue }
+                precondition((0..<src.rows).contains(row), "gather index \(i) out of range 0..<\(src.rows)")
+                for j in 0..<cols { out[r * cols + j] = Double(scale) * values[row * cols + j] }
             }
             store(out, dst)
         case let .sampleBernoulli(x, s, seed, stream):
