@@ -7,7 +7,8 @@ import VAECompute
 /// `vae train`: train a VAE and write the checkpoint, pictures and metrics of the run.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a VAE on your images (a folder, CIFAR, NumPy, MNIST format) or synthetic shapes.",
+        commandName: "train",
+        abstract: "Train a VAE on your images (a folder, CIFAR, NumPy, MNIST format) or synthetic shapes.",
         discussion: """
             Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), samples.png (8×8 draws
             from the prior), reconstructions.png (test images over their reconstructions), loss.png and
