@@ -76,6 +76,6 @@ let package = Package(
         .testTarget(
             name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan", "CMinizip"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["vae", "VAE"]),
+        .testTarget(name: "CLITests", dependencies: ["vae", "VAE", "CMinizip"]),
     ]
 )

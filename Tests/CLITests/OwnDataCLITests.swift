@@ -1,3 +1,4 @@
+import CMinizip
 import Foundation
 import Testing
 
@@ -72,6 +73,35 @@ struct OwnDataCLITests {
         #expect(try CLITests.pngColourType(out + "/reconstructions.png") == 2)
         let plain = try VAERun(["train", "--epochs", "1", "--out", scratch(), "--data", cifar, "--arch", "conv64"])
         #expect(plain.status == 1 && plain.stderr.contains("--image-size 64 resizes them"), "\(plain.stderr)")
+    }
+
+    /// An .npz of colour float32 images (NHWC, in [0, 1]) with a test array trains and draws in colour.
+    @Test func npzTrainsInColour() throws {
+        func npy(_ shape: [Int], _ values: [Float]) -> Data {
+            let header =
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))), }\n"
+            var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0])
+            d.append(contentsOf: Array(header.utf8))
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { d.append(contentsOf: $0) } }
+            return d
+        }
+        func images(_ n: Int) -> [Float] { (0..<(n * 6 * 6 * 3)).map { Float(($0 * 7) % 11) / 10 } }
+        let path = scratch() + "/set.npz"
+        let zip = zipOpen64(path, 0)!
+        for (name, data) in [("train", npy([20, 6, 6, 3], images(20))), ("test", npy([4, 6, 6, 3], images(4)))] {
+            var info = zip_fileinfo()
+            zipOpenNewFileInZip64(zip, name + ".npy", &info, nil, 0, nil, 0, nil, Z_DEFLATED, Z_DEFAULT_COMPRESSION, 0)
+            _ = data.withUnsafeBytes { zipWriteInFileInZip(zip, $0.baseAddress, UInt32($0.count)) }
+            zipCloseFileInZip(zip)
+        }
+        zipClose(zip, nil)
+        let out = scratch()
+        let run = try VAERun(["train", "--epochs", "1", "--out", out, "--data", path] + Self.tiny)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(
+            run.stdout.contains("model: 108-16-2") && run.stdout.contains("20 training and 4 test images"),
+            "\(run.stdout)")
+        #expect(try CLITests.pngColourType(out + "/reconstructions.png") == 2)
     }
 
     @Test(arguments: [
