@@ -59,15 +59,6 @@ enum Gzip {
         return output
     }
 
-    /// A zlib stream (what PNG's IDAT chunks hold).
-    static func zlibCompress(_ data: [UInt8]) -> [UInt8] {
-        var size = compressBound(uLong(data.count))
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let status = compress2(&out, &size, data, uLong(data.count), 6)
-        precondition(status == Z_OK, "zlib compress2 failed: \(status)")
-        return Array(out.prefix(Int(size)))
-    }
-
     static func crc(_ bytes: [UInt8], initial: UInt32 = 0) -> UInt32 {
         UInt32(crc32(uLong(initial), bytes, uInt(bytes.count)))
     }

@@ -23,7 +23,8 @@ struct ResidentImages {
         for base in stride(from: 0, to: images.count, by: perShard) {
             let n = min(perShard, images.count - base)
             let tensor = try device.makeTensor(shape: [n, row], elementType: .uint8)
-            try device.upload(Array(images.images[(base * row)..<((base + n) * row)]), to: tensor)
+            let bytes = n == images.count ? images.images : Array(images.images[(base * row)..<((base + n) * row)])
+            try device.upload(bytes, to: tensor)
             shards.append((tensor, base))
         }
         self.shards = shards

@@ -51,18 +51,21 @@ public enum ImageDecoder {
 
     /// Reads the header of `data` (from the file `name`).
     public static func header(_ data: Data, name: String) throws -> ImageHeader {
-        switch ImageFormat.sniff(data) {
-        case .png: return try PNGDecoder.header(data, name: name)
-        case .jpeg: return try JPEGDecoder.header(data, name: name)
-        case nil: throw DataError.corrupt(file: name, reason: "is not a PNG or JPEG image")
-        }
+        try read(data, name: name, pixels: false).header
     }
 
     /// Decodes `data` (from the file `name`) to grey or RGB as the file is, alpha composited onto black.
     public static func decode(_ data: Data, name: String) throws -> DecodedImage {
+        let (h, pixels) = try read(data, name: name, pixels: true)
+        return DecodedImage(width: h.width, height: h.height, channels: h.channels, pixels: pixels)
+    }
+
+    /// The header and, when `pixels`, the pixels, from the decoder the file's first bytes name.
+    private static func read(_ data: Data, name: String, pixels: Bool) throws -> (header: ImageHeader, pixels: [UInt8])
+    {
         switch ImageFormat.sniff(data) {
-        case .png: return try PNGDecoder.decode(data, name: name)
-        case .jpeg: return try JPEGDecoder.decode(data, name: name)
+        case .png: return try PNGDecoder.read(data, name: name, pixels: pixels)
+        case .jpeg: return try JPEGDecoder.read(data, name: name, pixels: pixels)
         case nil: throw DataError.corrupt(file: name, reason: "is not a PNG or JPEG image")
         }
     }

@@ -5,17 +5,8 @@ import Foundation
 /// truncated file, corrupt data) are errors here: a half-grey image would train silently. Progressive
 /// files are limited to libjpeg-turbo's 500 scans, its defence against files made to take forever.
 enum JPEGDecoder {
-    static func header(_ data: Data, name: String) throws -> ImageHeader {
-        try read(data, name: name, pixels: false).header
-    }
-
-    static func decode(_ data: Data, name: String) throws -> DecodedImage {
-        let (h, pixels) = try read(data, name: name, pixels: true)
-        return DecodedImage(width: h.width, height: h.height, channels: h.channels, pixels: pixels)
-    }
-
-    private static func read(_ data: Data, name: String, pixels: Bool) throws -> (header: ImageHeader, pixels: [UInt8])
-    {
+    /// The header and, when `pixels`, the image.
+    static func read(_ data: Data, name: String, pixels: Bool) throws -> (header: ImageHeader, pixels: [UInt8]) {
         guard let handle = tjInitDecompress() else {
             throw DataError.corrupt(file: name, reason: "libjpeg-turbo could not start a decoder")
         }

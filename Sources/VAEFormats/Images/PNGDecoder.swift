@@ -5,19 +5,9 @@ import Foundation
 /// longjmp (which Swift frames cannot survive). Any bit depth, palette or transparency comes out as
 /// 8-bit grey or RGB.
 enum PNGDecoder {
-    static func header(_ data: Data, name: String) throws -> ImageHeader {
-        try read(data, name: name, pixels: false).header
-    }
-
-    static func decode(_ data: Data, name: String) throws -> DecodedImage {
-        let (h, pixels) = try read(data, name: name, pixels: true)
-        return DecodedImage(width: h.width, height: h.height, channels: h.channels, pixels: pixels)
-    }
-
-    /// Reads the header and, when `pixels`, the image. libpng keeps a pointer to the bytes from the first
-    /// call to the last, so both happen inside one borrow of them.
-    private static func read(_ data: Data, name: String, pixels: Bool) throws -> (header: ImageHeader, pixels: [UInt8])
-    {
+    /// The header and, when `pixels`, the image. libpng keeps a pointer to the bytes from the first call
+    /// to the last, so both happen inside one borrow of them.
+    static func read(_ data: Data, name: String, pixels: Bool) throws -> (header: ImageHeader, pixels: [UInt8]) {
         try data.withUnsafeBytes { bytes in
             var image = png_image()
             image.version = png_uint_32(PNG_IMAGE_VERSION)

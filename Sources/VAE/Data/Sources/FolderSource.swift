@@ -114,7 +114,8 @@ enum FolderSource {
                 defer { let n = done.increment(); progress?(n, all.count) }
                 do {
                     let image = try ImageDecoder.decode(InputFile.contents(of: all[i].path), name: all[i].path)
-                    let planes = FolderSource.planes(image)
+                    let planes = FolderSource.planes(
+                        image.pixels, plane: image.width * image.height, channels: image.channels)
                     let out = try transform.apply(
                         planes, channels: image.channels, height: image.height, width: image.width, name: all[i].path)
                     for (k, v) in out.enumerated() { buffer[i * size + k] = v }
@@ -187,12 +188,14 @@ enum FolderSource {
         return t
     }
 
-    /// Interleaved pixels (HWC) to channel planes (CHW).
-    static func planes(_ image: DecodedImage) -> [UInt8] {
-        guard image.channels > 1 else { return image.pixels }
-        let plane = image.width * image.height
-        var out = [UInt8](repeating: 0, count: image.pixels.count)
-        for p in 0..<plane { for k in 0..<image.channels { out[k * plane + p] = image.pixels[p * image.channels + k] } }
+    /// Interleaved pixels (HWC), of `images` images of `plane` pixels each, to channel planes (CHW).
+    static func planes(_ pixels: [UInt8], images: Int = 1, plane: Int, channels c: Int) -> [UInt8] {
+        guard c > 1 else { return pixels }
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        for i in 0..<images {
+            let base = i * c * plane
+            for p in 0..<plane { for k in 0..<c { out[base + k * plane + p] = pixels[base + p * c + k] } }
+        }
         return out
     }
 

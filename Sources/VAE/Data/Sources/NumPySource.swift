@@ -80,16 +80,7 @@ enum NumPySource {
         }
         guard n > 0, h > 0, w > 0 else { throw DataError.corrupt(file: name, reason: "has no images (shape \(s))") }
         var pixels = try array.pixels(name: name)
-        if order == .nhwc && c > 1 {
-            // Interleaved pixels to channel planes, image by image.
-            let plane = h * w
-            var planes = [UInt8](repeating: 0, count: pixels.count)
-            for i in 0..<n {
-                let base = i * c * plane
-                for p in 0..<plane { for k in 0..<c { planes[base + k * plane + p] = pixels[base + p * c + k] } }
-            }
-            pixels = planes
-        }
+        if order == .nhwc { pixels = FolderSource.planes(pixels, images: n, plane: h * w, channels: c) }
         var labelBytes = [UInt8](repeating: 0, count: n), labelled = false
         if let (labelName, labelArray) = labels {
             guard labelArray.shape == [n] else {
