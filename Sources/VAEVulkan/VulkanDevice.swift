@@ -36,6 +36,9 @@ public final class VulkanDevice: ComputeDevice {
         /// A tensor size limit below the device's own (maxStorageBufferRange), so tests can make a small
         /// dataset take the path of one too large for a binding (shards).
         public var maxTensorBytes: Int? = nil
+        /// A memory size below the device's own (its tensor heap), so tests can make a small dataset take
+        /// the path of one too large for the device (minibatches streamed from host memory).
+        public var memoryBytes: Int? = nil
 
         public init(
             selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
@@ -89,7 +92,8 @@ public final class VulkanDevice: ComputeDevice {
         VulkanInstance.lifecycle.beginShared()
         defer { VulkanInstance.lifecycle.end() }
         memory = try VulkanMemory(
-            context: context, forceStaging: options.forceStaging, maxTensorBytes: options.maxTensorBytes)
+            context: context, forceStaging: options.forceStaging, maxTensorBytes: options.maxTensorBytes,
+            memoryBytes: options.memoryBytes)
         pipelines = VulkanPipelines(context: context)
         stream = try VulkanCommandStream(context: context, profiling: options.profiling)
     }
@@ -107,6 +111,7 @@ public final class VulkanDevice: ComputeDevice {
         info.details["tensorMemory"] = memory.tensorsAreHostVisible ? "mapped" : "device-local with staging"
         info.details["reductions"] = usesSubgroupReductions ? "subgroupAdd" : "shared-memory tree"
         info.maxTensorBytes = memory.maxTensorBytes
+        info.memoryBytes = min(info.memoryBytes, memory.heapLimit)
         return info
     }
 

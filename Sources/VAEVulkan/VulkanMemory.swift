@@ -16,6 +16,7 @@ final class VulkanMemory: @unchecked Sendable {
     /// A HOST_VISIBLE|HOST_COHERENT type for staging buffers.
     let stagingTypeIndex: UInt32
     let blockSize: Int
+    /// The tensor heap's size, or less when the device was opened with a lower memory size.
     let heapLimit: UInt64
     /// The largest tensor: maxStorageBufferRange, or less when the device was opened with a lower limit.
     let maxTensorBytes: Int
@@ -34,7 +35,7 @@ final class VulkanMemory: @unchecked Sendable {
         }
     }
 
-    init(context: VulkanContext, forceStaging: Bool, maxTensorBytes: Int? = nil) throws {
+    init(context: VulkanContext, forceStaging: Bool, maxTensorBytes: Int? = nil, memoryBytes: Int? = nil) throws {
         self.maxTensorBytes = min(Int(context.physical.limits.maxStorageBufferRange), maxTensorBytes ?? .max)
         self.context = context
         let types = context.physical.memoryTypes
@@ -53,7 +54,7 @@ final class VulkanMemory: @unchecked Sendable {
         deviceTypeIndex = UInt32(deviceType)
         stagingTypeIndex = UInt32(stagingType)
         tensorsAreHostVisible = types[deviceType].flags & hostVisible == hostVisible && !forceStaging
-        heapLimit = types[deviceType].heapSize
+        heapLimit = min(types[deviceType].heapSize, UInt64(clamping: memoryBytes ?? .max))
         blockSize = 64 << 20
     }
 

@@ -31,6 +31,12 @@ struct BenchCommand: ParsableCommand {
             "The model of the training measurement: mlp (784-400-20), conv28 or conv64 (their defaults; conv64 on synthetic:shapes unless --data says otherwise)."
     )
     var arch = "mlp"
+    @Option(
+        name: .customLong("data-placement"),
+        help:
+            "device | host | auto, or several comma-separated to compare them in one run: where the training measurement keeps its images (host: each minibatch streamed to the device)."
+    )
+    var dataPlacement = "auto"
     @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
     @Option(help: "Matmul variant on Vulkan: auto (by shape), naive, 2x2, 4x4, 8x4, or all (kernels only).")
     var matmul = "auto"
@@ -142,57 +148,45 @@ struct BenchCommand: ParsableCommand {
             // conv64 takes 64×64 colour images: the synthetic shapes unless --data names other data.
             let source =
                 architecture == .conv64 && dataOptions.data == nil ? SyntheticShapes.sourceName : dataOptions.source
-            let mnist = try TrainingData.load(source, trainLimit: images)
+            var request = try dataOptions.request(trainLimit: images)
+            request.source = source
+            let mnist = try DataOptions.load(request)
             let sample = mnist.train
             let configuration = VAEConfiguration(
                 architecture: architecture, inputSize: sample.valuesPerImage, imageChannels: sample.channels,
                 imageHeight: sample.height, imageWidth: sample.width)
             try configuration.validate()
-            let device = try open(profiling: false)
-            let t = try TrainingBenchmark.run(on: device, mnist: mnist, images: images, configuration: configuration)
+            let placements = try dataPlacement.split(separator: ",").map { try DataOptions.placement(String($0)) }
+            guard !placements.isEmpty else { throw ConfigurationError("--data-placement names no placement") }
             report["training_model"] = Checkpoint.describe(configuration)
-            report["training"] =
-                [
-                    "images": t.images, "steps": t.steps, "seconds": t.seconds,
-                    "samples_per_second": t.samplesPerSecond,
-                    "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep,
-                    "barriers_per_step": t.barriersPerStep,
-                    "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep,
-                    "throttles_per_step": t.throttlesPerStep,
-                    "peak_resident_bytes": t.peakResidentBytes, "peak_device_bytes": t.peakDeviceBytes,
-                    "flops_per_image": t.flopsPerImage, "sustained_gflops": t.sustainedFlopsPerSecond / 1e9,
-                    "fraction_of_best_sgemm": bestSgemm > 0 ? t.sustainedFlopsPerSecond / 1e9 / bestSgemm : NSNull(),
-                ] as [String: Any]
-            if !json {
-                print("training \(Checkpoint.describe(configuration)):")
-                print(
-                    String(
-                        format: "training: %d images in %.2f s, %.0f images/s, %.2f s per 60k-image epoch", t.images,
-                        t.seconds,
-                        t.samplesPerSecond, t.epochSeconds))
-                print(
-                    String(
-                        format: "  products: %.2f MFLOP per image, sustained %.1f GFLOP/s%@", t.flopsPerImage / 1e6,
-                        t.sustainedFlopsPerSecond / 1e9,
-                        (bestSgemm > 0
-                            ? String(
-                                format: " = %.0f%% of the best sgemm rate above",
-                                100 * t.sustainedFlopsPerSecond / 1e9 / bestSgemm) : "") as NSString))
-                print(
-                    String(
-                        format:
-                            "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits for results, %.3f queue throttles",
-                        t.launchesPerStep, t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep, t.throttlesPerStep))
-                print(
-                    String(
-                        format: "  peak memory: %.0f MB resident, %.1f MB of tensors",
-                        Double(t.peakResidentBytes) / 1e6,
-                        Double(t.peakDeviceBytes) / 1e6))
+            if !json { print("training \(Checkpoint.describe(configuration)):") }
+            var byPlacement: [String: Any] = [:]
+            for placement in placements {
+                let device = try open(profiling: false)
+                let t = try TrainingBenchmark.run(
+                    on: device, mnist: mnist, images: images, configuration: configuration, placement: placement)
+                let figures =
+                    [
+                        "images": t.images, "steps": t.steps, "seconds": t.seconds,
+                        "samples_per_second": t.samplesPerSecond, "data_placement": t.placement.rawValue,
+                        "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep,
+                        "barriers_per_step": t.barriersPerStep,
+                        "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep,
+                        "throttles_per_step": t.throttlesPerStep,
+                        "peak_resident_bytes": t.peakResidentBytes, "peak_device_bytes": t.peakDeviceBytes,
+                        "flops_per_image": t.flopsPerImage, "sustained_gflops": t.sustainedFlopsPerSecond / 1e9,
+                        "fraction_of_best_sgemm": bestSgemm > 0
+                            ? t.sustainedFlopsPerSecond / 1e9 / bestSgemm : NSNull(),
+                    ] as [String: Any]
+                if report["training"] == nil { report["training"] = figures }
+                byPlacement[placement.rawValue] = figures
+                if !json { printTraining(t, bestSgemm: bestSgemm) }
             }
+            if placements.count > 1 { report["training_by_placement"] = byPlacement }
             // Where a step's time goes (a profiled pass: timing every launch slows it a little).
             let profiled = try TrainingBenchmark.run(
                 on: try open(profiling: true), mnist: mnist, images: min(images, 12_800),
-                configuration: configuration)
+                configuration: configuration, placement: placements[0])
             let total = profiled.kernelSeconds.reduce(0) { $0 + $1.secondsPerStep }
             report["step_breakdown"] = profiled.kernelSeconds.map {
                 ["kernel": $0.name, "microseconds_per_step": $0.secondsPerStep * 1e6]
@@ -211,5 +205,31 @@ struct BenchCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+
+    /// The training measurement as lines of the table.
+    func printTraining(_ t: TrainingMeasurement, bestSgemm: Double) {
+        print(
+            String(
+                format: "training (images on the %@): %d images in %.2f s, %.0f images/s, %.2f s per 60k-image epoch",
+                (t.placement == .host ? "host, streamed" : "device") as NSString, t.images, t.seconds,
+                t.samplesPerSecond, t.epochSeconds))
+        print(
+            String(
+                format: "  products: %.2f MFLOP per image, sustained %.1f GFLOP/s%@", t.flopsPerImage / 1e6,
+                t.sustainedFlopsPerSecond / 1e9,
+                (bestSgemm > 0
+                    ? String(
+                        format: " = %.0f%% of the best sgemm rate above",
+                        100 * t.sustainedFlopsPerSecond / 1e9 / bestSgemm) : "") as NSString))
+        print(
+            String(
+                format:
+                    "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits for results, %.3f queue throttles",
+                t.launchesPerStep, t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep, t.throttlesPerStep))
+        print(
+            String(
+                format: "  peak memory: %.0f MB resident, %.1f MB of tensors", Double(t.peakResidentBytes) / 1e6,
+                Double(t.peakDeviceBytes) / 1e6))
     }
 }

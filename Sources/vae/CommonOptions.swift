@@ -146,6 +146,14 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Loads what `request` asks for, with notes and a decoding progress line on stderr.
+    /// `--data-placement`'s value.
+    static func placement(_ name: String) throws -> DataPlacement {
+        guard let p = DataPlacement(rawValue: name) else {
+            throw ConfigurationError("--data-placement must be auto, device or host, got '\(name)'")
+        }
+        return p
+    }
+
     static func load(_ request: DataRequest) throws -> TrainingData {
         let progress = DecodeProgress(source: request.source)
         defer { progress.finish() }

@@ -68,6 +68,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Output directory (default runs/<date-time>).") var out: String?
     @Flag(help: "Continue the run in --out from its last saved epoch.") var resume = false
     @Flag(help: "Replace the run in --out (its model, optimizer state, metrics and pictures).") var overwrite = false
+    @Option(
+        name: .customLong("data-placement"),
+        help:
+            "auto | device | host: keep the images on the device (uploaded once), or in host memory with each minibatch streamed to the device (auto: the device when they fit beside the model; the results are the same)."
+    )
+    var dataPlacement = "auto"
     @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).")
     var trainLimit: Int?
     @Option(name: .customLong("test-limit"), help: "Use only the first N test images (quick runs).") var testLimit: Int?
@@ -270,13 +276,20 @@ struct TrainCommand: ParsableCommand {
         } else {
             model = try VAEModel(config, device: device, seed: options.seed, learningRate: options.learningRate)
         }
-        let trainer = try Trainer(model: model, train: mnist.train, test: mnist.test, options: options)
+        let trainer = try Trainer(
+            model: model, train: mnist.train, test: mnist.test, options: options,
+            placement: try DataOptions.placement(dataPlacement))
         let settings = RunSettings(options: options, trainImages: mnist.train.count)
         print("device: \(device.info)")
         print(
             "model: \(Checkpoint.describe(config)) \(config.likelihood.rawValue), \(model.parameterCount) parameters; "
                 + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)"
         )
+        if trainer.placement == .host {
+            print(
+                "data: \(MemoryBudget.describe(trainer.dataBytes)) of images kept in host memory, each minibatch streamed to the device"
+                    + (dataPlacement == "auto" ? " (they do not fit the device beside the model)" : ""))
+        }
         print("writing to \(outDirectory)")
 
         /// Saves the model, optimizer state and metrics of `epoch` as one unit.

@@ -277,4 +277,22 @@ struct CLITests {
         let engines = try #require(object["sgemm"] as? [[String: Any]]).compactMap { $0["engine"] as? String }
         #expect(engines.contains("openblas"))
     }
+
+    /// The training measurement reads its data as `train` does (preprocessing options included) and
+    /// compares where the images are kept in one run.
+    @Test func benchTakesDataOptionsAndComparesPlacements() throws {
+        let run = try VAERun([
+            "bench", "--device", "cpu", "--what", "training", "--images", "64", "--data", "synthetic:shapes",
+            "--image-size", "16", "--channels", "1", "--data-placement", "device,host", "--json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["training_model"] as? String == "256-400-20", "\(object)")
+        let both = try #require(object["training_by_placement"] as? [String: [String: Any]])
+        #expect(both["device"]?["data_placement"] as? String == "device")
+        #expect(both["host"]?["data_placement"] as? String == "host")
+        let bad = try VAERun(["bench", "--device", "cpu", "--what", "training", "--data-placement", "disk"])
+        #expect(
+            bad.status == 1 && bad.stderr.contains("--data-placement must be auto, device or host"), "\(bad.stderr)")
+    }
 }

@@ -104,7 +104,31 @@ struct OwnDataCLITests {
         #expect(try CLITests.pngColourType(out + "/reconstructions.png") == 2)
     }
 
+    /// Images kept in host memory and streamed per minibatch train to the same losses as images kept on the
+    /// device, and the run says where they are.
+    @Test func streamedImagesTrainAsResidentOnes() throws {
+        var losses: [[Substring]] = []
+        for placement in ["device", "host"] {
+            let out = scratch()
+            let run = try VAERun(
+                [
+                    "train", "--epochs", "2", "--out", out, "--data", Self.folder, "--image-size", "8",
+                    "--data-placement", placement,
+                ] + Self.tiny)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(
+                run.stdout.contains("kept in host memory, each minibatch streamed to the device")
+                    == (placement == "host"),
+                "\(run.stdout)")
+            let csv = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8)
+            // Every column but the two timings.
+            losses.append(csv.split(separator: "\n").flatMap { $0.split(separator: ",").dropLast(2) })
+        }
+        #expect(losses[0].count > 14 && losses[0] == losses[1], "\(losses)")
+    }
+
     @Test(arguments: [
+        (["--data-placement", "gpu"], "--data-placement must be auto, device or host, got 'gpu'"),
         (["--image-size", "0"], "--image-size takes N or HxW, each 1 to 16384, got '0'"),
         (["--image-size", "8x"], "--image-size takes N or HxW"),
         (["--channels", "2"], "--channels must be 1 (grey) or 3 (RGB), got '2'"),

@@ -5,6 +5,8 @@ import VAECompute
 public struct TrainingMeasurement: Sendable {
     public var images: Int
     public var steps: Int
+    /// Where the images were kept (`.device` or `.host`).
+    public var placement: DataPlacement
     public var seconds: Double
     public var samplesPerSecond: Double { Double(images) / seconds }
     /// Seconds for 60,000 images at this rate.
@@ -32,17 +34,19 @@ public enum TrainingBenchmark {
     /// training images after one warm-up pass of a few steps, and measures it.
     public static func run(
         on device: any ComputeDevice, mnist: TrainingData, images: Int = 60_000,
-        configuration: VAEConfiguration = VAEConfiguration()
+        configuration: VAEConfiguration = VAEConfiguration(), placement: DataPlacement = .automatic
     ) throws -> TrainingMeasurement {
         resetPeakResidentBytes()
         let model = try VAEModel(configuration, device: device, seed: 1)
         var options = TrainingOptions()
         options.logInterval = 1_000_000  // one loss read at the end, as a long epoch does
         let warm = try Trainer(
-            model: model, train: mnist.train.prefix(512), test: mnist.test.prefix(128), options: options)
+            model: model, train: mnist.train.prefix(512), test: mnist.test.prefix(128), options: options,
+            placement: placement)
         _ = try warm.trainEpoch(1)
         let trainer = try Trainer(
-            model: model, train: mnist.train.prefix(images), test: mnist.test.prefix(128), options: options)
+            model: model, train: mnist.train.prefix(images), test: mnist.test.prefix(128), options: options,
+            placement: placement)
         _ = device.takeProfile()
         let before = device.counters
         let start = Date()
@@ -54,7 +58,7 @@ public enum TrainingBenchmark {
         var byKernel: [String: Double] = [:]
         for t in device.takeProfile() { byKernel[t.name, default: 0] += t.nanoseconds / 1e9 / Double(steps) }
         return TrainingMeasurement(
-            images: min(images, mnist.train.count), steps: steps, seconds: seconds,
+            images: min(images, mnist.train.count), steps: steps, placement: trainer.placement, seconds: seconds,
             launchesPerStep: per(after.launches, before.launches),
             barriersPerStep: per(after.barriers, before.barriers),
             submitsPerStep: per(after.submits, before.submits),

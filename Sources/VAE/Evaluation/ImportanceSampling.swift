@@ -33,9 +33,11 @@ public enum ImportanceSampling {
                 "the images are \(images.imageSize) but the model takes \(model.configuration.imageSize)")
         }
         let d = model.device
-        let pixels = try ResidentImages(images, on: d)
-        let order = try d.makeTensor(shape: [images.count], elementType: .uint32)
-        try d.upload((0..<UInt32(images.count)).map { $0 }, to: order)
+        let placement = try ImageFeeds.resolve(
+            .automatic, sets: [images], batchSize: batchSize,
+            modelBytes: try ImageFeeds.workspaceBytes(model, sets: [images], batchSize: batchSize), on: d,
+            what: "evaluating \(images.count) images in batches of \(batchSize)")
+        let pixels = try ImageFeeds.make(images, placement: placement, batchSize: batchSize, on: d)
         // The noise counter's step word carries the batch index here, so every batch draws its own noise.
         let counter = try d.makeTensor(shape: [2], elementType: .uint32)
         var total = 0.0
@@ -44,7 +46,7 @@ public enum ImportanceSampling {
             let w = try model.workspace(batchSize: size)
             let logWeight = try d.zeros([size]), maximum = try d.zeros([size]), sum = try d.zeros([size])
             try d.upload([UInt32(batch), 0], to: counter)
-            try pixels.gather(order: order, first: first, into: w.x, on: d)
+            try pixels.gather(first: first, into: w.x)
             try model.encode(w)
             try d.launch(.fill(x: maximum, value: -.infinity))
             try d.launch(.fill(x: sum, value: 0))

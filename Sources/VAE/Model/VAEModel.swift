@@ -16,7 +16,7 @@ public final class VAEModel {
     let pixelLogVariance: PixelLogVariance
     /// uint32 [step, learning-rate bits]: advanced on the device each step (Adam's t, the noise counter).
     let schedule: Tensor
-    private var workspaces: [Int: Workspace] = [:]
+    private(set) var workspaces: [Int: Workspace] = [:]
 
     /// Adam's constants (PyTorch's defaults).
     public static let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8

@@ -6,10 +6,13 @@ import VAECompute
 /// GPU's maxStorageBufferRange) is split into shards of whole images; a minibatch is then gathered with
 /// one launch per shard, each filling the rows its shard holds, so the minibatch (and training) is the
 /// same as from one tensor.
-struct ResidentImages {
+final class ResidentImages: ImageFeed {
     /// Each shard's tensor and the index of its first image.
     let shards: [(tensor: Tensor, base: Int)]
     let count: Int
+    /// The pass's order, on the device: uploaded once per pass, so a step sends nothing.
+    let order: Tensor
+    let device: any ComputeDevice
 
     /// Uploads `images` to `device`, in shards of at most `maxShardBytes` (default: the device's limit).
     init(_ images: ImageDataset, on device: any ComputeDevice, maxShardBytes: Int? = nil) throws {
@@ -29,14 +32,14 @@ struct ResidentImages {
         }
         self.shards = shards
         count = images.count
+        order = try device.makeTensor(shape: [images.count], elementType: .uint32)
+        self.device = device
+        try setOrder((0..<UInt32(images.count)).map { $0 })
     }
 
-    /// Launches the gathers that fill `x` with `scale` × the images `order[first..<first + x.rows]`.
-    func gather(
-        order: Tensor, first: Int, into x: Tensor, scale: Float = 1 / 255, on device: any ComputeDevice
-    )
-        throws
-    {
+    func setOrder(_ order: [UInt32]) throws { try device.upload(order, to: self.order) }
+
+    func gather(first: Int, into x: Tensor, scale: Float) throws {
         if shards.count == 1 {
             try device.launch(.gatherRows(src: shards[0].tensor, indices: order, first: first, dst: x, scale: scale))
             return

@@ -31,21 +31,27 @@ public struct TrainingInterrupted: Error, CustomStringConvertible {
     public var description: String { "interrupted in epoch \(epoch) after step \(step) of \(steps)" }
 }
 
-/// Trains a `VAEModel` on images that stay on the device: the whole training set is uploaded once as
-/// bytes, each epoch's shuffled order once as indices, and every minibatch is gathered and scaled on
-/// the device. The host records steps and reads losses only every `logInterval` steps.
+/// Trains a `VAEModel` on images gathered into minibatches on the device. Where the images fit the device
+/// beside the model, the whole training set is uploaded once as bytes and each epoch's shuffled order once
+/// as indices; otherwise each minibatch is streamed from host memory (see `DataPlacement`). Either way
+/// the host records steps and reads losses only every `logInterval` steps.
 public final class Trainer {
     public let model: VAEModel
     public let options: TrainingOptions
+    /// Where the images are kept: `.device` or `.host` (what `.automatic` chose).
+    public let placement: DataPlacement
+    /// Bytes of the training and test images.
+    public let dataBytes: Int
     let device: any ComputeDevice
-    let trainImages: ResidentImages, testImages: ResidentImages
+    let trainImages: any ImageFeed, testImages: any ImageFeed
     let trainCount: Int, testCount: Int
-    let order: Tensor, testOrder: Tensor
 
-    /// `maxShardBytes` caps the tensors the images are kept in below the device's own limit (tests use it
-    /// to split a small set into shards).
+    /// `placement` says where the images are kept (default: on the device when they fit); `maxShardBytes`
+    /// caps the tensors they are kept in on the device below the device's own limit (tests use it to split
+    /// a small set into shards).
     public init(
-        model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions, maxShardBytes: Int? = nil
+        model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions,
+        placement: DataPlacement = .automatic, maxShardBytes: Int? = nil
     ) throws {
         try options.validate()
         guard train.fits(model.configuration), test.fits(model.configuration) else {
@@ -59,21 +65,19 @@ public final class Trainer {
         self.options = options
         device = model.device
         let images = try CheckedSize.add(train.count, test.count, "the data")
-        let dataBytes = try CheckedSize.add(
-            try CheckedSize.multiply(images, train.valuesPerImage, "the data"),
-            try CheckedSize.multiply(images, 4, "the data"), "the data")
-        let batch = min(options.batchSize, max(train.count, test.count))
-        try device.requireCapacity(
-            try CheckedSize.add(dataBytes, try model.configuration.workspaceBytes(batchSize: batch), "training"),
-            for: "training on \(images) images in batches of \(options.batchSize)")
+        dataBytes = try CheckedSize.multiply(images, train.valuesPerImage, "the data")
+        self.placement = try ImageFeeds.resolve(
+            placement, sets: [train, test], batchSize: options.batchSize,
+            modelBytes: try ImageFeeds.workspaceBytes(
+                model, sets: [train, test], batchSize: options.batchSize), on: device,
+            what: "training on \(images) images in batches of \(options.batchSize)")
         let train = options.binarization == .static ? train.binarized(seed: options.seed) : train
         let test = options.binarization == .none ? test : test.binarized(seed: Binarization.testSetSeed)
         trainCount = train.count; testCount = test.count
-        trainImages = try ResidentImages(train, on: device, maxShardBytes: maxShardBytes)
-        testImages = try ResidentImages(test, on: device, maxShardBytes: maxShardBytes)
-        order = try device.makeTensor(shape: [train.count], elementType: .uint32)
-        testOrder = try device.makeTensor(shape: [test.count], elementType: .uint32)
-        try device.upload((0..<UInt32(test.count)).map { $0 }, to: testOrder)
+        trainImages = try ImageFeeds.make(
+            train, placement: self.placement, batchSize: options.batchSize, on: device, maxShardBytes: maxShardBytes)
+        testImages = try ImageFeeds.make(
+            test, placement: self.placement, batchSize: options.batchSize, on: device, maxShardBytes: maxShardBytes)
     }
 
     /// The training order of epoch `epoch`: a Fisher–Yates shuffle driven by Philox under the seed.
@@ -98,7 +102,7 @@ public final class Trainer {
         shouldStop: () -> Bool = { false }
     ) throws -> LossSummary {
         let beta = options.klWeight(epoch: epoch)
-        try device.upload(Self.permutation(count: trainCount, seed: options.seed, epoch: epoch), to: order)
+        try trainImages.setOrder(Self.permutation(count: trainCount, seed: options.seed, epoch: epoch))
         let batches = stride(from: 0, to: trainCount, by: options.batchSize).map {
             ($0, min(options.batchSize, trainCount - $0))
         }
@@ -107,7 +111,7 @@ public final class Trainer {
         let start = Date()
         for (step, (first, size)) in batches.enumerated() {
             let w = try model.workspace(batchSize: size)
-            try trainImages.gather(order: order, first: first, into: w.x, on: device)
+            try trainImages.gather(first: first, into: w.x)
             if options.binarization == .dynamic {
                 try device.launch(
                     .sampleBernoulli(x: w.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000))
@@ -135,16 +139,16 @@ public final class Trainer {
 
     /// The negative ELBO per test image, with z sampled as in training (PyTorch's example does the same).
     public func evaluateTestSet() throws -> LossSummary {
-        try evaluate(images: testImages, order: testOrder, count: testCount)
+        try evaluate(images: testImages, count: testCount)
     }
 
-    func evaluate(images: ResidentImages, order: Tensor, count: Int) throws -> LossSummary {
+    func evaluate(images: any ImageFeed, count: Int) throws -> LossSummary {
         let batches = stride(from: 0, to: count, by: options.batchSize).map { ($0, min(options.batchSize, count - $0)) }
         let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
         try resetTotals(spaces)
         for (index, (first, size)) in batches.enumerated() {
             let w = try model.workspace(batchSize: size)
-            try images.gather(order: order, first: first, into: w.x, on: device)
+            try images.gather(first: first, into: w.x)
             try model.forward(w, seed: options.seed, stream: 0x4000_0000 | UInt32(index))
             try device.flush()
         }
