@@ -12,6 +12,21 @@ public enum InputFile {
         return data
     }
 
+    /// The first `bytes` bytes of the regular file at `path` (all of it when it is shorter), for readers
+    /// that need only a header.
+    public static func prefix(of path: String, bytes: Int) throws -> Data {
+        _ = try size(of: path)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw DataError.corrupt(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        defer { try? handle.close() }
+        do {
+            return try handle.read(upToCount: bytes) ?? Data()
+        } catch {
+            throw DataError.corrupt(file: path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+    }
+
     /// The size of the regular file at `path`, checked as `contents(of:limit:)` checks it, for readers
     /// that open the file themselves.
     public static func size(of path: String, limit: Int = MemoryBudget.physicalBytes) throws -> Int {

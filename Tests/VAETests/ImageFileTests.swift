@@ -34,6 +34,35 @@ struct ImageFileTests {
         #expect(try ImageDecoder.decode(data, name: "a.png") == image)
     }
 
+    /// A file's header is read from its first 128 KiB: a large PNG (its header at the start), and a JPEG
+    /// whose frame header lies after 180 KB of metadata segments (read again whole), both as the
+    /// whole-file reader sees them.
+    @Test func headersOfLargeFilesComeFromTheirStart() throws {
+        let root = temporaryDirectory()
+        var random = SystemRandomNumberGenerator()
+        let noise = TestImages.make(300, 300, channels: 3) { _, _, _ in UInt8.random(in: 0...255, using: &random) }
+        try TestImages.png(noise, root + "/noise.png")
+        let smooth = TestImages.make(40, 30, channels: 3) { x, y, k in UInt8(50 + x * 2 + y + k * 30) }
+        var jpeg = try ImageEncoder.jpeg(smooth)
+        // Three APP15 segments of 60,000 bytes each, after the start-of-image marker.
+        var segments = Data()
+        for _ in 0..<3 {
+            segments.append(contentsOf: [0xFF, 0xEF, 0xEA, 0x60] + [UInt8](repeating: 7, count: 60_000 - 2))
+        }
+        jpeg.insert(contentsOf: segments, at: 2)
+        TestImages.write(jpeg, root + "/tagged.jpg")
+        for (name, expected) in [
+            ("noise.png", ImageHeader(width: 300, height: 300, channels: 3)),
+            ("tagged.jpg", ImageHeader(width: 40, height: 30, channels: 3)),
+        ] {
+            let path = root + "/" + name
+            #expect(try InputFile.size(of: path) > 128 << 10)
+            #expect(try ImageDecoder.header(ofFile: path) == expected, "\(name)")
+            #expect(try ImageDecoder.header(InputFile.contents(of: path), name: path) == expected)
+        }
+        #expect(try ImageDecoder.decode(InputFile.contents(of: root + "/tagged.jpg"), name: "tagged.jpg").width == 40)
+    }
+
     /// JPEG is lossy: a smooth image comes back within a few levels, grey as grey and colour as colour.
     @Test(arguments: [1, 3]) func jpegDecodesCloseToTheOriginal(channels: Int) throws {
         let image = TestImages.make(16, 16, channels: channels) { x, y, k in UInt8(60 + x * 4 + y * 3 + k * 20) }

@@ -12,7 +12,7 @@ enum Fixtures {
     static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    static let mnist: MNIST = try! MNIST(directory: root + "/" + MNIST.bundledDirectory)
+    static let mnist: TrainingData = try! TrainingData.load(root + "/" + MNIST.bundledDirectory)
 }
 
 enum VulkanTestDevice {

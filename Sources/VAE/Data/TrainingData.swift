@@ -44,7 +44,7 @@ public struct TrainingData: Sendable {
         switch format {
         case .idx:
             let mnist = try MNIST(directory: source)
-            parts = (mnist.train, mnist.testPart)
+            parts = (mnist.train, mnist.test)
         case .cifar:
             parts = try CIFARSource.load(source)
         case .npy:

@@ -54,6 +54,16 @@ public enum ImageDecoder {
         try read(data, name: name, pixels: false).header
     }
 
+    /// The header of the image file at `path`, from its first 128 KiB where the header lies there (PNG's
+    /// is at the start; JPEG's frame header follows any metadata segments, which are rarely larger), else
+    /// from the whole file; so a folder's header pass does not read every file twice.
+    public static func header(ofFile path: String) throws -> ImageHeader {
+        let start = try InputFile.prefix(of: path, bytes: 128 << 10)
+        if start.count < 128 << 10 { return try header(start, name: path) }
+        if let found = try? header(start, name: path) { return found }
+        return try header(InputFile.contents(of: path), name: path)
+    }
+
     /// Decodes `data` (from the file `name`) to grey or RGB as the file is, alpha composited onto black.
     public static func decode(_ data: Data, name: String) throws -> DecodedImage {
         let (h, pixels) = try read(data, name: name, pixels: true)

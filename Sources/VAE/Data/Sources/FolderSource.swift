@@ -82,7 +82,7 @@ enum FolderSource {
 
         // Headers first, so the shape is agreed (and enormous images refused) before any pixel is decoded.
         let headers = parallelMap(all) { f in
-            Result { try ImageDecoder.header(InputFile.contents(of: f.path), name: f.path) }
+            Result { try ImageDecoder.header(ofFile: f.path) }
         }
         var skipped: [(String, String)] = []
         var shapes: [ImageHeader] = []

@@ -26,10 +26,8 @@ extension ImageDataset {
 /// variants downloads use (`train-images.idx3-ubyte`). Fashion-MNIST and KMNIST use the same names.
 public struct MNIST: Sendable {
     public var train: ImageDataset
-    /// Nil when the directory has no test images (a test part is then held out).
-    public var testPart: ImageDataset?
-    /// The test images (the training ones when the directory has none; see `testPart`).
-    public var test: ImageDataset { testPart ?? train }
+    /// The test images; nil when the directory has none (`TrainingData.load` then holds out a test part).
+    public var test: ImageDataset?
 
     /// The copy shipped with the project, relative to the working directory.
     public static let bundledDirectory = "Data/mnist"
@@ -50,16 +48,16 @@ public struct MNIST: Sendable {
         train = try ImageDataset(
             imagesPath: trainImages, labelsPath: MNIST.find(directory, "train-labels", "idx1"))
         if let testImages = MNIST.find(directory, "t10k-images", "idx3") {
-            let test = try ImageDataset(
+            let found = try ImageDataset(
                 imagesPath: testImages, labelsPath: MNIST.find(directory, "t10k-labels", "idx1"))
-            guard train.height == test.height, train.width == test.width else {
+            guard train.height == found.height, train.width == found.width else {
                 throw DataError.mismatch(
-                    "\(directory): training images are \(train.height)×\(train.width) but test images \(test.height)×\(test.width)"
+                    "\(directory): training images are \(train.height)×\(train.width) but test images \(found.height)×\(found.width)"
                 )
             }
-            testPart = test
+            test = found
         } else {
-            testPart = nil
+            test = nil
         }
     }
 
