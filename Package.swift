@@ -10,7 +10,8 @@ func systemLibrary(_ name: String) -> LinkerSetting {
 
 // Layers, one way: vae (CLI) → VAE (model, training, data, IO) → VAEFormats (file formats) → VAECompute (the device contract)
 // ← VAECPU, VAEVulkan (backends) → C shims (CVulkan, COpenBLAS) and CKernels. VAEKernels holds the SPIR-V built
-// from Shaders/ by the CompileShaders plugin.
+// from Shaders/ by the CompileShaders plugin. VAESelfTest (the kernel cases against the reference) sits beside VAE: the CLI's
+// `vae selftest` and the kernel tests share it.
 let package = Package(
     name: "VulkanVAE",
     products: [
@@ -52,6 +53,9 @@ let package = Package(
             linkerSettings: [systemLibrary("openblas")] + (staticLink ? [.linkedLibrary("pthread")] : [])),
         .target(name: "VAEVulkan", dependencies: ["VAECompute", "VAEKernels", "CVulkan"]),
 
+        // MARK: - The kernel equivalence sweep: every case against the reference (`vae selftest` and the tests)
+        .target(name: "VAESelfTest", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
+
         // MARK: - File formats (safetensors, IDX, gzip, PNG, JPEG, CIFAR, NumPy, metrics CSV): no devices, so fuzz
         // targets build them alone. minizip comes before zlib, which it uses, for the static link.
         .target(
@@ -67,12 +71,12 @@ let package = Package(
         .executableTarget(
             name: "vae",
             dependencies: [
-                "VAE", "VAECompute", "VAECPU", "VAEVulkan", "CSignals",
+                "VAE", "VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest", "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
-        .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan"]),
+        .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest"]),
         .testTarget(
             name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan", "CMinizip"],
             exclude: ["Fixtures"]),

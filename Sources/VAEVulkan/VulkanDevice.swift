@@ -124,6 +124,14 @@ public final class VulkanDevice: ComputeDevice {
 
     private var peakBytes = 0
 
+    /// Whether the bytes between `tensor`'s end and the end of its allocation still hold the pattern written
+    /// when it was made: false means a kernel wrote past the tensor's end (always true where tensor memory is
+    /// not mapped and cannot be checked).
+    public func slackIntact(_ tensor: Tensor) -> Bool {
+        guard let b = try? buffer(tensor, "slack") else { return true }
+        return b.slackIntact
+    }
+
     /// Whether the validation layer is active.
     public var validationEnabled: Bool { context.instance.validationEnabled }
 

@@ -155,7 +155,7 @@ struct DataOptions: ParsableArguments {
     }
 
     static func load(_ request: DataRequest) throws -> TrainingData {
-        let progress = DecodeProgress(source: request.source)
+        let progress = CountProgress(decoding: request.source)
         defer { progress.finish() }
         return try TrainingData.load(request, progress: { progress.update($0, $1) }, note: { note($0) })
     }

@@ -11,7 +11,7 @@ struct VAECommand: ParsableCommand {
         subcommands: [
             TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, InterpolateCommand.self,
             JDiagramCommand.self, AttributeCommand.self, TraverseCommand.self, ManifoldCommand.self, PlotCommand.self,
-            BenchCommand.self, DevicesCommand.self,
+            BenchCommand.self, DevicesCommand.self, SelfTestCommand.self,
         ])
 
     /// Refuses arguments that are not valid UTF-8 before parsing (Swift's strings would replace the bad

@@ -278,6 +278,29 @@ struct CLITests {
         #expect(engines.contains("openblas"))
     }
 
+    /// `vae selftest --quick` on lavapipe (as CI runs it): every family within tolerance, one line each, and
+    /// the total; JSON with the same figures; the reference itself is not a device to test.
+    @Test func selftestPassesOnLavapipe() throws {
+        let run = try VAERun(["selftest", "--device", "vulkan", "--quick"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.first?.contains("selftest of vulkan: llvmpipe") == true, "\(run.stdout)")
+        for family in ["matmul", "conv2d", "conv_transpose2d", "batch_norm", "adam", "gather_rows", "sum"] {
+            #expect(lines.contains { $0.hasPrefix("  \(family) ") && $0.contains(" ok ") }, "\(family): \(run.stdout)")
+        }
+        let total = try #require(lines.last)
+        #expect(total.contains(" passed, 0 failed"), "\(total)")
+        let json = try VAERun(["selftest", "--device", "cpu", "--quick", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let passed = try #require(object["passed"] as? Int)
+        #expect(passed > 400 && object["failed"] as? Int == 0, "\(object)")
+        let families = try #require(object["families"] as? [[String: Any]])
+        #expect(families.reduce(0) { $0 + ($1["runs"] as? Int ?? 0) } == passed)
+        let reference = try VAERun(["selftest", "--device", "cpu-reference"])
+        #expect(reference.status == 1 && reference.stderr.contains("is the reference itself"), "\(reference.stderr)")
+    }
+
     /// The training measurement reads its data as `train` does (preprocessing options included) and
     /// compares where the images are kept in one run.
     @Test func benchTakesDataOptionsAndComparesPlacements() throws {

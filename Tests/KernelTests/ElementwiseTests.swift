@@ -1,41 +1,6 @@
 import Testing
 import VAECompute
-
-/// Element counts that are 1, odd, around the 256-wide workgroup, and large.
-let elementCounts = [1, 7, 255, 256, 257, 1000, 128 * 784]
-
-/// Activations and their gradients. Inputs span [-6, 6] so sigmoid, tanh and softplus saturate partly.
-enum ActivationCases {
-    static var forward: [KernelCase] {
-        Activation.allCases.flatMap { act in
-            elementCounts.map { n in
-                // GPU exp/log are not correctly rounded (Vulkan allows a few ulp): 2e-6 absolute plus 1e-5 relative.
-                KernelCase(
-                    "activation \(act) n=\(n)", inputs: [.uniform([n], -6, 6, seed: UInt64(n))],
-                    outputs: [.unwritten([n])],
-                    tolerance: .within(2e-6, relative: 1e-5)
-                ) { i, o in .activation(act, x: i[0], y: o[0]) }
-            }
-        }
-    }
-
-    static var backward: [KernelCase] {
-        Activation.allCases.flatMap { act in
-            elementCounts.map { n in
-                // y is a forward output of act, so it lies in the activation's range.
-                let x = TestRandom.uniform(count: n, -6, 6, seed: UInt64(n) + 1)
-                let y = x.map { Float(ReferenceOf.activate(Double($0), act)) }
-                return KernelCase(
-                    "activation_backward \(act) n=\(n)",
-                    inputs: [HostTensor([n], .floats(y)), .uniform([n], seed: UInt64(n) + 2)],
-                    outputs: [.unwritten([n])], tolerance: .within(2e-6, relative: 1e-5)
-                ) { i, o in
-                    .activationBackward(act, y: i[0], dy: i[1], dx: o[0])
-                }
-            }
-        }
-    }
-}
+import VAESelfTest
 
 @Suite("activations")
 struct ActivationTests {

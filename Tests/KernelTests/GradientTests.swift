@@ -1,6 +1,7 @@
 import Testing
 import VAECPU
 import VAECompute
+import VAESelfTest
 
 /// Every backward kernel, on every device, against central finite differences of the reference forward
 /// computed in double precision (step 1e-4, so the difference error is ~1e-8 and float32 rounding of the
@@ -24,13 +25,13 @@ struct GradientTests {
 
     /// Inputs kept away from relu's kink at 0, where a finite difference is meaningless.
     static func awayFromZero(_ n: Int, seed: UInt64) -> [Float] {
-        TestRandom.uniform(count: n, -3, 3, seed: seed).map { abs($0) < 0.01 ? $0 + 0.05 : $0 }
+        SeededRandom.uniform(count: n, -3, 3, seed: seed).map { abs($0) < 0.01 ? $0 + 0.05 : $0 }
     }
 
     @Test(arguments: Activation.allCases)
     func activationBackward(_ act: Activation) throws {
         let n = 37
-        let x = Self.awayFromZero(n, seed: 1), w = TestRandom.uniform(count: n, -1, 1, seed: 2)
+        let x = Self.awayFromZero(n, seed: 1), w = SeededRandom.uniform(count: n, -1, 1, seed: 2)
         let expected = Self.finiteDifference(Self.doubles(x)) { xs in
             zip(xs, w).reduce(0) { $0 + Double($1.1) * ReferenceMath.activate($1.0, act) }
         }
@@ -50,7 +51,8 @@ struct GradientTests {
     @Test func denseLayerBackward() throws {
         let (m, k, n) = (5, 4, 3)
         let a = Self.awayFromZero(m * k, seed: 3), b = Self.awayFromZero(k * n, seed: 4)
-        let bias = TestRandom.uniform(count: n, -1, 1, seed: 5), w = TestRandom.uniform(count: m * n, -1, 1, seed: 6)
+        let bias = SeededRandom.uniform(count: n, -1, 1, seed: 5),
+            w = SeededRandom.uniform(count: m * n, -1, 1, seed: 6)
         func loss(_ a: [Double], _ b: [Double], _ bias: [Double]) -> Double {
             let y = ReferenceMath.matmul(
                 a, b, m: m, n: n, k: k, transposeA: false, transposeB: false, bias: bias, activation: .relu)
@@ -90,10 +92,10 @@ struct GradientTests {
     /// z = mu + exp(logvar/2)·eps with eps held fixed, and the KL term: L = Σ w ⊙ z + Σ_rows β·KL.
     @Test func latentBackward() throws {
         let (r, c) = (3, 5), beta = 0.7
-        let mu = TestRandom.uniform(count: r * c, -2, 2, seed: 7),
-            logvar = TestRandom.uniform(count: r * c, -3, 1, seed: 8)
-        let eps = TestRandom.uniform(count: r * c, -2, 2, seed: 9),
-            w = TestRandom.uniform(count: r * c, -1, 1, seed: 10)
+        let mu = SeededRandom.uniform(count: r * c, -2, 2, seed: 7),
+            logvar = SeededRandom.uniform(count: r * c, -3, 1, seed: 8)
+        let eps = SeededRandom.uniform(count: r * c, -2, 2, seed: 9),
+            w = SeededRandom.uniform(count: r * c, -1, 1, seed: 10)
         let (mud, lvd, epsd) = (Self.doubles(mu), Self.doubles(logvar), Self.doubles(eps))
         func loss(_ mu: [Double], _ lv: [Double]) -> Double {
             let z = ReferenceMath.reparameterize(mu: mu, logvar: lv, eps: epsd)
@@ -118,9 +120,9 @@ struct GradientTests {
 
     @Test func likelihoodBackward() throws {
         let (r, c) = (4, 9)
-        let logits = TestRandom.uniform(count: r * c, -8, 8, seed: 11),
-            target = TestRandom.uniform(count: r * c, 0, 1, seed: 12)
-        let logVariance = TestRandom.uniform(count: c, -2, 1, seed: 13)
+        let logits = SeededRandom.uniform(count: r * c, -8, 8, seed: 11),
+            target = SeededRandom.uniform(count: r * c, 0, 1, seed: 12)
+        let logVariance = SeededRandom.uniform(count: c, -2, 1, seed: 13)
         let (ld, td, vd) = (Self.doubles(logits), Self.doubles(target), Self.doubles(logVariance))
         let dBernoulli = Self.finiteDifference(ld) {
             ReferenceMath.bernoulliNLL(logits: $0, target: td, rows: r, columns: c).reduce(0, +)

@@ -1,61 +1,6 @@
 import Testing
 import VAECompute
-
-/// Reparameterization and the KL term on latent-shaped tensors (batch × latent).
-enum LatentCases {
-    static let shapes = [(1, 1), (1, 3), (3, 5), (7, 2), (128, 20), (33, 41)]
-
-    static func schedule(step: UInt32) -> HostTensor { HostTensor([2], .words([step, Float(1e-3).bitPattern])) }
-
-    static var all: [KernelCase] {
-        var cases: [KernelCase] = []
-        for (r, c) in shapes {
-            let seed = UInt64(r * 100 + c)
-            let mu = HostTensor.uniform([r, c], -2, 2, seed: seed),
-                logvar = HostTensor.uniform([r, c], -4, 2, seed: seed + 1)
-            for step: UInt32 in [0, 7] {
-                // eps uses the GPU's log, cos and sin, which Vulkan lets differ from exact by ~1e-6 relative
-                // and sin/cos by up to 2^-11 absolute in the worst case; drivers do far better in practice.
-                cases.append(
-                    KernelCase(
-                        "reparameterize \(r)x\(c) step \(step)", inputs: [mu, logvar, schedule(step: step)],
-                        outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(2e-5, relative: 2e-5)
-                    ) { i, o in
-                        .reparameterize(
-                            mu: i[0], logvar: i[1], eps: o[0], z: o[1], schedule: i[2], seed: 0x1234_5678_9ABC,
-                            stream: 3)
-                    })
-            }
-            let eps = HostTensor.uniform([r, c], -3, 3, seed: seed + 2),
-                dz = HostTensor.uniform([r, c], seed: seed + 3)
-            cases.append(
-                KernelCase(
-                    "reparameterize_backward \(r)x\(c)", inputs: [dz, logvar, eps],
-                    outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(1e-6, relative: 1e-5)
-                ) { i, o in
-                    .reparameterizeBackward(dz: i[0], logvar: i[1], eps: i[2], dmu: o[0], dlogvar: o[1])
-                })
-            for beta: Float in [1, 0.25] {
-                cases.append(
-                    KernelCase(
-                        "kl_divergence \(r)x\(c) beta \(beta)", inputs: [mu, logvar], outputs: [.unwritten([r])],
-                        tolerance: .within(1e-5 * Float(c), relative: 1e-5)
-                    ) { i, o in
-                        .klDivergence(mu: i[0], logvar: i[1], out: o[0], beta: beta)
-                    })
-                cases.append(
-                    KernelCase(
-                        "kl_divergence_backward \(r)x\(c) beta \(beta)", inputs: [mu, logvar],
-                        outputs: [.uniform([r, c], seed: seed + 4), .uniform([r, c], seed: seed + 5)],
-                        tolerance: .within(1e-6, relative: 1e-5)
-                    ) { i, o in
-                        .klDivergenceBackward(mu: i[0], logvar: i[1], dmu: o[0], dlogvar: o[1], beta: beta)
-                    })
-            }
-        }
-        return cases
-    }
-}
+import VAESelfTest
 
 @Suite("latent")
 struct LatentTests {
@@ -84,48 +29,6 @@ struct LatentTests {
             let second = try device.download(eps)
             #expect(zip(first, second).filter { $0 == $1 }.count < 10, "a new step must draw new noise")
         }
-    }
-}
-
-/// The importance-sampling kernels behind `vae eval --iwae`.
-enum ImportanceCases {
-    static var all: [KernelCase] {
-        var cases: [KernelCase] = []
-        for (r, c) in LatentCases.shapes {
-            let seed = UInt64(r * 31 + c)
-            cases.append(
-                KernelCase(
-                    "importance_log_weight \(r)x\(c)",
-                    inputs: [
-                        .uniform([r, c], -3, 3, seed: seed), .uniform([r, c], -3, 3, seed: seed + 1),
-                        .uniform([r, c], -4, 1, seed: seed + 2), .uniform([r], 50, 200, seed: seed + 3),
-                    ],
-                    outputs: [.unwritten([r])], tolerance: .within(1e-4 * Float(c), relative: 1e-5)
-                ) { i, o in
-                    .importanceLogWeight(z: i[0], eps: i[1], logvar: i[2], nll: i[3], out: o[0])
-                })
-        }
-        for n in elementCounts {
-            // Log weights around −100 ± 30, as for MNIST; the running state starts at −∞ and 0 or mid-stream.
-            cases.append(
-                KernelCase(
-                    "log_sum_exp_accumulate n=\(n) fresh", inputs: [.uniform([n], -130, -70, seed: UInt64(n))],
-                    outputs: [.filled([n], -.infinity), .filled([n], 0)], tolerance: .within(1e-6, relative: 1e-6)
-                ) { i, o in
-                    .logSumExpAccumulate(x: i[0], maximum: o[0], sum: o[1])
-                })
-            cases.append(
-                KernelCase(
-                    "log_sum_exp_accumulate n=\(n) running", inputs: [.uniform([n], -130, -70, seed: UInt64(n) + 1)],
-                    outputs: [
-                        .uniform([n], -110, -90, seed: UInt64(n) + 2), .uniform([n], 1, 50, seed: UInt64(n) + 3),
-                    ],
-                    tolerance: .within(1e-5, relative: 1e-5)
-                ) { i, o in
-                    .logSumExpAccumulate(x: i[0], maximum: o[0], sum: o[1])
-                })
-        }
-        return cases
     }
 }
 

@@ -1,5 +1,6 @@
 import Testing
 import VAECompute
+import VAESelfTest
 
 /// Philox-4x32-10 against the Random123 known-answer vectors, on the CPU and through the GPU kernel.
 @Suite("philox")

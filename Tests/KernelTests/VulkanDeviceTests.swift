@@ -1,6 +1,7 @@
 import Testing
 import VAECPU
 import VAECompute
+import VAESelfTest
 
 @testable import VAEVulkan
 
@@ -85,7 +86,7 @@ struct VulkanDeviceTests {
 
     @Test func profilingTimesEveryLaunch() throws {
         let device = try TestDevices.vulkan(profiling: true)
-        let a = try device.tensor(TestRandom.uniform(count: 64 * 64, -1, 1, seed: 1), shape: [64, 64]),
+        let a = try device.tensor(SeededRandom.uniform(count: 64 * 64, -1, 1, seed: 1), shape: [64, 64]),
             c = try device.zeros([64, 64])
         try device.launch(
             .matmul(

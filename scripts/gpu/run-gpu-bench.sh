@@ -2,7 +2,10 @@
 # Runs on a GPU machine from the folder scripts/build-portable.sh made (no Swift needed there):
 # unpacks the Vulkan loader beside the binary if the machine has none, lists devices, benchmarks
 # `vae` on the GPU through Vulkan, trains briefly, and times PyTorch's VAE example model on CUDA for comparison.
+# It stops unless Vulkan has a real GPU (so CPU emulation is never benchmarked as one), then checks every kernel
+# against the CPU reference (`vae selftest`) before measuring anything.
 #   ./run-gpu-bench.sh [OUT]    (writes OUT/*.json and logs; default: ./gpu-results)
+#   VAE_GPU_DRY_RUN=1 ./run-gpu-bench.sh OUT   runs it on whatever Vulkan has (lavapipe), to time the script
 set -uo pipefail
 cd "$(dirname "$0")"
 out=${1:-gpu-results}
@@ -20,6 +23,14 @@ for icd in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.
 done
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$out/nvidia-smi.txt"
 ./vae devices 2>&1 | tee "$out/devices.txt"
+if ! grep -A1 '^vulkan:' "$out/devices.txt" | grep -qE '^ +(discrete|integrated|virtual) GPU' && [ -z "${VAE_GPU_DRY_RUN:-}" ]; then
+  echo "run-gpu-bench: Vulkan has no GPU here (see devices.txt); stopping rather than measuring CPU emulation" | tee "$out/refused.txt"
+  exit 2
+fi
+# Every kernel, every variant, against the CPU reference; the figures below mean nothing if this fails.
+start=$SECONDS
+./vae selftest --device vulkan --json > "$out/selftest.json" 2> "$out/selftest.err"
+echo "selftest: exit $? in $((SECONDS - start)) s ($(grep -E '"(passed|failed)"' "$out/selftest.json" | tr -d ' \n'))" | tee "$out/selftest.txt"
 ./vae bench --device vulkan --what kernels,sgemm,training --sgemm-size 4096 --repetitions 50 --json > "$out/vae-vulkan-bench.json" 2> "$out/vae-vulkan-bench.err"
 ./vae bench --device vulkan --what kernels,training 2>&1 | tee "$out/vae-vulkan-bench.txt"
 ./vae train --device vulkan --epochs 3 --out "$out/vae-train" 2>&1 | grep -v " step " | tee "$out/vae-train.txt"

@@ -56,6 +56,17 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
         return .vulkanIndex(index)
     }
 
+    /// The Vulkan device this names (what `.auto` resolves to, for `.auto`), or nil for the CPU backends.
+    public var vulkanSelection: VulkanDevice.Selection? {
+        switch self {
+        case .auto: return Self.automaticChoice(among: VulkanDevice.devices()).vulkanSelection
+        case .cpu, .cpuReference: return nil
+        case .vulkan: return .best
+        case let .vulkanIndex(i): return .index(i)
+        case let .vulkanName(n): return .name(n)
+        }
+    }
+
     /// Opens the device.
     public func open(validation: Bool = false, profiling: Bool = false) throws -> any ComputeDevice {
         func vulkan(_ s: VulkanDevice.Selection) throws -> VulkanDevice {

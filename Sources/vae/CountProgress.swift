@@ -1,24 +1,30 @@
 import Foundation
 
-/// Progress of decoding an image folder, on stderr: a line redrawn in place (at most 10 times a second,
-/// cut to the terminal's width) on a terminal, a plain line per tenth when stderr is a file or pipe.
-/// Called from the decoding threads, so it keeps its state under a lock.
-final class DecodeProgress: @unchecked Sendable {
+/// Progress through a count of things (images decoded, cases checked), on stderr: a line redrawn in place
+/// (at most 10 times a second, cut to the terminal's width) on a terminal, a plain line per tenth when
+/// stderr is a file or pipe and the count is large. Called from worker threads, so it keeps its state
+/// under a lock.
+final class CountProgress: @unchecked Sendable {
     private let lock = NSLock()
-    private let source: String
+    private let what: String
+    private let unit: String
     private let interactive = isatty(STDERR_FILENO) == 1
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var lastTenth = 0
     private var drawn = false
 
-    init(source: String) { self.source = source }
+    /// Lines read "`what`: done/total `unit`, R `unit`/s".
+    init(_ what: String, unit: String) { self.what = what; self.unit = unit }
+
+    /// Decoding the images of `source`.
+    convenience init(decoding source: String) { self.init("decoding \(source)", unit: "images") }
 
     func update(_ done: Int, _ total: Int) {
         lock.withLock {
             let elapsed = Date().timeIntervalSince(start)
             let rate = elapsed > 0 ? Double(done) / elapsed : 0
-            let line = String(format: "decoding %@: %d/%d images, %.0f images/s", source, done, total, rate)
+            let line = String(format: "%@: %d/%d %@, %.0f %@/s", what, done, total, unit, rate, unit)
             if interactive {
                 guard done == total || Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
                 lastDraw = Date()

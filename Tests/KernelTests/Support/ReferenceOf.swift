@@ -1,5 +1,0 @@
-import VAECPU
-import VAECompute
-
-/// Short access to the reference definitions for building test inputs.
-typealias ReferenceOf = ReferenceMath
