@@ -10,7 +10,9 @@ const float LEAKY_SLOPE = 0.01;
 
 float activate(float x, uint act) {
     switch (act) {
-    case ACT_RELU: return max(x, 0.0);
+    // A compare and select, not max(x, 0): max may return 0 for a NaN on drivers without NaN preservation,
+    // and a NaN must reach the loss so training stops on it.
+    case ACT_RELU: return x < 0.0 ? 0.0 : x;
     case ACT_LEAKY_RELU: return x > 0.0 ? x : LEAKY_SLOPE * x;
     case ACT_SIGMOID: return 1.0 / (1.0 + exp(-x));
     // tanh via exp of a non-positive argument: GLSL's tanh may overflow for large |x| on some drivers.

@@ -61,6 +61,8 @@ public struct DeviceCounters: Sendable, Equatable {
     /// Times the host blocked because it had run too far ahead of the device (a bounded queue of
     /// submissions); the device stays busy meanwhile, so these do not stall it.
     public var throttles = 0
+    /// Staging buffers allocated for transfers (they are reused, so this stays small).
+    public var stagingBuffersMade = 0
     /// Bytes currently allocated for tensors.
     public var allocatedBytes = 0
     /// The high-water mark of `allocatedBytes`.

@@ -19,6 +19,9 @@ final class VulkanCommandStream: @unchecked Sendable {
         var serial: UInt64 = 0
         var retained: [AnyObject] = []
         var timestampNames: [String] = []
+        /// What the batch runs, for a hung or lost device's error message.
+        var launches = 0
+        var firstLaunch = "", lastLaunch = ""
         init(commandBuffer: VkCommandBuffer, fence: VkFence, queryPool: VkQueryPool?) {
             self.commandBuffer = commandBuffer; self.fence = fence; self.queryPool = queryPool
         }
@@ -27,6 +30,9 @@ final class VulkanCommandStream: @unchecked Sendable {
     let context: VulkanContext
     let profiling: Bool
     static let timestampCapacity: UInt32 = 4096
+    /// How long a wait for the device may take before it is reported as hung (a fence wait never returns
+    /// on a hung GPU otherwise).
+    var fenceTimeoutSeconds: Double
     private let pool: VkCommandPool
     private var recording: Batch?
     private var inFlight: [Batch] = []
@@ -41,9 +47,10 @@ final class VulkanCommandStream: @unchecked Sendable {
     /// (kernel name, nanoseconds) of finished launches, when profiling.
     private(set) var profile: [(name: String, nanoseconds: Double)] = []
 
-    init(context: VulkanContext, profiling: Bool) throws {
+    init(context: VulkanContext, profiling: Bool, fenceTimeoutSeconds: Double) throws {
         self.context = context
-        self.profiling = profiling && context.physical.limits.timestampComputeAndGraphics != 0
+        self.fenceTimeoutSeconds = fenceTimeoutSeconds
+        self.profiling = profiling && context.physical.computeTimestampBits > 0
         var info = VkCommandPoolCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
         info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
@@ -106,6 +113,9 @@ final class VulkanCommandStream: @unchecked Sendable {
             }
         }
         vkCmdDispatch(cb, groups.0, groups.1, groups.2)
+        if batch.launches == 0 { batch.firstLaunch = name }
+        batch.launches += 1
+        batch.lastLaunch = name
         note(buffers, batch)
         timestamp(batch, name)
         counters.launches += 1
@@ -177,9 +187,18 @@ final class VulkanCommandStream: @unchecked Sendable {
                     if throttling { counters.throttles += 1 } else { counters.hostWaits += 1 }
                     waited = true
                 }
-                try vkCheck(
-                    vkWaitForFences(context.device, 1, &fence, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences",
-                    device: context.label)
+                let timeout = UInt64(clamping: Int64(min(fenceTimeoutSeconds * 1e9, 9e18)))
+                let result = vkWaitForFences(context.device, 1, &fence, VkBool32(VK_TRUE), timeout)
+                if result == VK_TIMEOUT {
+                    throw ComputeError.deviceFailure(
+                        "\(context.label): the device did not finish \(describe(oldest)) within \(fenceTimeoutSeconds) s; it may be hung"
+                    )
+                }
+                do {
+                    try vkCheck(result, "vkWaitForFences", device: context.label)
+                } catch ComputeError.deviceFailure(let message) {
+                    throw ComputeError.deviceFailure("\(message), running \(describe(oldest))")
+                }
             }
             try retire(inFlight.removeFirst())
         }
@@ -261,12 +280,15 @@ final class VulkanCommandStream: @unchecked Sendable {
             }
             if result == VK_SUCCESS {
                 let period = Double(context.physical.limits.timestampPeriod)
+                let bits = context.physical.computeTimestampBits
                 for i in 1..<ticks.count {
-                    profile.append((batch.timestampNames[i], Double(ticks[i] &- ticks[i - 1]) * period))
+                    let elapsed = Self.elapsedTicks(from: ticks[i - 1], to: ticks[i], validBits: bits)
+                    profile.append((batch.timestampNames[i], Double(elapsed) * period))
                 }
             }
         }
         batch.timestampNames.removeAll()
+        batch.launches = 0
         batch.retained.removeAll()
         idle.append(batch)
     }
@@ -303,6 +325,19 @@ final class VulkanCommandStream: @unchecked Sendable {
     func noteWrites(_ buffers: [VulkanBuffer]) throws {
         let serial = try current().serial
         for b in buffers { b.lastWrite = serial }
+    }
+
+    /// Ticks from `start` to `end` on a counter whose low `validBits` bits count and wrap; the bits above are
+    /// undefined, so they are masked off before and after the difference.
+    static func elapsedTicks(from start: UInt64, to end: UInt64, validBits: UInt32) -> UInt64 {
+        let mask: UInt64 = validBits >= 64 ? .max : (1 << UInt64(validBits)) - 1
+        return ((end & mask) &- (start & mask)) & mask
+    }
+
+    /// A batch's serial and launches, for error messages.
+    private func describe(_ batch: Batch) -> String {
+        guard batch.launches > 0 else { return "batch \(batch.serial) (transfers only)" }
+        return "batch \(batch.serial) (\(batch.launches) launches, \(batch.firstLaunch) … \(batch.lastLaunch))"
     }
 
     private func timestamp(_ batch: Batch, _ name: String?) {

@@ -39,6 +39,12 @@ public final class VulkanDevice: ComputeDevice {
         /// A memory size below the device's own (its tensor heap), so tests can make a small dataset take
         /// the path of one too large for the device (minibatches streamed from host memory).
         public var memoryBytes: Int? = nil
+        /// How long a wait for the device may last before it is reported as hung (a clear error instead of
+        /// a process that never returns); generous, since one submission on lavapipe can take seconds.
+        public var fenceTimeoutSeconds: Double = 600
+        /// Where compiled pipelines are kept between runs, one file per device and driver (nil: nowhere;
+        /// the command line uses `$XDG_CACHE_HOME/vulkanvae/pipelines`).
+        public var pipelineCacheDirectory: String? = nil
 
         public init(
             selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
@@ -94,8 +100,9 @@ public final class VulkanDevice: ComputeDevice {
         memory = try VulkanMemory(
             context: context, forceStaging: options.forceStaging, maxTensorBytes: options.maxTensorBytes,
             memoryBytes: options.memoryBytes)
-        pipelines = VulkanPipelines(context: context)
-        stream = try VulkanCommandStream(context: context, profiling: options.profiling)
+        pipelines = VulkanPipelines(context: context, cacheDirectory: options.pipelineCacheDirectory)
+        stream = try VulkanCommandStream(
+            context: context, profiling: options.profiling, fenceTimeoutSeconds: options.fenceTimeoutSeconds)
     }
 
     deinit {
@@ -118,11 +125,18 @@ public final class VulkanDevice: ComputeDevice {
     public var counters: DeviceCounters {
         var c = stream.counters
         c.allocatedBytes = memory.allocatedBytes
+        c.stagingBuffersMade = memory.staging.made
         c.peakAllocatedBytes = peakBytes
         return c
     }
 
     private var peakBytes = 0
+
+    /// How long a wait for the device may last before it throws as hung (see `Options.fenceTimeoutSeconds`).
+    public var fenceTimeoutSeconds: Double {
+        get { stream.fenceTimeoutSeconds }
+        set { stream.fenceTimeoutSeconds = newValue }
+    }
 
     /// Whether the bytes between `tensor`'s end and the end of its allocation still hold the pattern written
     /// when it was made: false means a kernel wrote past the tensor's end (always true where tensor memory is
@@ -177,7 +191,7 @@ public final class VulkanDevice: ComputeDevice {
             return
         }
         // In use, or device-only memory: stage it and record a copy, ordered after earlier launches.
-        let staging = try StagingBuffer(memory: memory, bytes: bytes.count)
+        let staging = try memory.staging.take(bytes: bytes.count, forReading: false)
         staging.mapped.copyMemory(from: source, byteCount: bytes.count)
         try stream.copy(
             from: staging.buffer, to: buffer.buffer, bytes: bytes.count,
@@ -197,7 +211,7 @@ public final class VulkanDevice: ComputeDevice {
             destination.copyMemory(from: mapped, byteCount: count)
             return
         }
-        let staging = try StagingBuffer(memory: memory, bytes: count)
+        let staging = try memory.staging.take(bytes: count, forReading: true)
         try stream.copy(
             from: buffer.buffer, to: staging.buffer, bytes: count,
             readID: ObjectIdentifier(buffer), writeID: ObjectIdentifier(staging), retain: [staging, buffer])

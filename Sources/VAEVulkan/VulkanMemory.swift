@@ -13,8 +13,8 @@ final class VulkanMemory: @unchecked Sendable {
     let deviceTypeIndex: UInt32
     /// Whether tensor memory is mapped (no staging needed).
     let tensorsAreHostVisible: Bool
-    /// A HOST_VISIBLE|HOST_COHERENT type for staging buffers.
-    let stagingTypeIndex: UInt32
+    /// Reused host-visible buffers for transfers to and from device-only memory.
+    let staging: StagingPool
     let blockSize: Int
     /// The tensor heap's size, or less when the device was opened with a lower memory size.
     let heapLimit: UInt64
@@ -52,7 +52,12 @@ final class VulkanMemory: @unchecked Sendable {
             throw ComputeError.noDevice("\(context.label): no usable memory type")
         }
         deviceTypeIndex = UInt32(deviceType)
-        stagingTypeIndex = UInt32(stagingType)
+        // Reads are copied out by the CPU: cached memory makes that a memcpy at full speed (uncached memory
+        // is read a word at a time across the bus).
+        let cached = VK_MEMORY_PROPERTY_HOST_CACHED_BIT.rawValue
+        staging = StagingPool(
+            context: context, uploadType: UInt32(stagingType),
+            readbackType: UInt32(first(hostVisible | cached) ?? stagingType))
         tensorsAreHostVisible = types[deviceType].flags & hostVisible == hostVisible && !forceStaging
         heapLimit = min(types[deviceType].heapSize, UInt64(clamping: memoryBytes ?? .max))
         blockSize = 64 << 20
@@ -77,7 +82,10 @@ final class VulkanMemory: @unchecked Sendable {
         if UInt64(allocatedBytes + bytes) > heapLimit {
             throw ComputeError.outOfMemory(device: context.label, requestedBytes: bytes)
         }
-        let buffer = try makeBuffer(bytes: bytes)
+        // The buffer is a whole number of vec4s, so a shader that loads 16 bytes at a time stays inside it
+        // (out-of-bounds reads are undefined without robustBufferAccess); the slack check still starts at
+        // the tensor's own end.
+        let buffer = try makeBuffer(bytes: min((bytes + 15) / 16 * 16, limit))
         var requirements = VkMemoryRequirements()
         vkGetBufferMemoryRequirements(context.device, buffer, &requirements)
         let size = Int(requirements.size), alignment = max(Int(requirements.alignment), 256)
@@ -209,50 +217,5 @@ final class VulkanBuffer: @unchecked Sendable {
         defer { VulkanInstance.lifecycle.end() }
         vkDestroyBuffer(memory.context.device, buffer, nil)
         memory.release(block: block, offset: offset, size: size)
-    }
-}
-
-/// A temporary host-visible buffer for transfers to or from device-only memory.
-final class StagingBuffer: @unchecked Sendable {
-    let context: VulkanContext
-    let buffer: VkBuffer
-    let memory: VkDeviceMemory
-    let mapped: UnsafeMutableRawPointer
-
-    init(memory allocator: VulkanMemory, bytes: Int) throws {
-        context = allocator.context
-        buffer = try allocator.makeBuffer(bytes: bytes)
-        var requirements = VkMemoryRequirements()
-        vkGetBufferMemoryRequirements(context.device, buffer, &requirements)
-        var info = VkMemoryAllocateInfo()
-        info.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
-        info.allocationSize = requirements.size
-        info.memoryTypeIndex = allocator.stagingTypeIndex
-        var memory: VkDeviceMemory?
-        var mapped: UnsafeMutableRawPointer?
-        let device = context.device, buffer = buffer
-        do {
-            try vkCheck(
-                vkAllocateMemory(device, &info, nil, &memory), "vkAllocateMemory (staging)", device: context.label,
-                bytes: bytes)
-            try vkCheck(
-                vkBindBufferMemory(device, buffer, memory, 0), "vkBindBufferMemory (staging)", device: context.label)
-            try vkCheck(
-                vkMapMemory(device, memory, 0, requirements.size, 0, &mapped), "vkMapMemory (staging)",
-                device: context.label)
-        } catch {
-            vkDestroyBuffer(device, buffer, nil)
-            if let memory { vkFreeMemory(device, memory, nil) }
-            throw error
-        }
-        self.memory = memory!
-        self.mapped = mapped!
-    }
-
-    deinit {
-        VulkanInstance.lifecycle.beginShared()
-        defer { VulkanInstance.lifecycle.end() }
-        vkDestroyBuffer(context.device, buffer, nil)
-        vkFreeMemory(context.device, memory, nil)
     }
 }

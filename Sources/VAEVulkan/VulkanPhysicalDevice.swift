@@ -17,7 +17,12 @@ struct VulkanPhysicalDevice {
     let memory: VkPhysicalDeviceMemoryProperties
     /// A queue family with compute support, if any.
     let computeQueueFamily: UInt32?
+    /// How many low bits of a timestamp on the compute queue count (0: none; Intel's counters are 36 bits
+    /// wide and wrap).
+    let computeTimestampBits: UInt32
     let extensions: Set<String>
+    /// What a pipeline cache made by this device and driver is stamped with.
+    let pipelineCacheIdentity: PipelineCacheFile.Identity
 
     init(_ handle: VkPhysicalDevice, index: Int) {
         self.handle = handle
@@ -40,6 +45,8 @@ struct VulkanPhysicalDevice {
         default: kind = .other
         }
         apiVersion = p.apiVersion
+        pipelineCacheIdentity = PipelineCacheFile.Identity(
+            vendorID: p.vendorID, deviceID: p.deviceID, uuid: withUnsafeBytes(of: p.pipelineCacheUUID) { Array($0) })
         driverVersion = p.driverVersion
         subgroupSize = Int(max(subgroup.subgroupSize, 1))
         subgroupArithmetic =
@@ -62,6 +69,7 @@ struct VulkanPhysicalDevice {
         }
         let any = families.indices.first { families[$0].queueFlags & compute != 0 }
         computeQueueFamily = (dedicated ?? any).map(UInt32.init)
+        computeTimestampBits = computeQueueFamily.map { families[Int($0)].timestampValidBits } ?? 0
 
         var extensionCount: UInt32 = 0
         vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil)

@@ -23,13 +23,57 @@ final class VulkanPipelines: @unchecked Sendable {
     private var modules: [String: VkShaderModule] = [:]
     private var layouts: [Int: (set: VkDescriptorSetLayout, pipeline: VkPipelineLayout)] = [:]
     private var pipelines: [Key: Pipeline] = [:]
+    /// The driver's cache of compiled pipelines, loaded from and saved to `cacheFile` when there is one.
+    private var cache: VkPipelineCache?
+    private let cacheFile: PipelineCacheFile?
+    /// Pipelines created since the device was opened.
+    private(set) var created = 0
+    /// Bytes of cache data the file held and this device accepted (0: none).
+    private(set) var loadedBytes = 0
 
-    init(context: VulkanContext) { self.context = context }
+    /// `cacheDirectory`: where compiled pipelines are kept between runs (nil: nowhere).
+    init(context: VulkanContext, cacheDirectory: String? = nil) {
+        self.context = context
+        cacheFile = cacheDirectory.map {
+            PipelineCacheFile(directory: $0, identity: context.physical.pipelineCacheIdentity)
+        }
+        let initial = cacheFile?.load() ?? []
+        var info = VkPipelineCacheCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO
+        var made: VkPipelineCache?
+        let result = initial.withUnsafeBytes { bytes in
+            info.initialDataSize = bytes.count
+            info.pInitialData = bytes.baseAddress
+            return vkCreatePipelineCache(context.device, &info, nil, &made)
+        }
+        if result == VK_SUCCESS {
+            cache = made
+            loadedBytes = initial.count
+        }
+    }
+
+    /// Writes the cache file when the driver's cache grew since it was loaded (pipelines it had not seen).
+    func saveCache() {
+        guard let cache, let cacheFile, created > 0 else { return }
+        var size = 0
+        guard vkGetPipelineCacheData(context.device, cache, &size, nil) == VK_SUCCESS, size > 0,
+            size != loadedBytes, size <= PipelineCacheFile.maxBytes
+        else { return }
+        var data = [UInt8](repeating: 0, count: size)
+        guard
+            data.withUnsafeMutableBytes({ vkGetPipelineCacheData(context.device, cache, &size, $0.baseAddress) })
+                == VK_SUCCESS
+        else { return }
+        cacheFile.save(Array(data.prefix(size)))
+        loadedBytes = size
+    }
 
     deinit {
         VulkanInstance.lifecycle.beginShared()
         defer { VulkanInstance.lifecycle.end() }
+        saveCache()
         let device = context.device
+        if let cache { vkDestroyPipelineCache(device, cache, nil) }
         for p in pipelines.values { vkDestroyPipeline(device, p.pipeline, nil) }
         for l in layouts.values {
             vkDestroyPipelineLayout(device, l.pipeline, nil)
@@ -64,7 +108,7 @@ final class VulkanPipelines: @unchecked Sendable {
                         info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
                         info.stage = stage
                         info.layout = layout.pipeline
-                        return vkCreateComputePipelines(context.device, nil, 1, &info, nil, &pipeline)
+                        return vkCreateComputePipelines(context.device, cache, 1, &info, nil, &pipeline)
                     }
                 }
             }
@@ -72,6 +116,7 @@ final class VulkanPipelines: @unchecked Sendable {
         try vkCheck(result, "vkCreateComputePipelines(\(key.shader))", device: context.label)
         let made = Pipeline(pipeline: pipeline!, layout: layout.pipeline)
         pipelines[key] = made
+        created += 1
         return made
     }
 

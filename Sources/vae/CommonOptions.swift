@@ -13,7 +13,8 @@ struct DeviceOptions: ParsableArguments {
     var validate = false
 
     func open() throws -> any ComputeDevice {
-        try DeviceSpecifier(parsing: device).open(validation: validate)
+        try DeviceSpecifier(parsing: device).open(
+            validation: validate, pipelineCache: DeviceSpecifier.pipelineCacheDirectory)
     }
 
     /// With --validate, prints what the validation layer reported (to stderr) and fails if it reported

@@ -38,18 +38,73 @@ struct VulkanDeviceTests {
         ) {
             _ = try device.makeTensor(shape: [limit / 4 + 1], elementType: .float32)
         }
-        // Fill the heap with tensors no larger than one binding allows; the allocation past it must throw.
+        // Fill the heap with tensors no larger than one binding allows; the allocation past it must throw. The
+        // heap is capped at 256 MiB, so this stays small on a GPU with 140 GB.
+        var options = VulkanDevice.Options(validation: true)
+        options.memoryBytes = 256 << 20
+        let small = try VulkanDevice(options)
         var held: [Tensor] = []
-        let chunk = min(limit, 64 << 20) / 4
+        let chunk = min(limit, 16 << 20) / 4
         let error = #expect(throws: ComputeError.self) {
-            for _ in 0..<100_000 { held.append(try device.makeTensor(shape: [chunk], elementType: .float32)) }
+            for _ in 0..<100_000 { held.append(try small.makeTensor(shape: [chunk], elementType: .float32)) }
         }
         guard case .outOfMemory = error else {
             Issue.record("expected outOfMemory, got \(String(describing: error))"); return
         }
+        #expect(held.count == 15 || held.count == 16, "\(held.count) tensors of 16 MiB in 256 MiB")
         held.removeAll()
-        #expect(device.counters.allocatedBytes == 0, "freed tensors return their memory")
-        _ = try device.makeTensor(shape: [chunk], elementType: .float32)
+        #expect(small.counters.allocatedBytes == 0, "freed tensors return their memory")
+        _ = try small.makeTensor(shape: [chunk], elementType: .float32)
+    }
+
+    /// A wait that outlasts the fence timeout is an error naming the work (a hung GPU would otherwise block
+    /// forever), and the work is still waited for properly afterwards.
+    @Test func aWaitPastTheTimeoutIsAnError() throws {
+        let device = try TestDevices.vulkan()
+        let a = try device.tensor(SeededRandom.uniform(count: 768 * 768, -1, 1, seed: 1), shape: [768, 768])
+        let c = try device.zeros([768, 768])
+        try device.synchronize()
+        device.fenceTimeoutSeconds = 1e-6
+        for _ in 0..<4 {
+            try device.launch(
+                .matmul(
+                    a: a, b: a, c: c, transposeA: false, transposeB: false, bias: nil, activation: .identity,
+                    accumulate: true))
+        }
+        #expect { try device.synchronize() } throws: { error in
+            "\(error)".contains("did not finish batch") && "\(error)".contains("4 launches, matmul_NN_acc")
+                && "\(error)".contains("it may be hung")
+        }
+        device.fenceTimeoutSeconds = 600
+        try device.synchronize()
+        #expect(try device.download(c).allSatisfy(\.isFinite))
+    }
+
+    /// Transfers through staging reuse their buffers: a hundred uploads and read-backs of a few sizes make a
+    /// handful of staging buffers, and every value arrives.
+    @Test func stagingBuffersAreReused() throws {
+        let device = try TestDevices.vulkan(staging: true)
+        for round in 0..<100 {
+            let n = [1000, 70_000, 17][round % 3]
+            let values = SeededRandom.uniform(count: n, -1, 1, seed: UInt64(round))
+            let t = try device.tensor(values, shape: [n])
+            try device.launch(.axpby(x: t, y: t, a: 0, b: 2))
+            #expect(try device.download(t) == values.map { 2 * $0 }, "round \(round)")
+        }
+        #expect(
+            (2...12).contains(device.counters.stagingBuffersMade),
+            "\(device.counters.stagingBuffersMade) staging buffers")
+        #expect(device.validationMessages.isEmpty, "\(device.validationMessages.prefix(3))")
+    }
+
+    /// Timestamp differences use only the queue's valid bits, so a counter that wraps still gives the
+    /// right duration.
+    @Test func timestampsWrapWithinTheirValidBits() {
+        #expect(VulkanCommandStream.elapsedTicks(from: 0xFFFF_FFF0, to: 0x10, validBits: 32) == 0x20)
+        #expect(
+            VulkanCommandStream.elapsedTicks(from: 0xABCD_0000_0000_0005, to: 0x1234_0000_0000_0009, validBits: 36) == 4
+        )
+        #expect(VulkanCommandStream.elapsedTicks(from: 5, to: 1005, validBits: 64) == 1000)
     }
 
     @Test func independentLaunchesShareBarriersAndDependentOnesGetThem() throws {

@@ -67,15 +67,27 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Opens the device.
-    public func open(validation: Bool = false, profiling: Bool = false) throws -> any ComputeDevice {
+    /// Where the command line keeps compiled Vulkan pipelines: `$XDG_CACHE_HOME/vulkanvae/pipelines` (nil
+    /// without a home directory).
+    public static var pipelineCacheDirectory: String? {
+        DataRequest.defaultCacheDirectory.map { ($0 as NSString).appendingPathComponent("pipelines") }
+    }
+
+    /// Opens the device; a Vulkan device keeps its compiled pipelines in `pipelineCache` between runs.
+    public func open(
+        validation: Bool = false, profiling: Bool = false, pipelineCache: String? = nil
+    ) throws
+        -> any ComputeDevice
+    {
         func vulkan(_ s: VulkanDevice.Selection) throws -> VulkanDevice {
-            try VulkanDevice(.init(selection: s, validation: validation, profiling: profiling))
+            var options = VulkanDevice.Options(selection: s, validation: validation, profiling: profiling)
+            options.pipelineCacheDirectory = pipelineCache
+            return try VulkanDevice(options)
         }
         switch self {
         case .auto:
             return try Self.automaticChoice(among: VulkanDevice.devices()).open(
-                validation: validation, profiling: profiling)
+                validation: validation, profiling: profiling, pipelineCache: pipelineCache)
         case .cpu: return CPUDevice(mode: .fast)
         case .cpuReference: return CPUDevice(mode: .reference)
         case .vulkan: return try vulkan(.best)

@@ -17,6 +17,18 @@ public enum ActivationCases {
                     tolerance: .within(2e-6, relative: 1e-5)
                 ) { i, o in .activation(act, x: i[0], y: o[0]) }
             }
+        } + nanCases
+    }
+
+    /// A NaN in stays a NaN out, so the non-finite-loss check sees it: `max(x, 0)` would drop it on
+    /// drivers without NaN preservation, which is why ReLU is a compare and select.
+    static var nanCases: [KernelCase] {
+        Activation.allCases.map { act in
+            let x = SeededRandom.uniform(count: 257, -6, 6, seed: 9).enumerated().map { $0 % 17 == 3 ? Float.nan : $1 }
+            return KernelCase(
+                "activation \(act) n=257 with NaNs", inputs: [HostTensor([257], .floats(x))],
+                outputs: [.filled([257], 0)], tolerance: .within(2e-6, relative: 1e-5)
+            ) { i, o in .activation(act, x: i[0], y: o[0]) }
         }
     }
 

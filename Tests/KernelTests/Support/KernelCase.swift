@@ -16,7 +16,9 @@ func check(_ c: KernelCase, devices: [any ComputeDevice]? = nil) throws {
     let expected = try CaseRunner.reference(c)
     for device in try devices ?? TestDevices.all() {
         let outcome = CaseRunner.run(c, expected: expected, on: device)
-        #expect(outcome.passed, "\(c.name) on \(device.info): \(outcome.problems.joined(separator: "; "))")
+        if !outcome.passed {
+            Issue.record("\(c.name) on \(device.info): \(outcome.problems.joined(separator: "; "))")
+        }
     }
 }
 
