@@ -61,7 +61,7 @@ public enum SelfTest {
         for variant in MatmulVariant.all {
             list.append(
                 Configuration(
-                    label: "vulkan, matmul \(variant.rowsPerThread)x\(variant.columnsPerThread)", families: ["matmul"]
+                    label: "vulkan, matmul \(variant.name)", families: ["matmul"]
                 ) {
                     try VulkanDevice(.init(selection: selection, validation: validation, matmul: variant))
                 })

@@ -46,13 +46,18 @@ struct VulkanKernelPlan {
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
-            let v = device.options.matmul ?? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
+            // GPUs stage tiles in shared memory; lavapipe runs faster without (see MatmulVariant).
+            let v =
+                device.options.matmul
+                ?? (physical.kind == .cpu
+                    ? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
+                    : MatmulVariant.forGPU(m: m, n: n))
             self.init(
-                shader: "matmul",
+                shader: v.stagedDepth == nil ? "matmul" : "matmul_tiled",
                 constants: [
                     u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread),
                     ta ? 1 : 0, tb ? 1 : 0, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0,
-                ],
+                ] + (v.stagedDepth.map { [u($0)] } ?? []),
                 bindings: [a, b, c, bias ?? c], pushConstants: [u(m), u(n), u(k), u(a.columns), u(b.columns)],
                 groups: (
                     u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),

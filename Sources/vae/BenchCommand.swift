@@ -38,7 +38,10 @@ struct BenchCommand: ParsableCommand {
     )
     var dataPlacement = "auto"
     @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
-    @Option(help: "Matmul variant on Vulkan: auto (by shape), naive, 2x2, 4x4, 8x4, or all (kernels only).")
+    @Option(
+        help:
+            "Matmul variant on Vulkan: auto (by shape and device), naive, 2x2, 4x4, 8x4 (no shared memory), tiled32, tiled64, tiled128 (shared-memory tiles), or all (kernels and sgemm)."
+    )
     var matmul = "auto"
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -72,12 +75,12 @@ struct BenchCommand: ParsableCommand {
         guard parts.isSubset(of: ["kernels", "sgemm", "training"]), !parts.isEmpty else {
             throw ConfigurationError("--what takes kernels, sgemm and training, got '\(what)'")
         }
-        let variants: [(String, MatmulVariant?)] = [
-            "auto": nil, "naive": MatmulVariant.naive, "2x2": .blocked2x2, "4x4": .blocked4x4, "8x4": .blocked8x4,
-        ]
-        .filter { matmul == "all" || $0.key == matmul }.sorted { $0.key < $1.key }
+        let named =
+            [("auto", nil), ("naive", MatmulVariant.naive)] + MatmulVariant.all.dropFirst().map { ($0.name, $0) }
+        let variants: [(String, MatmulVariant?)] = named.filter { matmul == "all" || $0.0 == matmul }
         guard !variants.isEmpty else {
-            throw ConfigurationError("--matmul must be auto, naive, 2x2, 4x4, 8x4 or all, got '\(matmul)'")
+            throw ConfigurationError(
+                "--matmul must be one of \(named.map(\.0).joined(separator: ", ")) or all, got '\(matmul)'")
         }
         var report: [String: Any] = [:]
         let probe = try open(profiling: true)
@@ -115,7 +118,11 @@ struct BenchCommand: ParsableCommand {
         var bestSgemm = 0.0
         if parts.contains("sgemm") {
             // On the CPU, every matrix engine it has: the sustained-rate figure is taken against the best.
-            var engines: [(String, any ComputeDevice)] = [("", probe)]
+            // On Vulkan, each matmul variant asked for (--matmul all: every preset).
+            var engines: [(String, any ComputeDevice)] =
+                probe is CPUDevice
+                ? [("", probe)]
+                : try variants.map { ($0.1 == nil ? "" : $0.0, try open(profiling: true, variant: $0.1)) }
             if probe is CPUDevice {
                 engines = CPUDevice.MatrixEngine.allCases.filter {
                     $0 != .automatic && ($0 != .avx512 || CPUDevice.hasAVX512)

@@ -17,15 +17,16 @@ struct VAERun {
         URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "vae")
     }
 
-    init(_ arguments: [String]) throws {
+    /// Runs `vae arguments` with `environment` added to the test's own.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = URL(filePath: Self.root)
-        // Decoded image folders are cached under the tests' temporary folder, not the user's home.
+        // Decoded image folders and pipelines are cached under the tests' temporary folder, not the user's home.
         process.environment = ProcessInfo.processInfo.environment.merging([
             "XDG_CACHE_HOME": NSTemporaryDirectory() + "vae-cli-cache"
-        ]) { $1 }
+        ]) { $1 }.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -299,6 +300,17 @@ struct CLITests {
         #expect(families.reduce(0) { $0 + ($1["runs"] as? Int ?? 0) } == passed)
         let reference = try VAERun(["selftest", "--device", "cpu-reference"])
         #expect(reference.status == 1 && reference.stderr.contains("is the reference itself"), "\(reference.stderr)")
+    }
+
+    /// Every matmul preset (the GPUs' shared-memory tiles among them) and every other kernel pass at lavapipe's
+    /// narrowest and widest subgroups (4 and 64 lanes; its default, 8, runs everywhere else in the suite).
+    @Test(arguments: [("128", 4), ("2048", 64)])
+    func selftestPassesAtEverySubgroupWidth(width: String, lanes: Int) throws {
+        let devices = try VAERun(["devices"], environment: ["LP_NATIVE_VECTOR_WIDTH": width])
+        #expect(devices.stdout.contains("subgroup \(lanes),"), "\(devices.stdout)")
+        let run = try VAERun(["selftest", "--device", "vulkan"], environment: ["LP_NATIVE_VECTOR_WIDTH": width])
+        #expect(run.status == 0, "\(run.stdout.suffix(2000))\(run.stderr)")
+        #expect(run.stdout.contains("matmul tiled128") && run.stdout.contains(" passed, 0 failed"), "\(run.stdout)")
     }
 
     /// The training measurement reads its data as `train` does (preprocessing options included) and
