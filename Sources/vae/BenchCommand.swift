@@ -153,10 +153,9 @@ struct BenchCommand: ParsableCommand {
                 )
             }
             // conv64 takes 64×64 colour images: the synthetic shapes unless --data names other data.
-            let source =
-                architecture == .conv64 && dataOptions.data == nil ? SyntheticShapes.sourceName : dataOptions.source
-            var request = try dataOptions.request(trainLimit: images)
-            request.source = source
+            var dataOptions = self.dataOptions
+            if architecture == .conv64 && dataOptions.data == nil { dataOptions.data = SyntheticShapes.sourceName }
+            let request = try dataOptions.request(trainLimit: images)
             let mnist = try DataOptions.load(request)
             let sample = mnist.train
             let configuration = VAEConfiguration(

@@ -71,25 +71,25 @@ struct DataOptions: ParsableArguments {
     @Flag(name: .customLong("no-cache"), help: "Decode an image folder afresh and keep no cache of it.")
     var noCache = false
 
-    /// What `--data` names, or the bundled MNIST.
-    var source: String { data ?? MNIST.bundledDirectory }
+    /// What `--data` names, or the bundled MNIST (found wherever `vae` runs from; see `BundledData`).
+    func source() throws -> String { try data ?? BundledData.mnist() }
 
     /// `--data`, else the data a run or checkpoint whose metadata is `recorded` was trained on (a synthetic
     /// set, or a folder that still exists), else the bundled MNIST.
-    func source(recorded: [String: String]) -> String {
+    func source(recorded: [String: String]) throws -> String {
         if data == nil, let trained = recorded["train.data"],
             trained.hasPrefix("synthetic:") || FileManager.default.fileExists(atPath: trained)
         {
             return trained
         }
-        return source
+        return try source()
     }
 
     /// The request for `source(recorded:)`: the options a run recorded (`train.data_options`, so a model
     /// sees its images as it was trained on them), each overridden by the one given here.
     func request(recorded: [String: String] = [:], trainLimit: Int? = nil, testLimit: Int? = nil) throws -> DataRequest
     {
-        var r = DataRequest(source: source(recorded: recorded))
+        var r = DataRequest(source: try source(recorded: recorded))
         if let options = recorded["train.data_options"], !options.isEmpty {
             let words = options.split(separator: " ").map(String.init)
             for pair in stride(from: 0, to: words.count - 1, by: 2) {

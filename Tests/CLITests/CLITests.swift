@@ -17,12 +17,13 @@ struct VAERun {
         URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "vae")
     }
 
-    /// Runs `vae arguments` with `environment` added to the test's own.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Runs `vae arguments` in `directory` (default: the package's root) with `environment` added to the
+    /// test's own.
+    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
-        process.currentDirectoryURL = URL(filePath: Self.root)
+        process.currentDirectoryURL = URL(filePath: directory ?? Self.root)
         // Decoded image folders and pipelines are cached under the tests' temporary folder, not the user's home.
         process.environment = ProcessInfo.processInfo.environment.merging([
             "XDG_CACHE_HOME": NSTemporaryDirectory() + "vae-cli-cache"
@@ -277,6 +278,28 @@ struct CLITests {
         #expect(fraction > 0 && fraction.isFinite)
         let engines = try #require(object["sgemm"] as? [[String: Any]]).compactMap { $0["engine"] as? String }
         #expect(engines.contains("openblas"))
+    }
+
+    /// The quick start works from any folder: the bundled MNIST is found beside the executable, and the run
+    /// records where, so eval from yet another folder needs no --data.
+    @Test func trainsFromAnotherFolder() throws {
+        let elsewhere = scratch(), out = scratch()
+        let run = try VAERun(
+            ["train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--device", "cpu", "--out", out],
+            directory: elsewhere)
+        #expect(run.status == 0, "\(run.stderr)")
+        let eval = try VAERun(
+            ["eval", "--checkpoint", out + "/model.safetensors", "--device", "cpu", "--limit", "32"],
+            directory: scratch())
+        #expect(eval.status == 0 && eval.stdout.contains("test loss"), "\(eval.stderr)")
+        // VAE_DATA comes first: pointing it at a folder without mnist/ does not hide the other places.
+        let env = try VAERun(
+            [
+                "train", "--epochs", "0", "--train-limit", "8", "--test-limit", "8", "--device", "cpu", "--out",
+                scratch(),
+            ],
+            environment: ["VAE_DATA": scratch()], directory: elsewhere)
+        #expect(env.status == 0, "\(env.stderr)")
     }
 
     /// `vae selftest --quick` on lavapipe (as CI runs it): every family within tolerance, one line each, and

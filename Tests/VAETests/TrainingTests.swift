@@ -106,3 +106,26 @@ struct TrainingTests {
             TrainingBenchmark.flopsPerImage(VAEConfiguration(hidden: [], latent: 2)) == 3 * shallow - 2 * 2 * 784 * 2)
     }
 }
+
+@Suite("device failures")
+struct DeviceFailureTests {
+    /// A device that stops answering (here: a fence timeout far below one step's time on lavapipe) ends the
+    /// epoch with an error naming the device's batch and the training step, not a process that hangs.
+    @Test func aHungDeviceNamesTheStep() throws {
+        let device = try VulkanTestDevice.make()
+        let model = try VAEModel(VAEConfiguration(inputSize: 784, hidden: [4096], latent: 8), device: device, seed: 1)
+        var options = TrainingOptions()
+        options.batchSize = 256
+        options.logInterval = 1
+        let trainer = try Trainer(
+            model: model, train: Fixtures.mnist.train.prefix(512), test: Fixtures.mnist.test.prefix(64),
+            options: options)
+        try device.synchronize()
+        device.fenceTimeoutSeconds = 1e-9
+        #expect { _ = try trainer.trainEpoch(1) } throws: { error in
+            "\(error)".contains("it may be hung") && "\(error)".contains("(training epoch 1, step 1 of 2)")
+        }
+        device.fenceTimeoutSeconds = 600
+        try device.synchronize()
+    }
+}

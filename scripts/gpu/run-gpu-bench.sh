@@ -30,8 +30,10 @@ fi
 # Every kernel, every variant, against the CPU reference; the figures below mean nothing if this fails.
 start=$SECONDS
 ./vae selftest --device vulkan --json > "$out/selftest.json" 2> "$out/selftest.err"
-echo "selftest: exit $? in $((SECONDS - start)) s ($(grep -E '"(passed|failed)"' "$out/selftest.json" | tr -d ' \n'))" | tee "$out/selftest.txt"
+echo "selftest: exit $? in $((SECONDS - start)) s ($(grep -E '^  "(passed|failed)"' "$out/selftest.json" | tr -d ' \n'))" | tee "$out/selftest.txt"
 ./vae bench --device vulkan --what kernels,sgemm,training --sgemm-size 4096 --repetitions 50 --json > "$out/vae-vulkan-bench.json" 2> "$out/vae-vulkan-bench.err"
+# sgemm at 4096³ and the model's products under every matmul preset (the shared-memory tiles and the rest).
+timeout 120 ./vae bench --device vulkan --what kernels,sgemm --matmul all --sgemm-size 4096 --json > "$out/vae-vulkan-presets.json" 2> "$out/vae-vulkan-presets.err"
 ./vae bench --device vulkan --what kernels,training 2>&1 | tee "$out/vae-vulkan-bench.txt"
 ./vae train --device vulkan --epochs 3 --out "$out/vae-train" 2>&1 | grep -v " step " | tee "$out/vae-train.txt"
 # The convolutional presets (each bounded in time: their GPU kernels are not tuned yet).

@@ -68,7 +68,7 @@ enum ImageFeeds {
         case .device:
             do {
                 try device.requireCapacity(resident, for: what())
-            } catch let e as SizeError {
+            } catch let e as SizeError where (try? device.requireCapacity(streamed, for: "")) != nil {
                 throw SizeError("\(e) (--data-placement host streams the images from host memory instead)")
             }
             return .device

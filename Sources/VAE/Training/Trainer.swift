@@ -109,26 +109,34 @@ public final class Trainer {
         let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
         try resetTotals(spaces)
         let start = Date()
-        for (step, (first, size)) in batches.enumerated() {
-            let w = try model.workspace(batchSize: size)
-            try trainImages.gather(first: first, into: w.x)
-            if options.binarization == .dynamic {
-                try device.launch(
-                    .sampleBernoulli(x: w.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000))
+        // A device that fails (lost, hung) is reported with the step that was last recorded.
+        var lastStep = 0
+        do {
+            for (step, (first, size)) in batches.enumerated() {
+                lastStep = step + 1
+                let w = try model.workspace(batchSize: size)
+                try trainImages.gather(first: first, into: w.x)
+                if options.binarization == .dynamic {
+                    try device.launch(
+                        .sampleBernoulli(x: w.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000))
+                }
+                try model.trainStep(w, seed: options.seed, beta: beta)
+                try device.flush()
+                if shouldStop() { throw TrainingInterrupted(epoch: epoch, step: step + 1, steps: batches.count) }
+                if (step + 1) % options.logInterval == 0 || step == batches.count - 1 {
+                    let seen = first + size
+                    let totals = try readTotals(spaces)
+                    let loss = (totals.reconstruction + Double(beta) * totals.kl) / Double(seen)
+                    guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, step: step + 1) }
+                    progress(
+                        TrainingProgress(
+                            epoch: epoch, step: step + 1, steps: batches.count, samples: seen,
+                            seconds: Date().timeIntervalSince(start), loss: loss))
+                }
             }
-            try model.trainStep(w, seed: options.seed, beta: beta)
-            try device.flush()
-            if shouldStop() { throw TrainingInterrupted(epoch: epoch, step: step + 1, steps: batches.count) }
-            if (step + 1) % options.logInterval == 0 || step == batches.count - 1 {
-                let seen = first + size
-                let totals = try readTotals(spaces)
-                let loss = (totals.reconstruction + Double(beta) * totals.kl) / Double(seen)
-                guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, step: step + 1) }
-                progress(
-                    TrainingProgress(
-                        epoch: epoch, step: step + 1, steps: batches.count, samples: seen,
-                        seconds: Date().timeIntervalSince(start), loss: loss))
-            }
+        } catch ComputeError.deviceFailure(let message) {
+            throw ComputeError.deviceFailure(
+                "\(message) (training epoch \(epoch), step \(lastStep) of \(batches.count))")
         }
         let totals = try readTotals(spaces)
         let n = Double(trainCount)
