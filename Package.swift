@@ -46,6 +46,12 @@ let package = Package(
             exclude: ["compile-shaders.sh"]),
         .target(name: "VAEKernels", plugins: ["CompileShaders"]),
 
+        // MARK: - Build-time version stamp (git describe), for `vae --version` and run records
+        .plugin(
+            name: "StampVersion", capability: .buildTool(), path: "Plugins/StampVersion",
+            exclude: ["stamp-version.sh"]),
+        .target(name: "VAEBuildInfo", plugins: ["StampVersion"]),
+
         // MARK: - Compute core
         .target(name: "VAECompute"),
         .target(
@@ -71,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "vae",
             dependencies: [
-                "VAE", "VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest", "CSignals",
+                "VAE", "VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest", "VAEBuildInfo", "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

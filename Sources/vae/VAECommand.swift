@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSignals
 import Foundation
+import VAEBuildInfo
 
 /// `vae`: train, evaluate and sample variational autoencoders on Vulkan GPUs or the CPU.
 @main
@@ -8,6 +9,7 @@ struct VAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae",
         abstract: "Train, evaluate and sample variational autoencoders on any Vulkan GPU, or on the CPU.",
+        version: "vae \(BuildInfo.version)",
         subcommands: [
             TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, InterpolateCommand.self,
             JDiagramCommand.self, AttributeCommand.self, TraverseCommand.self, ManifoldCommand.self, PlotCommand.self,
@@ -34,7 +36,9 @@ struct VAECommand: ParsableCommand {
             let names = configuration.subcommands.compactMap { $0.configuration.commandName }
             let subcommand =
                 CommandLine.arguments.dropFirst().first.flatMap { names.contains($0) ? " " + $0 : nil } ?? ""
-            note("vae: error: \(message(for: error)) (see 'vae\(subcommand) --help')")
+            let hint = Suggestion.hint(
+                arguments: Array(CommandLine.arguments.dropFirst()), subcommands: configuration.subcommands)
+            note("vae: error: \(message(for: error)) (\(hint.map { $0 + "; " } ?? "")see 'vae\(subcommand) --help')")
             Glibc.exit(code.rawValue)
         }
         do {

@@ -280,6 +280,20 @@ struct CLITests {
         #expect(engines.contains("openblas"))
     }
 
+    /// `vae --version` names the commit it was built from; a mistyped command gets the one meant.
+    @Test func versionAndSuggestions() throws {
+        let version = try VAERun(["--version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("vae "), "\(version.stdout)\(version.stderr)")
+        #expect(version.stdout.count > "vae \n".count && !version.stdout.contains("unknown"), "\(version.stdout)")
+        for (typed, meant) in [("trian", "train"), ("selftst", "selftest"), ("evl", "eval")] {
+            let run = try VAERun([typed])
+            #expect(run.status == 64, "\(run.stderr)")
+            #expect(run.stderr.contains("did you mean 'vae \(meant)'?"), "\(run.stderr)")
+        }
+        let far = try VAERun(["xyzzy"])
+        #expect(far.status == 64 && !far.stderr.contains("did you mean"), "\(far.stderr)")
+    }
+
     /// The quick start works from any folder: the bundled MNIST is found beside the executable, and the run
     /// records where, so eval from yet another folder needs no --data.
     @Test func trainsFromAnotherFolder() throws {
