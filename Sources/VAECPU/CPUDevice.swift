@@ -96,6 +96,7 @@ public final class CPUDevice: ComputeDevice {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws {
+        try refuseWhileRecording("write")
         let s = try storage(tensor, "write")
         guard bytes.count <= s.byteCount else {
             throw ComputeError.invalidArguments(kernel: "write", reason: "\(bytes.count) bytes do not fit \(tensor)")
@@ -104,6 +105,7 @@ public final class CPUDevice: ComputeDevice {
     }
 
     public func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
+        try refuseWhileRecording("read")
         let s = try storage(tensor, "read")
         if let base = bytes.baseAddress { base.copyMemory(from: s.bytes, byteCount: min(bytes.count, s.byteCount)) }
     }
@@ -116,8 +118,57 @@ public final class CPUDevice: ComputeDevice {
         for t in kernel.writes where t.deviceID != ObjectIdentifier(self) {
             throw ComputeError.foreignTensor(kernel: kernel.name)
         }
+        if recording != nil {
+            recording!.append(kernel)
+            return
+        }
+        execute(kernel)
+    }
+
+    /// Launches being recorded (`record`), if any.
+    private var recording: [Kernel]?
+
+    /// Launches recorded on the CPU: validated once, run again as they are.
+    final class Recording: RecordedWork {
+        let kernels: [Kernel]
+        let deviceID: ObjectIdentifier
+        var launches: Int { kernels.count }
+        init(kernels: [Kernel], deviceID: ObjectIdentifier) { self.kernels = kernels; self.deviceID = deviceID }
+    }
+
+    public func record(_ body: () throws -> Void) throws -> any RecordedWork {
+        precondition(recording == nil, "recordings do not nest")
+        recording = []
+        defer { recording = nil }
+        try body()
+        return Recording(kernels: recording!, deviceID: ObjectIdentifier(self))
+    }
+
+    public func run(_ work: any RecordedWork, times: Int) throws {
+        guard let r = work as? Recording, r.deviceID == ObjectIdentifier(self) else {
+            throw ComputeError.invalidArguments(kernel: "run", reason: "the work was recorded on another device")
+        }
+        for _ in 0..<max(times, 0) { for kernel in r.kernels { execute(kernel) } }
+    }
+
+    private func refuseWhileRecording(_ op: String) throws {
+        if recording != nil {
+            throw ComputeError.invalidArguments(kernel: op, reason: "transfers cannot be recorded for replay")
+        }
+    }
+
+    /// Runs a validated launch now.
+    private func execute(_ kernel: Kernel) {
         launches += 1
         let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+        // A gather at the device's step is the plain gather from the index the step gives, read now.
+        var kernel = kernel
+        if case let .gatherRowsAtStep(src, idx, schedule, stepBase, dst, scale, shard) = kernel {
+            let step = Int((schedule.storage as! CPUStorage).words(2)[0])
+            let first = (step - stepBase) * dst.rows
+            guard first >= 0, first + dst.rows <= idx.count else { return }
+            kernel = .gatherRows(src: src, indices: idx, first: first, dst: dst, scale: scale, shard: shard)
+        }
         switch mode {
         case .reference: ReferenceKernels.run(kernel)
         case .fast:

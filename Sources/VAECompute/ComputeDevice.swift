@@ -91,6 +91,12 @@ public protocol ComputeDevice: AnyObject {
     func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws
     /// Launches a kernel (validated first; an invalid one throws and changes nothing).
     func launch(_ kernel: Kernel) throws
+    /// Records the launches `body` makes, without running them, for `run(_:times:)`. The body may only
+    /// launch: transfers throw while recording.
+    func record(_ body: () throws -> Void) throws -> any RecordedWork
+    /// Runs recorded work `times` times in a row, as if its launches were made again that often (on Vulkan,
+    /// one submission of the recorded command buffer repeated, with nothing recorded anew).
+    func run(_ work: any RecordedWork, times: Int) throws
     /// Submits recorded work without waiting for it.
     func flush() throws
     /// Waits until every launch so far has finished.
@@ -98,6 +104,12 @@ public protocol ComputeDevice: AnyObject {
     /// Time of each finished launch since the last call, when the device was made with profiling on
     /// (GPU timestamps on Vulkan, wall clock on the CPU); empty otherwise.
     func takeProfile() -> [KernelTiming]
+}
+
+/// Launches recorded by `ComputeDevice.record`, to be run again as a unit.
+public protocol RecordedWork: AnyObject {
+    /// Launches in one run.
+    var launches: Int { get }
 }
 
 /// How long one launch took.

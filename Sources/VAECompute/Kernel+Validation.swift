@@ -23,6 +23,17 @@ extension Kernel {
         func requireCount(_ t: Tensor, _ n: Int, _ what: String) throws {
             if t.count != n { throw fail("\(what) needs \(n) elements, got \(t)") }
         }
+        func requireGather(_ src: Tensor, _ idx: Tensor, _ dst: Tensor, _ shard: Int?) throws {
+            try requireFloat(dst)
+            if let base = shard, base < 0 || base > Int(UInt32.max) - src.rows {
+                throw fail("shard base \(base) is out of range")
+            }
+            if src.elementType == .uint32 { throw fail("src must be float32 or uint8, got \(src)") }
+            if idx.elementType != .uint32 { throw fail("indices must be uint32, got \(idx)") }
+            if dst.columns != src.columns {
+                throw fail("dst rows must have \(src.columns) columns like src, got \(dst)")
+            }
+        }
         func requireSchedule(_ s: Tensor) throws {
             if s.elementType != .uint32 || s.count < 2 {
                 throw fail("schedule must be uint32 with 2 elements, got \(s)")
@@ -140,18 +151,14 @@ extension Kernel {
         case let .advanceStep(s):
             try requireSchedule(s)
         case let .gatherRows(src, idx, first, dst, _, shard):
-            try requireFloat(dst)
-            if let base = shard, base < 0 || base > Int(UInt32.max) - src.rows {
-                throw fail("shard base \(base) is out of range")
-            }
-            if src.elementType == .uint32 { throw fail("src must be float32 or uint8, got \(src)") }
-            if idx.elementType != .uint32 { throw fail("indices must be uint32, got \(idx)") }
+            try requireGather(src, idx, dst, shard)
             if first < 0 || first + dst.rows > idx.count {
                 throw fail("indices \(first)..<\(first + dst.rows) are outside the \(idx.count) given")
             }
-            if dst.columns != src.columns {
-                throw fail("dst rows must have \(src.columns) columns like src, got \(dst)")
-            }
+        case let .gatherRowsAtStep(src, idx, s, stepBase, dst, _, shard):
+            try requireGather(src, idx, dst, shard)
+            try requireSchedule(s)
+            if stepBase < 0 || stepBase > Int(UInt32.max) { throw fail("step base \(stepBase) is out of range") }
         case let .sampleBernoulli(x, s, _, _):
             try requireFloat(x); try requireSchedule(s)
         case let .axpby(x, y, _, _):

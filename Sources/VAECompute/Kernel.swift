@@ -102,6 +102,11 @@ public enum Kernel: @unchecked Sendable {
     /// `base..<base + src.rows`, and rows of `dst` whose index lies outside are left as they are: a dataset
     /// one device buffer cannot hold fills a minibatch with one launch per shard.
     case gatherRows(src: Tensor, indices: Tensor, first: Int, dst: Tensor, scale: Float, shard: Int? = nil)
+    /// `gatherRows` whose first index is read on the device when the launch runs: `(schedule[0] − stepBase) ·
+    /// dst.rows`, so a recorded training step gathers the next minibatch each time it is run again (the step
+    /// counter advances on the device). A first index past the indices writes nothing.
+    case gatherRowsAtStep(
+        src: Tensor, indices: Tensor, schedule: Tensor, stepBase: Int, dst: Tensor, scale: Float, shard: Int? = nil)
     /// `x[i] = u_i < x[i] ? 1 : 0` with u_i uniform in [0, 1) from Philox at counter (i/4, schedule[0], stream, 1)
     /// (lane i % 4): binary pixels drawn with probability equal to the grey level (dynamic binarization).
     case sampleBernoulli(x: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
@@ -151,6 +156,7 @@ public enum Kernel: @unchecked Sendable {
         case .adam: return "adam"
         case .advanceStep: return "advance_step"
         case .gatherRows: return "gather_rows"
+        case .gatherRowsAtStep: return "gather_rows_at_step"
         case .sampleBernoulli: return "sample_bernoulli"
         case .axpby: return "axpby"
         case .fill: return "fill"
@@ -190,6 +196,8 @@ public enum Kernel: @unchecked Sendable {
         case let .advanceStep(s): return TensorList(s)
         case let .gatherRows(src, idx, _, dst, _, shard):
             return shard == nil ? TensorList(src, idx) : TensorList(src, idx, dst)
+        case let .gatherRowsAtStep(src, idx, s, _, dst, _, shard):
+            return shard == nil ? TensorList(src, idx, s) : TensorList(src, idx, s, dst)
         case let .sampleBernoulli(x, s, _, _): return TensorList(x, s)
         case let .axpby(x, y, _, b): return TensorList(x, b == 0 ? nil : y)
         case .fill: return TensorList()
@@ -223,7 +231,7 @@ public enum Kernel: @unchecked Sendable {
         case let .bernoulliNLLWithGradient(_, _, out, d, _): return TensorList(out, d)
         case let .adam(p, _, m, v, _, _, _, _): return TensorList(p, m, v)
         case let .advanceStep(s): return TensorList(s)
-        case let .gatherRows(_, _, _, dst, _, _): return TensorList(dst)
+        case let .gatherRows(_, _, _, dst, _, _), let .gatherRowsAtStep(_, _, _, _, dst, _, _): return TensorList(dst)
         case let .sampleBernoulli(x, _, _, _): return TensorList(x)
         case let .axpby(_, y, _, _): return TensorList(y)
         case let .fill(x, _): return TensorList(x)

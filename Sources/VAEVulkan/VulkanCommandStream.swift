@@ -22,6 +22,11 @@ final class VulkanCommandStream: @unchecked Sendable {
         /// What the batch runs, for a hung or lost device's error message.
         var launches = 0
         var firstLaunch = "", lastLaunch = ""
+        /// A recorded program (`beginProgram`): replayed, never submitted by itself; its buffers' use is
+        /// noted when it runs.
+        var isProgram = false
+        var barriers = 0
+        var written: [VulkanBuffer] = []
         init(commandBuffer: VkCommandBuffer, fence: VkFence, queryPool: VkQueryPool?) {
             self.commandBuffer = commandBuffer; self.fence = fence; self.queryPool = queryPool
         }
@@ -35,6 +40,9 @@ final class VulkanCommandStream: @unchecked Sendable {
     var fenceTimeoutSeconds: Double
     private let pool: VkCommandPool
     private var recording: Batch?
+    /// The program being recorded, if any: launches go there instead of to `recording`.
+    private var program: Batch?
+    private var savedHazards: (read: Set<ObjectIdentifier>, written: Set<ObjectIdentifier>)?
     private var inFlight: [Batch] = []
     private var idle: [Batch] = []
     private var allBatches: [Batch] = []
@@ -118,7 +126,7 @@ final class VulkanCommandStream: @unchecked Sendable {
         batch.lastLaunch = name
         note(buffers, batch)
         timestamp(batch, name)
-        counters.launches += 1
+        if !batch.isProgram { counters.launches += 1 }
     }
 
     /// Records a buffer-to-buffer copy (`src` is read, `dst` written), for staging transfers.
@@ -138,10 +146,94 @@ final class VulkanCommandStream: @unchecked Sendable {
         }
     }
 
+    // MARK: Programs (recorded once, replayed)
+
+    /// Whether launches are being recorded into a program.
+    var isRecordingProgram: Bool { program != nil }
+
+    /// Starts recording launches into a program instead of the stream. The program's command buffer begins
+    /// with a global barrier, so each run of it is ordered after everything submitted before, the previous
+    /// run of itself included.
+    func beginProgram() throws {
+        precondition(program == nil, "programs do not nest")
+        let batch = try makeBatch(register: false, withTimestamps: false)
+        var begin = VkCommandBufferBeginInfo()
+        begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+        // Pending several times at once: a submission repeats it.
+        begin.flags = VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT.rawValue
+        try vkCheck(vkBeginCommandBuffer(batch.commandBuffer, &begin), "vkBeginCommandBuffer", device: context.label)
+        batch.isProgram = true
+        var barrier = VkMemoryBarrier()
+        barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+        barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+        barrier.dstAccessMask =
+            VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+        let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+        vkCmdPipelineBarrier(batch.commandBuffer, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
+        batch.barriers = 1
+        savedHazards = (readSinceBarrier, writtenSinceBarrier)
+        readSinceBarrier.removeAll()
+        writtenSinceBarrier.removeAll()
+        program = batch
+    }
+
+    /// Ends the program being recorded.
+    func endProgram() throws -> VulkanProgram {
+        guard let batch = program else { preconditionFailure("no program is being recorded") }
+        program = nil
+        if let saved = savedHazards { (readSinceBarrier, writtenSinceBarrier) = saved }
+        savedHazards = nil
+        try vkCheck(vkEndCommandBuffer(batch.commandBuffer), "vkEndCommandBuffer", device: context.label)
+        return VulkanProgram(batch: batch, stream: self)
+    }
+
+    /// Abandons the program being recorded (its body failed).
+    func abandonProgram() {
+        guard let batch = program else { return }
+        program = nil
+        if let saved = savedHazards { (readSinceBarrier, writtenSinceBarrier) = saved }
+        savedHazards = nil
+        vkEndCommandBuffer(batch.commandBuffer)
+        release(batch)
+    }
+
+    /// Runs `program` `times` times in a row: what was recorded before is submitted first, then one
+    /// submission holds the program's command buffer `times` over, followed by an empty batch whose fence
+    /// tells when they are done and which keeps the program and its buffers alive until then.
+    func run(_ program: VulkanProgram, times: Int) throws {
+        guard times > 0 else { return }
+        try flush()
+        let batch = try current()
+        batch.retained.append(program)
+        batch.launches = program.batch.launches * times
+        batch.firstLaunch = program.batch.firstLaunch
+        batch.lastLaunch = program.batch.lastLaunch
+        for case let b as VulkanBuffer in program.batch.retained { b.lastUse = batch.serial }
+        for b in program.batch.written { b.lastWrite = batch.serial }
+        // What comes after is ordered after the program's reads and writes.
+        readSinceBarrier.formUnion(program.batch.retained.map { ObjectIdentifier($0) })
+        writtenSinceBarrier.formUnion(program.batch.written.map { ObjectIdentifier($0) })
+        counters.launches += program.batch.launches * times
+        counters.barriers += program.batch.barriers * times
+        try flush(after: [VkCommandBuffer](repeating: program.batch.commandBuffer, count: times))
+    }
+
+    /// Frees a batch that is not in the stream's pool (a program's).
+    func release(_ batch: Batch) {
+        vkDestroyFence(context.device, batch.fence, nil)
+        var cb: VkCommandBuffer? = batch.commandBuffer
+        vkFreeCommandBuffers(context.device, pool, 1, &cb)
+    }
+
     // MARK: Submission
 
     /// Submits the batch being recorded, if any, without waiting.
-    func flush() throws {
+    func flush() throws { try flush(after: []) }
+
+    /// Submits the batch being recorded after the command buffers `prefix` (replayed programs), in one
+    /// submission whose fence is the batch's.
+    private func flush(after prefix: [VkCommandBuffer]) throws {
         guard let batch = recording else { return }
         recording = nil
         let cb = batch.commandBuffer
@@ -154,12 +246,12 @@ final class VulkanCommandStream: @unchecked Sendable {
             cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
             VK_PIPELINE_STAGE_HOST_BIT.rawValue, 0, 1, &toHost, 0, nil, 0, nil)
         try vkCheck(vkEndCommandBuffer(cb), "vkEndCommandBuffer", device: context.label)
-        var cbs: VkCommandBuffer? = cb
+        let cbs: [VkCommandBuffer?] = prefix + [cb]
         var submit = VkSubmitInfo()
         submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
-        submit.commandBufferCount = 1
-        let result = withUnsafePointer(to: &cbs) { ptr in
-            submit.pCommandBuffers = ptr
+        submit.commandBufferCount = UInt32(cbs.count)
+        let result = cbs.withUnsafeBufferPointer { ptr in
+            submit.pCommandBuffers = ptr.baseAddress
             return vkQueueSubmit(context.queue, 1, &submit, batch.fence)
         }
         try vkCheck(result, "vkQueueSubmit", device: context.label)
@@ -219,6 +311,7 @@ final class VulkanCommandStream: @unchecked Sendable {
     // MARK: Internals
 
     private func current() throws -> Batch {
+        if let p = program { return p }
         if let r = recording { return r }
         // Recycle batches the device has finished, without blocking.
         while let oldest = inFlight.first, vkGetFenceStatus(context.device, oldest.fence) == VK_SUCCESS {
@@ -242,7 +335,7 @@ final class VulkanCommandStream: @unchecked Sendable {
         return batch
     }
 
-    private func makeBatch() throws -> Batch {
+    private func makeBatch(register: Bool = true, withTimestamps: Bool = true) throws -> Batch {
         var info = VkCommandBufferAllocateInfo()
         info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
         info.commandPool = pool
@@ -256,7 +349,7 @@ final class VulkanCommandStream: @unchecked Sendable {
         var fence: VkFence?
         try vkCheck(vkCreateFence(context.device, &fenceInfo, nil, &fence), "vkCreateFence", device: context.label)
         var queryPool: VkQueryPool?
-        if profiling {
+        if profiling && withTimestamps {
             var q = VkQueryPoolCreateInfo()
             q.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO
             q.queryType = VK_QUERY_TYPE_TIMESTAMP
@@ -265,7 +358,7 @@ final class VulkanCommandStream: @unchecked Sendable {
                 vkCreateQueryPool(context.device, &q, nil, &queryPool), "vkCreateQueryPool", device: context.label)
         }
         let batch = Batch(commandBuffer: cb!, fence: fence!, queryPool: queryPool)
-        allBatches.append(batch)
+        if register { allBatches.append(batch) }
         return batch
     }
 
@@ -306,7 +399,7 @@ final class VulkanCommandStream: @unchecked Sendable {
                 | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
             let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
             vkCmdPipelineBarrier(cb, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
-            counters.barriers += 1
+            if let p = program { p.barriers += 1 } else { counters.barriers += 1 }
             readSinceBarrier.removeAll(keepingCapacity: true)
             writtenSinceBarrier.removeAll(keepingCapacity: true)
         }
@@ -315,6 +408,10 @@ final class VulkanCommandStream: @unchecked Sendable {
     }
 
     private func note(_ buffers: [VulkanBuffer], _ batch: Batch) {
+        if batch.isProgram {
+            batch.retained.append(contentsOf: buffers as [AnyObject])
+            return
+        }
         for b in buffers where b.lastUse != batch.serial {
             b.lastUse = batch.serial
             batch.retained.append(b)
@@ -323,8 +420,12 @@ final class VulkanCommandStream: @unchecked Sendable {
 
     /// Marks writes for `read` ordering; called by the device after a dispatch.
     func noteWrites(_ buffers: [VulkanBuffer]) throws {
-        let serial = try current().serial
-        for b in buffers { b.lastWrite = serial }
+        let batch = try current()
+        if batch.isProgram {
+            batch.written.append(contentsOf: buffers)
+            return
+        }
+        for b in buffers { b.lastWrite = batch.serial }
     }
 
     /// Ticks from `start` to `end` on a counter whose low `validBits` bits count and wrap; the bits above are
@@ -341,9 +442,27 @@ final class VulkanCommandStream: @unchecked Sendable {
     }
 
     private func timestamp(_ batch: Batch, _ name: String?) {
-        guard let q = batch.queryPool, batch.timestampNames.count < Int(Self.timestampCapacity) else { return }
+        guard !batch.isProgram, let q = batch.queryPool, batch.timestampNames.count < Int(Self.timestampCapacity) else {
+            return
+        }
         vkCmdWriteTimestamp(
             batch.commandBuffer, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, q, UInt32(batch.timestampNames.count))
         batch.timestampNames.append(name ?? "start")
+    }
+}
+
+/// Launches recorded once into a command buffer, replayed by `VulkanCommandStream.run(_:times:)`. It keeps
+/// its buffers alive; batches that run it keep it alive until they finish.
+final class VulkanProgram: RecordedWork, @unchecked Sendable {
+    let batch: VulkanCommandStream.Batch
+    let stream: VulkanCommandStream
+    var launches: Int { batch.launches }
+
+    init(batch: VulkanCommandStream.Batch, stream: VulkanCommandStream) { self.batch = batch; self.stream = stream }
+
+    deinit {
+        VulkanInstance.lifecycle.beginShared()
+        defer { VulkanInstance.lifecycle.end() }
+        stream.release(batch)
     }
 }

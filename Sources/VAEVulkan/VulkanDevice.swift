@@ -180,6 +180,7 @@ public final class VulkanDevice: ComputeDevice {
     }
 
     private func writeLocked(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws {
+        try refuseWhileRecording("write")
         let buffer = try self.buffer(tensor, "write")
         guard bytes.count <= buffer.byteCount else {
             throw ComputeError.invalidArguments(kernel: "write", reason: "\(bytes.count) bytes do not fit \(tensor)")
@@ -203,6 +204,7 @@ public final class VulkanDevice: ComputeDevice {
     }
 
     private func readLocked(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
+        try refuseWhileRecording("read")
         let buffer = try self.buffer(tensor, "read")
         let count = min(bytes.count, buffer.byteCount)
         guard let destination = bytes.baseAddress, count > 0 else { return }
@@ -239,9 +241,33 @@ public final class VulkanDevice: ComputeDevice {
         try stream.noteWrites(writes)
     }
 
+    public func record(_ body: () throws -> Void) throws -> any RecordedWork {
+        try VulkanInstance.lifecycle.shared { try stream.beginProgram() }
+        do {
+            try body()
+        } catch {
+            VulkanInstance.lifecycle.shared { stream.abandonProgram() }
+            throw error
+        }
+        return try VulkanInstance.lifecycle.shared { try stream.endProgram() }
+    }
+
+    public func run(_ work: any RecordedWork, times: Int) throws {
+        guard let program = work as? VulkanProgram, program.stream === stream else {
+            throw ComputeError.invalidArguments(kernel: "run", reason: "the work was recorded on another device")
+        }
+        try VulkanInstance.lifecycle.shared { try stream.run(program, times: times) }
+    }
+
     public func flush() throws { try VulkanInstance.lifecycle.shared { try stream.flush() } }
 
     public func synchronize() throws { try VulkanInstance.lifecycle.shared { try stream.synchronize() } }
+
+    private func refuseWhileRecording(_ op: String) throws {
+        if stream.isRecordingProgram {
+            throw ComputeError.invalidArguments(kernel: op, reason: "transfers cannot be recorded for replay")
+        }
+    }
 
     func buffer(_ t: Tensor, _ op: String) throws -> VulkanBuffer {
         guard t.deviceID == ObjectIdentifier(self), let b = t.storage as? VulkanBuffer else {

@@ -136,9 +136,18 @@ struct VulkanKernelPlan {
         case let .advanceStep(s):
             self.init(shader: "advance_step", constants: [], bindings: [s], pushConstants: [], groups: (1, 1, 1))
         case let .gatherRows(src, idx, first, dst, scale, shard):
-            self = elementwise("gather_rows", [src, idx, dst], dst.count, [])
-            constants = [wg, src.elementType == .uint8 ? 1 : 0]
-            pushConstants = [u(dst.rows), u(dst.columns), bits(scale), u(first), u(shard ?? 0), u(src.rows)]
+            // The schedule binding is unused here (FIRST_FROM_STEP off): the indices stand in for it.
+            self = elementwise("gather_rows", [src, idx, dst, idx], dst.count, [])
+            constants = [wg, src.elementType == .uint8 ? 1 : 0, 0]
+            pushConstants = [
+                u(dst.rows), u(dst.columns), bits(scale), u(first), u(shard ?? 0), u(src.rows), 0, u(idx.count),
+            ]
+        case let .gatherRowsAtStep(src, idx, schedule, stepBase, dst, scale, shard):
+            self = elementwise("gather_rows", [src, idx, dst, schedule], dst.count, [])
+            constants = [wg, src.elementType == .uint8 ? 1 : 0, 1]
+            pushConstants = [
+                u(dst.rows), u(dst.columns), bits(scale), 0, u(shard ?? 0), u(src.rows), u(stepBase), u(idx.count),
+            ]
         case let .sampleBernoulli(x, s, seed, stream):
             self = elementwise(
                 "sample_bernoulli", [x, s], x.count,

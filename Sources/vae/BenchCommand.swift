@@ -37,6 +37,12 @@ struct BenchCommand: ParsableCommand {
             "device | host | auto, or several comma-separated to compare them in one run: where the training measurement keeps its images (host: each minibatch streamed to the device)."
     )
     var dataPlacement = "auto"
+    @Option(
+        name: .customLong("steps-per-submit"),
+        help:
+            "Training steps recorded once and submitted together in the training measurement (default: 16 on GPUs, 1 on CPU devices)."
+    )
+    var stepsPerSubmit: Int?
     @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
     @Option(
         help:
@@ -67,6 +73,7 @@ struct BenchCommand: ParsableCommand {
         try require(sgemmSize, atLeast: 1, "--sgemm-size")
         try require(images, atLeast: 1, "--images")
         if let threads { try require(threads, atLeast: 1, "--threads") }
+        if let stepsPerSubmit { try require(stepsPerSubmit, atLeast: 1, "--steps-per-submit") }
         let sgemmBytes = try CheckedSize.multiply(
             try CheckedSize.multiply(sgemmSize, sgemmSize, "--sgemm-size \(sgemmSize)"), 12,
             "--sgemm-size \(sgemmSize)")
@@ -170,11 +177,13 @@ struct BenchCommand: ParsableCommand {
             for placement in placements {
                 let device = try open(profiling: false)
                 let t = try TrainingBenchmark.run(
-                    on: device, mnist: mnist, images: images, configuration: configuration, placement: placement)
+                    on: device, mnist: mnist, images: images, configuration: configuration, placement: placement,
+                    stepsPerSubmission: stepsPerSubmit)
                 let figures =
                     [
                         "images": t.images, "steps": t.steps, "seconds": t.seconds,
                         "samples_per_second": t.samplesPerSecond, "data_placement": t.placement.rawValue,
+                        "steps_per_submission": t.stepsPerSubmission,
                         "epoch_seconds": t.epochSeconds, "launches_per_step": t.launchesPerStep,
                         "barriers_per_step": t.barriersPerStep,
                         "submits_per_step": t.submitsPerStep, "host_waits_per_step": t.hostWaitsPerStep,
@@ -231,8 +240,9 @@ struct BenchCommand: ParsableCommand {
         print(
             String(
                 format:
-                    "  per step: %.1f launches, %.1f barriers, %.2f submits, %.3f host waits for results, %.3f queue throttles",
-                t.launchesPerStep, t.barriersPerStep, t.submitsPerStep, t.hostWaitsPerStep, t.throttlesPerStep))
+                    "  per step: %.1f launches, %.1f barriers, %.2f submits (%d steps per submission), %.3f host waits for results, %.3f queue throttles",
+                t.launchesPerStep, t.barriersPerStep, t.submitsPerStep, t.stepsPerSubmission, t.hostWaitsPerStep,
+                t.throttlesPerStep))
         print(
             String(
                 format: "  peak memory: %.0f MB resident, %.1f MB of tensors", Double(t.peakResidentBytes) / 1e6,

@@ -74,6 +74,12 @@ struct TrainCommand: ParsableCommand {
             "auto | device | host: keep the images on the device (uploaded once), or in host memory with each minibatch streamed to the device (auto: the device when they fit beside the model; the results are the same)."
     )
     var dataPlacement = "auto"
+    @Option(
+        name: .customLong("steps-per-submit"),
+        help:
+            "Training steps recorded once and submitted to the device together (default 16 on GPUs, 1 on CPU devices; the results are the same)."
+    )
+    var stepsPerSubmit: Int?
     @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).")
     var trainLimit: Int?
     @Option(name: .customLong("test-limit"), help: "Use only the first N test images (quick runs).") var testLimit: Int?
@@ -192,6 +198,7 @@ struct TrainCommand: ParsableCommand {
     func train() throws {
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
+        if let n = stepsPerSubmit, n <= 0 { throw ConfigurationError("--steps-per-submit must be positive, got \(n)") }
         if resume && out == nil { throw ConfigurationError("--resume needs --out naming the run to continue") }
         if resume && overwrite {
             throw ConfigurationError("--resume continues the run in --out and --overwrite replaces it: give one")
@@ -278,7 +285,7 @@ struct TrainCommand: ParsableCommand {
         }
         let trainer = try Trainer(
             model: model, train: mnist.train, test: mnist.test, options: options,
-            placement: try DataOptions.placement(dataPlacement))
+            placement: try DataOptions.placement(dataPlacement), stepsPerSubmission: stepsPerSubmit)
         let settings = RunSettings(options: options, trainImages: mnist.train.count)
         print("device: \(device.info)")
         print(

@@ -32,6 +32,8 @@ final class SabotagedDevice: ComputeDevice {
         try inner.read(tensor, into: bytes)
     }
     func flush() throws { try inner.flush() }
+    func record(_ body: () throws -> Void) throws -> any RecordedWork { try inner.record(body) }
+    func run(_ work: any RecordedWork, times: Int) throws { try inner.run(work, times: times) }
     func synchronize() throws { try inner.synchronize() }
     func takeProfile() -> [KernelTiming] { inner.takeProfile() }
 

@@ -5,6 +5,8 @@ import VAECompute
 public struct TrainingMeasurement: Sendable {
     public var images: Int
     public var steps: Int
+    /// Training steps per submission (recorded once, replayed).
+    public var stepsPerSubmission: Int
     /// Where the images were kept (`.device` or `.host`).
     public var placement: DataPlacement
     public var seconds: Double
@@ -34,7 +36,8 @@ public enum TrainingBenchmark {
     /// training images after one warm-up pass of a few steps, and measures it.
     public static func run(
         on device: any ComputeDevice, mnist: TrainingData, images: Int = 60_000,
-        configuration: VAEConfiguration = VAEConfiguration(), placement: DataPlacement = .automatic
+        configuration: VAEConfiguration = VAEConfiguration(), placement: DataPlacement = .automatic,
+        stepsPerSubmission: Int? = nil
     ) throws -> TrainingMeasurement {
         resetPeakResidentBytes()
         let model = try VAEModel(configuration, device: device, seed: 1)
@@ -42,11 +45,11 @@ public enum TrainingBenchmark {
         options.logInterval = 1_000_000  // one loss read at the end, as a long epoch does
         let warm = try Trainer(
             model: model, train: mnist.train.prefix(512), test: mnist.test.prefix(128), options: options,
-            placement: placement)
+            placement: placement, stepsPerSubmission: stepsPerSubmission)
         _ = try warm.trainEpoch(1)
         let trainer = try Trainer(
             model: model, train: mnist.train.prefix(images), test: mnist.test.prefix(128), options: options,
-            placement: placement)
+            placement: placement, stepsPerSubmission: stepsPerSubmission)
         _ = device.takeProfile()
         let before = device.counters
         let start = Date()
@@ -58,7 +61,8 @@ public enum TrainingBenchmark {
         var byKernel: [String: Double] = [:]
         for t in device.takeProfile() { byKernel[t.name, default: 0] += t.nanoseconds / 1e9 / Double(steps) }
         return TrainingMeasurement(
-            images: min(images, mnist.train.count), steps: steps, placement: trainer.placement, seconds: seconds,
+            images: min(images, mnist.train.count), steps: steps, stepsPerSubmission: trainer.stepsPerSubmission,
+            placement: trainer.placement, seconds: seconds,
             launchesPerStep: per(after.launches, before.launches),
             barriersPerStep: per(after.barriers, before.barriers),
             submitsPerStep: per(after.submits, before.submits),

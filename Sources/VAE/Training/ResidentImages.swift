@@ -39,6 +39,17 @@ final class ResidentImages: ImageFeed {
 
     func setOrder(_ order: [UInt32]) throws { try device.upload(order, to: self.order) }
 
+    /// Launches the gathers of the minibatch the device's step counter points at: `(schedule[0] − stepBase)`
+    /// minibatches of `x.rows` into the order, read when the launches run (for recorded, replayed steps).
+    func gatherAtStep(schedule: Tensor, stepBase: Int, into x: Tensor, scale: Float = 1 / 255) throws {
+        for (tensor, base) in shards {
+            try device.launch(
+                .gatherRowsAtStep(
+                    src: tensor, indices: order, schedule: schedule, stepBase: stepBase, dst: x, scale: scale,
+                    shard: shards.count == 1 ? nil : base))
+        }
+    }
+
     func gather(first: Int, into x: Tensor, scale: Float) throws {
         if shards.count == 1 {
             try device.launch(.gatherRows(src: shards[0].tensor, indices: order, first: first, dst: x, scale: scale))

@@ -118,6 +118,8 @@ enum ReferenceKernels {
             store(r.parameter, p); store(r.m, m); store(r.v, v)
         case let .advanceStep(s):
             storage(s).words(s.count)[0] &+= 1
+        case .gatherRowsAtStep:
+            preconditionFailure("CPUDevice.launch turns a gather at the step into a plain gather")
         case let .gatherRows(src, idx, first, dst, scale, shard):
             let base = shard ?? 0
             let cols = src.columns, indices = words(idx)[first..<(first + dst.rows)]

@@ -55,6 +55,33 @@ public enum UtilityCases {
                     .gatherRows(src: i[0], indices: i[1], first: 0, dst: o[0], scale: 1 / 255, shard: split)
                 })
         }
+        // The gather a replayed step makes: its first index from the device's step counter. Step base + 2 of
+        // minibatches of `batch` starts at 2·batch; a step past the indices leaves the output as it was.
+        for (rows, cols, batch, steps, shard) in [(60, 784, 128, 3, nil), (10, 7, 16, 2, 4), (300, 5, 1, 301, nil)]
+            as [(Int, Int, Int, Int, Int?)]
+        {
+            let count = batch * steps + batch / 2
+            let indices = HostTensor(
+                [count], .words(SeededRandom.words(count: count, seed: UInt64(rows + 1)).map { $0 % UInt32(rows) }))
+            let bytes = SeededRandom.words(count: rows * cols, seed: 6).map { UInt8($0 & 0xFF) }
+            let base = 1000
+            for step in [base, base + steps - 1, base + steps] {
+                let schedule = HostTensor([2], .words([UInt32(step), Float(1e-3).bitPattern]))
+                let split = shard ?? 0
+                let src = HostTensor([rows - split, cols], .bytes(Array(bytes[(split * cols)...])))
+                cases.append(
+                    KernelCase(
+                        "gather_rows_at_step uint8 \(rows)x\(cols) batch \(batch), step \(step - base) of \(steps)"
+                            + (shard.map { " shard from \($0)" } ?? ""),
+                        inputs: [src, indices, schedule], outputs: [.uniform([batch, cols], seed: 12)],
+                        tolerance: .within(0, relative: 1e-7)
+                    ) { i, o in
+                        .gatherRowsAtStep(
+                            src: i[0], indices: i[1], schedule: i[2], stepBase: base, dst: o[0], scale: 1 / 255,
+                            shard: shard)
+                    })
+            }
+        }
         for n in elementCounts {
             let x = HostTensor.uniform([n], seed: UInt64(n))
             for (a, b): (Float, Float) in [(2, 0), (0.5, -1.5)] {
