@@ -163,14 +163,7 @@ final class VulkanCommandStream: @unchecked Sendable {
         begin.flags = VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT.rawValue
         try vkCheck(vkBeginCommandBuffer(batch.commandBuffer, &begin), "vkBeginCommandBuffer", device: context.label)
         batch.isProgram = true
-        var barrier = VkMemoryBarrier()
-        barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
-        barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
-        barrier.dstAccessMask =
-            VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
-            | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
-        let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
-        vkCmdPipelineBarrier(batch.commandBuffer, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
+        Self.globalBarrier(batch.commandBuffer)
         batch.barriers = 1
         savedHazards = (readSinceBarrier, writtenSinceBarrier)
         readSinceBarrier.removeAll()
@@ -386,19 +379,25 @@ final class VulkanCommandStream: @unchecked Sendable {
         idle.append(batch)
     }
 
+    /// One global memory barrier: every compute and transfer write before it is visible to every compute and
+    /// transfer access after it (earlier submissions included).
+    private static func globalBarrier(_ cb: VkCommandBuffer) {
+        var barrier = VkMemoryBarrier()
+        barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+        barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+        barrier.dstAccessMask =
+            VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
+            | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
+        let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+        vkCmdPipelineBarrier(cb, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
+    }
+
     private func orderAfterHazards(reads: [ObjectIdentifier], writes: [ObjectIdentifier], cb: VkCommandBuffer) {
         let conflict =
             reads.contains { writtenSinceBarrier.contains($0) }
             || writes.contains { writtenSinceBarrier.contains($0) || readSinceBarrier.contains($0) }
         if conflict {
-            var barrier = VkMemoryBarrier()
-            barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
-            barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
-            barrier.dstAccessMask =
-                VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue
-                | VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue
-            let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
-            vkCmdPipelineBarrier(cb, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
+            Self.globalBarrier(cb)
             if let p = program { p.barriers += 1 } else { counters.barriers += 1 }
             readSinceBarrier.removeAll(keepingCapacity: true)
             writtenSinceBarrier.removeAll(keepingCapacity: true)
