@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VAE
+import VAEBuildInfo
 
 /// `vae eval`: the test loss (negative ELBO per image, z sampled) of a checkpoint, and its parts.
 struct EvalCommand: ParsableCommand {
@@ -71,18 +72,24 @@ struct EvalCommand: ParsableCommand {
                 display.finishLine()
             }
             if json {
+                // The same keys for either split ("test_loss" stays as well, for the test split, as before).
                 var object: [String: Any] = [
-                    "test_loss": result.loss, "reconstruction": result.reconstruction, "kl": result.kl,
+                    "loss": result.loss, "reconstruction": result.reconstruction, "kl": result.kl,
                     "split": split, "images": images.count, "checkpoint": checkpoint,
                     "kl_per_latent": statistics.kl, "active_units": active, "binarized": binarization != .none,
+                    "model": Checkpoint.describe(model.configuration),
+                    "likelihood": model.configuration.likelihood.rawValue, "device": "\(device.info)",
+                    "version": BuildInfo.version,
                 ]
+                if split == "test" { object["test_loss"] = result.loss }
                 object["bits_per_dim"] = perDimension.bits(nats: result.loss, dimensions: dimensions)
                 object["bits_per_dim_note"] = perDimension.remark
                 if let nll, let k = iwae {
                     object["iwae_nll"] = nll; object["iwae_samples"] = k
                     object["iwae_bits_per_dim"] = perDimension.bits(nats: nll, dimensions: dimensions)
                 }
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                let data = try JSONSerialization.data(
+                    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
             } else {
                 print(

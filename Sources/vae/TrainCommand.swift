@@ -80,6 +80,8 @@ struct TrainCommand: ParsableCommand {
             "Training steps recorded once and submitted to the device together (default 16 on GPUs, 1 on CPU devices; the results are the same)."
     )
     var stepsPerSubmit: Int?
+    @Flag(help: "Show no progress while an epoch runs (the epoch lines and the results still print).")
+    var quiet = false
     @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).")
     var trainLimit: Int?
     @Option(name: .customLong("test-limit"), help: "Use only the first N test images (quick runs).") var testLimit: Int?
@@ -321,7 +323,7 @@ struct TrainCommand: ParsableCommand {
         }
 
         vae_install_stop_handlers()
-        let display = ProgressDisplay(epochs: epochs)
+        let display = ProgressDisplay(epochs: epochs, quiet: quiet)
         var written = Set<String>()
         if !resume && epochs == 0 {
             try commit(0)  // the untrained model, so the folder is a run that --resume can continue
@@ -348,10 +350,11 @@ struct TrainCommand: ParsableCommand {
             let record = EpochRecord(
                 epoch: epoch, train: trainLoss, test: testLoss, seconds: seconds,
                 samplesPerSecond: Double(mnist.train.count) / seconds)
+            // Within 100 columns for MNIST-sized losses; metrics.csv keeps every digit.
             print(
                 String(
                     format:
-                        "epoch %2d  train %.4f (rec %.4f, kl %.4f)  test %.4f (rec %.4f, kl %.4f)  %.1fs  %.0f img/s",
+                        "epoch %2d  train %.3f (rec %.2f, kl %.2f)  test %.3f (rec %.2f, kl %.2f)  %.1fs  %.0f img/s",
                     epoch, trainLoss.loss, trainLoss.reconstruction, trainLoss.kl, testLoss.loss,
                     testLoss.reconstruction,
                     testLoss.kl, seconds, record.samplesPerSecond))

@@ -40,6 +40,31 @@ struct VAERun {
     }
 }
 
+extension VAERun {
+    init(status: Int32, stdout: String, stderr: String) {
+        self.status = status; self.stdout = stdout; self.stderr = stderr
+    }
+
+    /// Runs a program other than `vae` (a shell tool) the same way, stdout and stderr together.
+    static func shell(_ arguments: [String]) throws -> VAERun {
+        let process = Process()
+        process.executableURL = URL(filePath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(filePath: root)
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "XDG_CACHE_HOME": NSTemporaryDirectory() + "vae-cli-cache"
+        ]) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return VAERun(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: "")
+    }
+}
+
 func scratch() -> String {
     let path = NSTemporaryDirectory() + "vae-cli-" + UUID().uuidString
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -278,6 +303,59 @@ struct CLITests {
         #expect(fraction > 0 && fraction.isFinite)
         let engines = try #require(object["sgemm"] as? [[String: Any]]).compactMap { $0["engine"] as? String }
         #expect(engines.contains("openblas"))
+    }
+
+    /// `eval --json` uses the same keys for either split, names the model, device and version, and writes
+    /// paths as they are.
+    @Test func evalJSONKeysDoNotDependOnTheSplit() throws {
+        let out = scratch()
+        let run = try VAERun([
+            "train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--device", "cpu", "--out", out,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        for split in ["test", "train"] {
+            let eval = try VAERun([
+                "eval", "--checkpoint", out + "/model.safetensors", "--device", "cpu", "--split", split, "--limit",
+                "32",
+                "--json",
+            ])
+            #expect(eval.status == 0, "\(eval.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+            #expect(object["loss"] is Double && object["split"] as? String == split, "\(object)")
+            #expect((object["test_loss"] != nil) == (split == "test"), "\(object)")
+            #expect(object["model"] as? String == "784-400-20" && object["version"] is String)
+            #expect(eval.stdout.contains(out + "/model.safetensors"), "slashes unescaped: \(eval.stdout)")
+        }
+    }
+
+    /// On a terminal the progress line is redrawn in place on stderr and never wider than the terminal (80
+    /// and 60 columns, through a pseudo-terminal made by util-linux's `script`); `--quiet` shows none; piped,
+    /// progress goes to stderr as plain lines and stdout keeps the epoch lines.
+    @Test(arguments: [80, 60])
+    func progressFitsTheTerminal(columns: Int) throws {
+        let command =
+            "stty cols \(columns) rows 24; \(VAERun.executable.path) train --epochs 2 --train-limit 3200 --test-limit 64 "
+            + "--device cpu --out \(scratch())"
+        let run = try VAERun.shell(["script", "-q", "-e", "-c", command, "/dev/null"])
+        #expect(run.status == 0, "\(run.stdout)")
+        let pieces = run.stdout.replacingOccurrences(of: "\u{1B}[K", with: "")
+            .split(whereSeparator: { $0 == "\r" || $0 == "\n" })
+        let progress = pieces.filter { $0.contains("img/s") && $0.contains("ETA") }
+        #expect(!progress.isEmpty, "\(run.stdout)")
+        for line in progress { #expect(line.count < columns, "\(line.count) columns: \(line)") }
+        #expect(progress.contains { $0.contains("run ") }, "the whole run's ETA over two epochs: \(progress)")
+        let quiet = try VAERun.shell(["script", "-q", "-e", "-c", command + " --quiet --overwrite", "/dev/null"])
+        #expect(quiet.status == 0 && !quiet.stdout.contains("ETA"), "\(quiet.stdout)")
+        #expect(quiet.stdout.contains("epoch  2"), "\(quiet.stdout)")
+        // Epoch lines fit 100 columns.
+        for line in quiet.stdout.split(separator: "\n") where line.hasPrefix("epoch ") {
+            #expect(line.trimmingCharacters(in: .whitespacesAndNewlines).count <= 100, "\(line)")
+        }
+        let piped = try VAERun([
+            "train", "--epochs", "1", "--train-limit", "12800", "--test-limit", "64", "--device", "cpu", "--out",
+            scratch(),
+        ])
+        #expect(!piped.stdout.contains(" step ") && piped.stderr.contains("epoch 1 step 50/100"), "\(piped.stderr)")
     }
 
     /// `vae --version` names the commit it was built from; a mistyped command gets the one meant.
