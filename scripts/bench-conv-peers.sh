@@ -15,7 +15,7 @@ out=$(mktemp -d)
 swift build -c release --product vae >/dev/null
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 for r in $(seq 1 "$rounds"); do
-  .build/release/vae train --arch conv28 --device cpu --epochs "$epochs" --out "$out/vae-$r" >/dev/null
+  .build/release/vae train --arch conv28 --device cpu --epochs "$epochs" --quiet --out "$out/vae-$r" >/dev/null
   ours=$(tail -n +3 "$out/vae-$r/metrics.csv" | cut -d, -f8 | median)
   "$venv/bin/python" "$peers/torch_conv_vae.py" --data Data/mnist --epochs "$epochs" --threads 2 --json "$out/torch-$r.json" >/dev/null
   torch=$(grep -v '"epoch": 1,' "$out/torch-$r.json" | sed 's/.*"train_seconds": \([0-9.]*\).*/\1/' | median)

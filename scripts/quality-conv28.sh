@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 swift build -c release --product vae >/dev/null
 for s in "${seeds[@]}"; do
-  .build/release/vae train --arch conv28 --device cpu --epochs 10 --seed "$s" --out "$out/vae-$s" >/dev/null
+  .build/release/vae train --arch conv28 --device cpu --epochs 10 --seed "$s" --quiet --out "$out/vae-$s" >/dev/null
   ours=$(tail -n 1 "$out/vae-$s/metrics.csv" | cut -d, -f5)
   "$venv/bin/python" ../shared/bench/torch_conv_vae.py --data Data/mnist --epochs 10 --threads 2 --seed "$s" --json "$out/torch-$s.json" >/dev/null
   torch=$(tail -n 1 "$out/torch-$s.json" | sed 's/.*"test_loss": \([0-9.]*\).*/\1/')
