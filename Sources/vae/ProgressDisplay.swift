@@ -50,8 +50,9 @@ struct ProgressDisplay {
         if interactive && !quiet { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
-    /// "42s", "3m05s", "1h02m".
+    /// "4.2s", "42s", "3m05s", "1h02m".
     static func clock(_ seconds: Double) -> String {
+        if seconds < 9.95 { return String(format: "%.1fs", max(seconds, 0)) }
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s)s" }
         if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }

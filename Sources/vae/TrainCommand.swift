@@ -381,7 +381,20 @@ struct TrainCommand: ParsableCommand {
             "loss.png",
         ]
         print("wrote \(order.filter(written.contains).joined(separator: ", ")) in \(outDirectory)")
+        if let summary = Self.summary(log.records, since: firstEpoch) { print(summary) }
         try deviceOptions.checkValidation(device)
+    }
+
+    /// The closing line of a run: epochs trained and their time, and the best and last test loss.
+    static func summary(_ records: [EpochRecord], since firstEpoch: Int) -> String? {
+        guard let last = records.last, let best = records.min(by: { $0.test.loss < $1.test.loss }) else { return nil }
+        let trained = records.filter { $0.epoch >= firstEpoch }
+        guard !trained.isEmpty else { return nil }
+        let seconds = trained.reduce(0) { $0 + $1.seconds }
+        return String(
+            format: "done: %d epoch%@ in %@; test loss %.4f at epoch %d, best %.4f at epoch %d", trained.count,
+            trained.count == 1 ? "" : "s", ProgressDisplay.clock(seconds) as NSString, last.test.loss, last.epoch,
+            best.test.loss, best.epoch)
     }
 
     /// A new folder runs/<date-time>, made here (with -2, -3, … when runs start in the same second), so two

@@ -347,6 +347,9 @@ struct CLITests {
         let quiet = try VAERun.shell(["script", "-q", "-e", "-c", command + " --quiet --overwrite", "/dev/null"])
         #expect(quiet.status == 0 && !quiet.stdout.contains("ETA"), "\(quiet.stdout)")
         #expect(quiet.stdout.contains("epoch  2"), "\(quiet.stdout)")
+        #expect(
+            quiet.stdout.contains("done: 2 epochs in ") && quiet.stdout.contains(" at epoch 2, best "),
+            "\(quiet.stdout)")
         // Epoch lines fit 100 columns.
         for line in quiet.stdout.split(separator: "\n") where line.hasPrefix("epoch ") {
             #expect(line.trimmingCharacters(in: .whitespacesAndNewlines).count <= 100, "\(line)")
