@@ -82,7 +82,7 @@ struct Conv64CLITests {
         for (arguments, expected) in [
             (
                 ["--arch", "conv64"],
-                "--arch conv64 takes 64×64 images, Data/mnist has 28×28; --image-size 64 resizes them, and --data synthetic:shapes has 64×64 colour images"
+                "/Data/mnist has 28×28; --image-size 64 resizes them, and --data synthetic:shapes has 64×64 colour images"
             ),
             (["--arch", "conv64", "--conv-channels", "2,2,2,2,2,2"], "takes 1 to 5 entries in --conv-channels"),
             (["--arch", "conv28", "--batch-norm", "on"], "--batch-norm is for --arch conv64"),
