@@ -33,12 +33,13 @@ final class LiveRun: @unchecked Sendable {
     var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: output, as: UTF8.self) }
     var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: errors, as: UTF8.self) }
 
-    /// Waits (up to `seconds`) until standard output contains `text`.
+    /// Waits (up to `seconds`) until standard output or standard error (where progress goes) contains `text`.
     func waitFor(_ text: String, seconds: Double = 60) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
+        func seen() -> Bool { stdout.contains(text) || stderr.contains(text) }
         while Date() < deadline {
-            if stdout.contains(text) { return true }
-            if !process.isRunning { return stdout.contains(text) }
+            if seen() { return true }
+            if !process.isRunning { return seen() }
             usleep(20_000)
         }
         return false

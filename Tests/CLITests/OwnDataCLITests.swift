@@ -112,8 +112,9 @@ struct OwnDataCLITests {
             let out = scratch()
             let run = try VAERun(
                 [
+                    // --no-cache: the folder's cached decoding would hide another test's warnings.
                     "train", "--epochs", "2", "--out", out, "--data", Self.folder, "--image-size", "8",
-                    "--data-placement", placement,
+                    "--data-placement", placement, "--no-cache",
                 ] + Self.tiny)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(
