@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import VAECompute
+import VAESelfTest
+
+@testable import VAEVulkan
+
+/// Every shader in Shaders/ is run by the equivalence table (`SelfTest.cases`, which the kernel suites and
+/// `vae selftest` sweep) against the CPU reference: each case's launches are planned on Vulkan (and the
+/// product cases again with the shared-memory tiles forced) and the shaders they use are collected.
+@Suite("shader coverage")
+struct ShaderCoverageTests {
+    /// Every compute shader of the package, by name: a new shader must be added here and to the table.
+    static let shaders = [
+        "activation", "activation_backward", "adam", "advance_step", "axpby", "batch_norm", "batch_norm_backward",
+        "bernoulli_nll", "bernoulli_nll_backward", "bernoulli_nll_with_gradient", "channel_sum", "clamp",
+        "column_sum", "conv2d", "conv2d_weight_gradient", "conv_transpose2d", "copy", "fill", "gather_rows",
+        "gaussian_nll", "gaussian_nll_backward", "importance_log_weight", "kl_divergence", "kl_divergence_backward",
+        "log_sum_exp_accumulate", "matmul", "matmul_tiled", "random_bits", "reparameterize",
+        "reparameterize_backward", "row_sum", "sample_bernoulli", "sum",
+    ]
+
+    @Test func theListNamesEveryShaderFile() throws {
+        let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "Shaders")
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.path)
+            .filter { $0.hasSuffix(".comp") }.map { String($0.dropLast(".comp".count)) }
+        #expect(Set(files) == Set(Self.shaders), "\(Set(files).symmetricDifference(Self.shaders))")
+    }
+
+    @Test func theEquivalenceTableRunsEveryShader() throws {
+        let plain = try TestDevices.vulkan(), tiled = try TestDevices.vulkan(matmul: .tiled64)
+        var used = Set<String>()
+        for c in SelfTest.cases {
+            for device in c.family == "matmul" ? [plain, tiled] : [plain] {
+                let inputs = try c.inputs.map { try $0.make(on: device) }
+                let outputs = try c.outputs.map { try $0.make(on: device) }
+                for kernel in c.kernels(inputs, outputs) {
+                    let shader = try VulkanKernelPlan(kernel, device: device).shader
+                    used.insert(String(shader.prefix { $0 != "+" }))
+                }
+            }
+        }
+        // advance_step has its own test (OptimizerTests.advanceStepIncrementsTheCounter): it has no inputs
+        // for the table to compare, only a counter.
+        let missing = Set(Self.shaders).subtracting(used).subtracting(["advance_step"])
+        #expect(missing.isEmpty, "shaders no equivalence case runs: \(missing.sorted())")
+    }
+}
