@@ -19,7 +19,9 @@ let package = Package(
         .library(name: "VAECompute", targets: ["VAECompute", "VAECPU", "VAEVulkan"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The runtime of the committed TensorBoard messages (scripts/generate-protos.sh makes them).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - C shims (headers and link lines only, no Swift API)
@@ -73,11 +75,16 @@ let package = Package(
         // MARK: - The VAE: model, training, data, files
         .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAEFormats"]),
 
+        // MARK: - TensorBoard event files (the run's scalars and pictures for `tensorboard --logdir`)
+        .target(
+            name: "VAETensorBoard",
+            dependencies: ["VAEFormats", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+
         // MARK: - Command-line tool
         .executableTarget(
             name: "vae",
             dependencies: [
-                "VAE", "VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest", "VAEBuildInfo", "CSignals",
+                "VAE", "VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest", "VAEBuildInfo", "VAETensorBoard", "CSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -87,5 +94,6 @@ let package = Package(
             name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan", "CMinizip"],
             exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["vae", "VAE", "CMinizip"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["VAETensorBoard", "VAEFormats"]),
     ]
 )

@@ -13,6 +13,7 @@ packages=(
   libpng-dev             # PNG images in data folders
   libturbojpeg0-dev      # JPEG images in data folders (libjpeg-turbo)
   libminizip-dev         # NumPy .npz archives (zlib's zip reader)
+  python3-venv           # a virtual environment for the tensorboard package (the tests read event files with it)
 )
 
 sudo=""
@@ -28,4 +29,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (install Swift 6: https://www.swift.org/install/linux/)" >&2; exit 1; }
+
+# The tests prove `vae train`'s event files with TensorBoard's own reader. Debian packages no tensorboard, and its
+# Python refuses system-wide pip installs, so the package goes into a virtual environment under .build-tools/
+# (git-ignored) unless the python3 on PATH already has it; the tests use that environment when it exists.
+venv="$(cd "$(dirname "$0")/.." && pwd)/.build-tools/venv"
+if ! python3 -c "import tensorboard" 2>/dev/null && ! "$venv/bin/python3" -c "import tensorboard" 2>/dev/null; then
+  echo "setup: installing the tensorboard Python package into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check tensorboard
+fi
 echo "setup: ok ($(swift --version 2>/dev/null | head -1))"

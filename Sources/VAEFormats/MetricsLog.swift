@@ -13,45 +13,69 @@ public struct LossSummary: Sendable, Equatable {
 }
 
 /// One epoch's figures, as written to metrics.csv.
+///
+/// `train.loss` is what the epoch minimized, reconstruction + `klWeight` · KL (β·min(1, epoch / warm-up)),
+/// averaged over the epoch's steps as the weights changed; `test.loss` is always the negative ELBO
+/// (reconstruction + KL, weight 1), so test losses compare across β and warm-up.
 public struct EpochRecord: Sendable, Equatable {
     public var epoch: Int
     public var train: LossSummary
     public var test: LossSummary
     public var seconds: Double
     public var samplesPerSecond: Double
+    /// The KL weight the epoch trained with (nil in files written before it was recorded).
+    public var klWeight: Double?
+    /// The run's β, the KL weight once any warm-up is over (nil in files written before it was recorded).
+    public var beta: Double?
 
-    public init(epoch: Int, train: LossSummary, test: LossSummary, seconds: Double, samplesPerSecond: Double) {
+    public init(
+        epoch: Int, train: LossSummary, test: LossSummary, seconds: Double, samplesPerSecond: Double,
+        klWeight: Double? = nil, beta: Double? = nil
+    ) {
         self.epoch = epoch; self.train = train; self.test = test; self.seconds = seconds;
-        self.samplesPerSecond = samplesPerSecond
+        self.samplesPerSecond = samplesPerSecond; self.klWeight = klWeight; self.beta = beta
     }
 
-    static let csvHeader =
+    /// The header of files written before the KL weight and β were columns (still read).
+    static let legacyHeader =
         "epoch,train_loss,train_reconstruction,train_kl,test_loss,test_reconstruction,test_kl,seconds,samples_per_second"
+    /// New columns go last, so a reader that takes columns by position keeps working.
+    static let csvHeader = legacyHeader + ",kl_weight,beta"
 
     var csvRow: String {
         let losses = [train.loss, train.reconstruction, train.kl, test.loss, test.reconstruction, test.kl].map {
             String(format: "%.4f", $0)
         }
         let timing = [String(format: "%.3f", seconds), String(format: "%.1f", samplesPerSecond)]
-        return ([String(epoch)] + losses + timing).joined(separator: ",")
+        // Weights print as Swift prints a Double: short, and exact for the Float they came from.
+        let weights = [klWeight, beta].map { $0.map { "\($0)" } ?? "" }
+        return ([String(epoch)] + losses + timing + weights).joined(separator: ",")
     }
 
     /// The largest magnitude a per-image loss may have in a metrics file (a trained model's losses are in
     /// the tens to thousands of nats; anything past this is damage, not a measurement).
     static let maxLoss = 1e12
 
-    init?(csvRow: String) {
+    /// Parses a row of `columns` fields (9: the legacy layout; 11: with the KL weight and β, which may be
+    /// empty when unknown).
+    init?(csvRow: String, columns: Int) {
         let f = csvRow.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard f.count == 9, let e = Int(f[0]), e >= 1, e <= Int(Int32.max) else { return nil }
-        let d = f[1...].compactMap(Double.init)
+        guard f.count == columns, let e = Int(f[0]), e >= 1, e <= Int(Int32.max) else { return nil }
+        let d = f[1..<9].compactMap(Double.init)
         guard d.count == 8, d.allSatisfy(\.isFinite), d[0..<6].allSatisfy({ abs($0) <= Self.maxLoss }), d[6] >= 0,
             d[7] >= 0
         else {
             return nil
         }
+        var weights: [Double?] = [nil, nil]
+        for (i, field) in f.dropFirst(9).enumerated() where !field.isEmpty {
+            guard let w = Double(field), w.isFinite, w >= 0, w <= Self.maxLoss else { return nil }
+            weights[i] = w
+        }
         self.init(
             epoch: e, train: LossSummary(loss: d[0], reconstruction: d[1], kl: d[2]),
-            test: LossSummary(loss: d[3], reconstruction: d[4], kl: d[5]), seconds: d[6], samplesPerSecond: d[7])
+            test: LossSummary(loss: d[3], reconstruction: d[4], kl: d[5]), seconds: d[6], samplesPerSecond: d[7],
+            klWeight: weights[0], beta: weights[1])
     }
 }
 
@@ -77,15 +101,21 @@ public struct MetricsLog: Sendable {
         }
         // "\r\n" is one Character in Swift: split on both, so files from Windows tools read the same.
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        guard lines.first.map(String.init) == EpochRecord.csvHeader else {
+        let columns: Int
+        switch lines.first.map(String.init) {
+        case EpochRecord.csvHeader: columns = 11
+        case EpochRecord.legacyHeader: columns = 9
+        default:
             throw DataError.corrupt(file: path, reason: "line 1 is not the metrics header (\(EpochRecord.csvHeader))")
         }
         for (n, line) in lines.enumerated().dropFirst() {
             if line.isEmpty && n == lines.count - 1 { break }  // the final newline
-            guard let r = EpochRecord(csvRow: String(line)) else {
+            guard let r = EpochRecord(csvRow: String(line), columns: columns) else {
                 throw DataError.corrupt(
                     file: path,
-                    reason: "line \(n + 1) is not a metrics row (9 numbers: epoch from 1, finite losses, timings ≥ 0)")
+                    reason:
+                        "line \(n + 1) is not a metrics row (\(columns) fields: epoch from 1, finite losses, timings ≥ 0\(columns == 11 ? ", KL weight and β ≥ 0 or empty" : ""))"
+                )
             }
             if let last = records.last, r.epoch <= last.epoch {
                 throw DataError.corrupt(

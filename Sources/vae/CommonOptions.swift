@@ -6,7 +6,11 @@ import VAEVulkan
 
 /// Options every command that computes shares.
 struct DeviceOptions: ParsableArguments {
-    @Option(name: .long, help: "auto | cpu | vulkan | vulkan:N | part of a Vulkan device's name (see `vae devices`).")
+    @Option(
+        name: .long,
+        help:
+            "auto | cpu | vulkan (or gpu) | vulkan:N | part of a Vulkan device's name (see `vae devices`; auto never picks a CPU-emulated Vulkan device)."
+    )
     var device = "auto"
 
     @Flag(name: .long, help: "Enable the Khronos validation layer (when installed) on Vulkan.")
@@ -162,9 +166,13 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The data for the model in `checkpoint`, whose metadata is `recorded` (see `request(recorded:)`),
-    /// checked to have the model's image size (the error names both).
-    func load(for model: VAEModel, checkpoint: String, recorded: [String: String]) throws -> TrainingData {
-        let r = try request(recorded: recorded)
+    /// checked to have the model's image size (the error names both). Commands that show test images only
+    /// (`needsTraining` false) skip drawing the synthetic set's 10,000 training images.
+    func load(
+        for model: VAEModel, checkpoint: String, recorded: [String: String], needsTraining: Bool = false
+    ) throws -> TrainingData {
+        var r = try request(recorded: recorded)
+        if !needsTraining && r.source == SyntheticShapes.sourceName { r.trainLimit = 1 }
         let loaded = try Self.load(r)
         let c = model.configuration
         guard loaded.test.fits(c) else {
@@ -191,4 +199,14 @@ func reportingErrors(_ body: () throws -> Void) throws {
 /// Writes a line to standard error.
 func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// `--checkpoint` takes a run folder for its model.safetensors (`vae eval --checkpoint runs/x`), as well as the
+/// file itself.
+func checkpointInRunFolder(_ path: String) -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        return path
+    }
+    return (path as NSString).appendingPathComponent("model.safetensors")
 }

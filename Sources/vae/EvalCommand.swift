@@ -8,7 +8,10 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Evaluate a checkpoint on the test set.")
 
-    @Option(help: "A model.safetensors written by `vae train` (or PyTorch's VAE example, saved with safetensors).")
+    @Option(
+        help:
+            "A model.safetensors written by `vae train` (or PyTorch's VAE example, saved with safetensors), or the run folder that holds it.",
+        transform: checkpointInRunFolder)
     var checkpoint: String
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var deviceOptions: DeviceOptions
@@ -40,7 +43,8 @@ struct EvalCommand: ParsableCommand {
             guard let binarization = Binarization(rawValue: mode) else {
                 throw ConfigurationError("--binarize must be none, static or dynamic, got '\(mode)'")
             }
-            let mnist = try dataOptions.load(for: model, checkpoint: checkpoint, recorded: file.metadata)
+            let mnist = try dataOptions.load(
+                for: model, checkpoint: checkpoint, recorded: file.metadata, needsTraining: split == "train")
             var images = split == "test" ? mnist.test : mnist.train
             if let n = limit { images = images.prefix(n) }
             // Binarized models are judged on binary data: the fixed binarized set, as the literature does.

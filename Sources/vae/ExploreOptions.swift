@@ -3,7 +3,8 @@ import VAE
 
 /// What every exploration command takes: a checkpoint, the data (for test images), a device, an output.
 struct ExploreOptions: ParsableArguments {
-    @Option(help: "A model.safetensors.") var checkpoint: String
+    @Option(help: "A model.safetensors, or the run folder that holds it.", transform: checkpointInRunFolder)
+    var checkpoint: String
     @Option(help: "The PNG to write.") var out: String
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var deviceOptions: DeviceOptions

@@ -5,7 +5,10 @@ import VAE
 struct ManifoldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manifold", abstract: "Draw the learned manifold of a 2-latent model.")
-    @Option(help: "A model.safetensors with 2 latent dimensions.") var checkpoint: String
+    @Option(
+        help: "A model.safetensors with 2 latent dimensions, or the run folder that holds it.",
+        transform: checkpointInRunFolder)
+    var checkpoint: String
     @Option(help: "The PNG to write.") var out: String
     @Option(help: "Images per side.") var size = 20
     @OptionGroup var deviceOptions: DeviceOptions

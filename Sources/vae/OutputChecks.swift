@@ -3,6 +3,7 @@ import VAE
 
 /// Where a command may write: never over one of its own inputs, never onto a folder, and never over an
 /// existing file that is not a PNG (a picture option pointed at a checkpoint by mistake must not destroy it).
+/// Pictures are PNG, so the name must say so: `--out x.jpg` would put PNG bytes under a JPEG name.
 func checkPictureOutput(_ out: String, option: String = "--out", inputs: [String]) throws {
     let target = resolved(out)
     if let input = inputs.first(where: { resolved($0) == target }) {
@@ -18,6 +19,9 @@ func checkPictureOutput(_ out: String, option: String = "--out", inputs: [String
             throw ConfigurationError(
                 "\(option) \(out) exists and is not a PNG picture; it is not overwritten (remove it first)")
         }
+    }
+    guard out.lowercased().hasSuffix(".png") else {
+        throw ConfigurationError("\(option) \(out): pictures are written as PNG; give a name ending in .png")
     }
 }
 

@@ -6,7 +6,8 @@ struct ReconstructCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconstruct", abstract: "Show test images over their reconstructions.")
 
-    @Option(help: "A model.safetensors.") var checkpoint: String
+    @Option(help: "A model.safetensors, or the run folder that holds it.", transform: checkpointInRunFolder)
+    var checkpoint: String
     @Option(help: "The PNG to write.") var out: String
     @Option(help: "How many test images, from the first.") var count = 8
     @OptionGroup var dataOptions: DataOptions

@@ -6,7 +6,8 @@ struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample", abstract: "Draw images from a trained model's prior.")
 
-    @Option(help: "A model.safetensors.") var checkpoint: String
+    @Option(help: "A model.safetensors, or the run folder that holds it.", transform: checkpointInRunFolder)
+    var checkpoint: String
     @Option(help: "The PNG to write.") var out: String
     @Option(help: "How many images (8 per row).") var count = 64
     @Option(help: "Seed of the latent draws.") var seed: UInt64 = 1

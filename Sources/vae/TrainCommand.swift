@@ -2,7 +2,9 @@ import ArgumentParser
 import CSignals
 import Foundation
 import VAE
+import VAEBuildInfo
 import VAECompute
+import VAETensorBoard
 
 /// `vae train`: train a VAE and write the checkpoint, pictures and metrics of the run.
 struct TrainCommand: ParsableCommand {
@@ -10,10 +12,13 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a VAE on your images (a folder, CIFAR, NumPy, MNIST format) or synthetic shapes.",
         discussion: """
-            Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), samples.png (8×8 draws
-            from the prior), reconstructions.png (test images over their reconstructions), loss.png and
-            metrics.csv. The model, optimizer state and metrics are saved together after every epoch, so a
-            killed run keeps its last whole epoch. Ctrl-C (or SIGTERM) stops at the next step and keeps the
+            Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), metrics.csv and
+            metrics.jsonl (the losses; docs/runs.md says what each means), run.json (the settings, data, device,
+            version and figures), TensorBoard's events.out.tfevents.* file (scalars and pictures; --tensorboard),
+            samples.png (8×8 draws from the prior, the same noise every epoch), reconstructions.png (test images
+            over their reconstructions), loss.png, and manifold.png when the latent space has 2 dimensions. The
+            model, optimizer state and metrics are saved together after every epoch, so a killed run keeps its
+            last whole epoch; the pictures are redrawn after every epoch. Ctrl-C (or SIGTERM) stops at the next step and keeps the
             last saved epoch; a second Ctrl-C stops at once. A folder that holds a run is only continued
             (--resume) or replaced (--overwrite), never written over silently; on --resume the run's own
             settings apply and options that contradict them are refused.
@@ -80,6 +85,16 @@ struct TrainCommand: ParsableCommand {
             "Training steps recorded once and submitted to the device together (default 16 on GPUs, 1 on CPU devices; the results are the same)."
     )
     var stepsPerSubmit: Int?
+    @Option(
+        help:
+            "Folder for TensorBoard's event file (default: the run folder, so `tensorboard --logdir runs` shows every run)."
+    )
+    var tensorboard: String?
+    @Flag(name: .customLong("no-tensorboard"), help: "Write no TensorBoard event file.") var noTensorBoard = false
+    @Option(
+        name: .customLong("keep-pictures"),
+        help: "last | all: keep only the latest samples.png, or also samples_NNN.png of every epoch (default last).")
+    var keepPictures = "last"
     @Flag(help: "Show no progress while an epoch runs (the epoch lines and the results still print).")
     var quiet = false
     @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).")
@@ -201,6 +216,13 @@ struct TrainCommand: ParsableCommand {
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
         if let n = stepsPerSubmit, n <= 0 { throw ConfigurationError("--steps-per-submit must be positive, got \(n)") }
+        guard ["last", "all"].contains(keepPictures) else {
+            throw ConfigurationError("--keep-pictures must be last or all, got '\(keepPictures)'")
+        }
+        if noTensorBoard && tensorboard != nil {
+            throw ConfigurationError(
+                "--tensorboard names a folder for the event file and --no-tensorboard asks for none: give one")
+        }
         if resume && out == nil { throw ConfigurationError("--resume needs --out naming the run to continue") }
         if resume && overwrite {
             throw ConfigurationError("--resume continues the run in --out and --overwrite replaces it: give one")
@@ -231,6 +253,7 @@ struct TrainCommand: ParsableCommand {
         let checkpointPath = outDirectory + "/model.safetensors"
         let optimizerPath = Checkpoint.optimizerPath(for: checkpointPath)
         let metricsPath = outDirectory + "/metrics.csv"
+        let jsonLinesPath = outDirectory + "/metrics.jsonl"
 
         // A resumed run trains on what it trained on (and as it saw it) unless options say otherwise.
         let request = try dataOptions.request(
@@ -254,6 +277,11 @@ struct TrainCommand: ParsableCommand {
         if !resume { try config.validate() }
 
         let device = try deviceOptions.open()
+        if device.info.backend == "vulkan" && device.info.kind == .cpu {
+            note(
+                "vae: note: \(device.info.name) emulates a GPU on the CPU (a correctness device, far slower than --device cpu)"
+            )
+        }
         let model: VAEModel
         var firstEpoch = 1
         var log = MetricsLog()
@@ -281,6 +309,11 @@ struct TrainCommand: ParsableCommand {
             }
             firstEpoch = done + 1
             config = model.configuration
+            // Runs saved before the KL weight was recorded get it now, from the run's own settings.
+            for i in log.records.indices where log.records[i].klWeight == nil {
+                log.records[i].klWeight = Double(options.klWeight(epoch: log.records[i].epoch))
+                log.records[i].beta = Double(options.beta)
+            }
             print("resuming \(outDirectory) at epoch \(firstEpoch) (step \(try model.step()))")
         } else {
             model = try VAEModel(config, device: device, seed: options.seed, learningRate: options.learningRate)
@@ -300,6 +333,22 @@ struct TrainCommand: ParsableCommand {
                     + (dataPlacement == "auto" ? " (they do not fit the device beside the model)" : ""))
         }
         print("writing to \(outDirectory)")
+        let outputs = try Self.outputs(
+            folder: outDirectory, resumedAt: resume ? firstEpoch - 1 : nil, jsonLinesPath: jsonLinesPath, log: log,
+            stepsPerEpoch: (mnist.train.count + options.batchSize - 1) / options.batchSize,
+            tensorboard: noTensorBoard ? nil : (tensorboard ?? outDirectory), keepAllPictures: keepPictures == "all",
+            record: RunRecord(
+                folder: outDirectory, settings: effectiveSettings(options, trainer: trainer),
+                data: [
+                    "source": source, "options": request.arguments, "train_images": mnist.train.count,
+                    "test_images": mnist.test.count, "image": mnist.train.imageSize,
+                ], model: Self.describe(config, parameters: model.parameterCount), command: CommandLine.arguments,
+                version: BuildInfo.version, device: device.info.description, firstEpoch: firstEpoch, note: note))
+        do {
+            try outputs.record.write()
+        } catch {
+            note("vae: warning: \(error)")
+        }
 
         /// Saves the model, optimizer state and metrics of `epoch` as one unit.
         func commit(_ epoch: Int) throws {
@@ -319,11 +368,15 @@ struct TrainCommand: ParsableCommand {
                     ("model.safetensors", try modelFile.encoded()),
                     ("optimizer.safetensors", try optimizerFile.encoded()),
                     ("metrics.csv", log.encoded()),
+                    ("metrics.jsonl", outputs.lines.encoded()),
                 ])
         }
 
         vae_install_stop_handlers()
         let display = ProgressDisplay(epochs: epochs, quiet: quiet)
+        let shownTest =
+            options.binarization == .none
+            ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
         var written = Set<String>()
         if !resume && epochs == 0 {
             try commit(0)  // the untrained model, so the folder is a run that --resume can continue
@@ -333,23 +386,38 @@ struct TrainCommand: ParsableCommand {
         for epoch in firstEpoch..<max(firstEpoch, epochs + 1) {
             let start = Date()
             let trainLoss: LossSummary
+            let epochStartStep = try model.step()
+            let klWeight = options.klWeight(epoch: epoch)
             do {
+                var logError: Error?
                 trainLoss = try trainer.trainEpoch(
-                    epoch, progress: { display.update($0) }, shouldStop: { vae_stop_signal() != 0 })
+                    epoch,
+                    progress: {
+                        display.update($0)
+                        do { try outputs.logged($0, epochStartStep: epochStartStep, klWeight: klWeight) } catch {
+                            logError = logError ?? error
+                        }
+                    }, shouldStop: { vae_stop_signal() != 0 })
+                if let logError { throw logError }
             } catch let stop as TrainingInterrupted {
                 display.finishLine()
                 let kept =
                     epoch - 1 == 0 && !resume
                     ? "nothing was saved" : "\(outDirectory) keeps epoch \(epoch - 1); --resume continues from there"
                 note("vae: \(stop): \(kept)")
+                outputs.finish("stopped", error: "\(stop)")
                 throw ExitCode(128 + vae_stop_signal())
+            } catch {
+                outputs.finish("failed", error: "\(error)")
+                throw error
             }
             let seconds = Date().timeIntervalSince(start)
             let testLoss = try trainer.evaluateTestSet()
             display.finishLine()
             let record = EpochRecord(
                 epoch: epoch, train: trainLoss, test: testLoss, seconds: seconds,
-                samplesPerSecond: Double(mnist.train.count) / seconds)
+                samplesPerSecond: Double(mnist.train.count) / seconds, klWeight: Double(klWeight),
+                beta: Double(options.beta))
             // Within 100 columns for MNIST-sized losses; metrics.csv keeps every digit.
             print(
                 String(
@@ -359,28 +427,43 @@ struct TrainCommand: ParsableCommand {
                     testLoss.reconstruction,
                     testLoss.kl, seconds, record.samplesPerSecond))
             log.records.append(record)
+            let step = try model.step()
+            outputs.epochEnded(record, step: step)
             try commit(epoch)
             written.formUnion(RunDirectory.stateFiles)
+            try outputs.epochSaved(log.records, step: step, model: model, shownTest: shownTest, seed: options.seed)
+            written.formUnion(["samples.png", "reconstructions.png", "loss.png", "run.json"])
             if vae_stop_signal() != 0 {
                 note("vae: stopped after saving epoch \(epoch) in \(outDirectory); --resume continues from there")
+                outputs.finish("stopped", error: "stopped by a signal after saving epoch \(epoch)")
                 throw ExitCode(128 + vae_stop_signal())
             }
         }
-        try Pictures.samples(model, seed: options.seed).write(to: outDirectory + "/samples.png")
-        let shownTest =
-            options.binarization == .none
-            ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
-        try Pictures.reconstructions(model, images: shownTest).write(to: outDirectory + "/reconstructions.png")
-        written.formUnion(["samples.png", "reconstructions.png"])
-        if !log.records.isEmpty {
-            try LossCurve.draw(log.records).write(to: outDirectory + "/loss.png")
-            written.insert("loss.png")
+        if !written.contains("samples.png") {
+            // No epoch trained in this session (--epochs 0, or a finished run resumed): draw the model as it is.
+            try outputs.epochSaved(
+                log.records, step: try model.step(), model: model, shownTest: shownTest, seed: options.seed)
+            written.formUnion(
+                ["samples.png", "reconstructions.png", "run.json"] + (log.records.isEmpty ? [] : ["loss.png"]))
         }
+        if config.latent == 2 {
+            try Explorer.manifold(model, size: 20).write(to: outDirectory + "/manifold.png")
+            written.insert("manifold.png")
+        }
+        if let events = outputs.events {
+            if (events.path as NSString).deletingLastPathComponent == outDirectory {
+                written.insert((events.path as NSString).lastPathComponent)
+            } else {
+                print("TensorBoard: \(events.path)")
+            }
+        }
+        outputs.finish("finished")
         let order = [
-            "model.safetensors", "optimizer.safetensors", "metrics.csv", "samples.png", "reconstructions.png",
-            "loss.png",
+            "model.safetensors", "optimizer.safetensors", "metrics.csv", "metrics.jsonl", "run.json", "samples.png",
+            "reconstructions.png", "loss.png", "manifold.png",
         ]
-        print("wrote \(order.filter(written.contains).joined(separator: ", ")) in \(outDirectory)")
+        let events = written.filter { $0.hasPrefix("events.out.") }.sorted()
+        print("wrote \((order.filter(written.contains) + events).joined(separator: ", ")) in \(outDirectory)")
         if let summary = Self.summary(log.records, since: firstEpoch) { print(summary) }
         try deviceOptions.checkValidation(device)
     }

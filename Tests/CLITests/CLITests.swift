@@ -242,7 +242,7 @@ struct CLITests {
         let out = scratch() + "/curves.png"
         let run = try VAERun(["plot", Self.explorationRun, "--out", out])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try Self.pngSize(out) == (480, 600))
+        #expect(try Self.pngSize(out) == (720, 720))
     }
 
     @Test(arguments: [

@@ -156,7 +156,7 @@ struct HardeningCLITests {
         for (out, expected) in [
             (checkpoint, "is the command's own input"), (dir + "/link.png", "is the command's own input"),
             (dir + "/../" + URL(filePath: dir).lastPathComponent + "/notes.txt", "is not a PNG picture"),
-            (dir, "is a folder"),
+            (dir, "is a folder"), (dir + "/x.jpg", "pictures are written as PNG; give a name ending in .png"),
         ] {
             let run = try VAERun(["sample", "--checkpoint", checkpoint, "--out", out, "--device", "cpu"])
             #expect(run.status == 1 && run.stderr.contains(expected), "\(out): \(run.stderr)")
@@ -252,7 +252,8 @@ struct HardeningCLITests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(
             run.stdout.contains(
-                "wrote model.safetensors, optimizer.safetensors, metrics.csv, samples.png, reconstructions.png in"),
+                "wrote model.safetensors, optimizer.safetensors, metrics.csv, metrics.jsonl, run.json, samples.png, reconstructions.png, events.out.tfevents."
+            ),
             "\(run.stdout)")
         #expect(!FileManager.default.fileExists(atPath: out + "/loss.png"))
         let resumed = try VAERun(["train"] + quick + ["--out", out, "--resume"])

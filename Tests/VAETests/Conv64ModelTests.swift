@@ -173,6 +173,25 @@ struct Conv64ModelTests {
         #expect(try Checkpoint.contents(of: model).tensors["decoder.3.num_batches_tracked"]?.integers == [12])
     }
 
+    /// `vae train` draws its pictures after every epoch: drawing (sampling and reconstructing, with batch
+    /// norm in evaluation mode) must leave the training that follows exactly as it would have been.
+    @Test func picturesBetweenEpochsLeaveTrainingAsItWas() throws {
+        func secondEpoch(drawing: Bool) throws -> LossSummary {
+            let model = try VAEModel(Self.small, device: CPUDevice(mode: .fast), seed: 4)
+            var options = TrainingOptions()
+            options.batchSize = 8
+            let trainer = try Trainer(model: model, train: Self.shapes, test: Self.shapesTest, options: options)
+            _ = try trainer.trainEpoch(1)
+            _ = try trainer.evaluateTestSet()
+            if drawing {
+                _ = try Pictures.samples(model, seed: options.seed)
+                _ = try Pictures.reconstructions(model, images: Self.shapesTest)
+            }
+            return try trainer.trainEpoch(2)
+        }
+        #expect(try secondEpoch(drawing: true) == secondEpoch(drawing: false))
+    }
+
     /// A conv64 checkpoint holds the running statistics, and the model comes back from the file alone, with
     /// or without our metadata.
     @Test func checkpointRoundTrip() throws {

@@ -1,113 +1,129 @@
-/// A picture of a run's curves per epoch, in three stacked panels: loss (−ELBO), reconstruction NLL and
-/// KL, each with the training figure in grey and the test figure in white, the panel's y-range and the
-/// epoch count written in a small built-in digit font.
+import Foundation
+
+/// A picture of a run's curves per epoch, in three stacked panels (loss, reconstruction NLL, KL), each with
+/// titled axes, ticks and a light grid, the training figure in blue and the test figure in orange.
+///
+/// Epoch 1's loss is often several times the rest: when it would squash the later epochs into the bottom
+/// of a panel, the panel's range leaves it out and it is drawn as an arrow at the top, marked with its value.
 public enum LossCurve {
-    public static func draw(_ records: [EpochRecord], width: Int = 480, panelHeight: Int = 200) -> PNGImage {
-        var canvas = Canvas(width: width, height: 3 * panelHeight)
+    static let trainColour: Canvas.Colour = (31, 119, 180), testColour: Canvas.Colour = (230, 85, 13)
+    static let ink: Canvas.Colour = (40, 40, 40), grid: Canvas.Colour = (228, 228, 228)
+    static let axis: Canvas.Colour = (150, 150, 150)
+
+    public static func draw(_ records: [EpochRecord], width: Int = 720, panelHeight: Int = 230) -> PNGImage {
+        let footer = 30
+        var canvas = Canvas(width: width, height: 3 * panelHeight + footer)
         let panels: [(String, KeyPath<LossSummary, Double>)] = [
-            ("LOSS", \.loss), ("REC", \.reconstruction), ("KL", \.kl),
+            ("LOSS (NATS PER IMAGE)", \.loss), ("RECONSTRUCTION", \.reconstruction), ("KL", \.kl),
         ]
+        let epochs = records.map(\.epoch)
         for (index, (title, key)) in panels.enumerated() {
             panel(
-                &canvas, records.map { $0.train[keyPath: key] }, records.map { $0.test[keyPath: key] },
-                lastEpoch: records.last?.epoch ?? 0, top: index * panelHeight, height: panelHeight, width: width)
-            canvas.text(title, 4, index * panelHeight + 40, 255)
+                &canvas, title: title, epochs: epochs, train: records.map { $0.train[keyPath: key] },
+                test: records.map { $0.test[keyPath: key] }, top: index * panelHeight, height: panelHeight)
         }
-        canvas.text("TRAIN", width - 150, panelHeight - 14, 150)
-        canvas.text("TEST", width - 100, panelHeight - 14, 255)
+        canvas.text("EPOCH", centredOn: (plotLeft + width - plotRightMargin) / 2, 3 * panelHeight + 8, ink)
+        // The legend, top right.
+        let legendX = width - plotRightMargin - 150
+        for (k, (name, colour)) in [("TRAIN", trainColour), ("TEST", testColour)].enumerated() {
+            let x = legendX + k * 80
+            canvas.line(x, 13, x + 22, 13, colour, thickness: 3)
+            canvas.text(name, x + 28, 9, ink)
+        }
         return canvas.image
     }
 
+    static let plotLeft = 78, plotRightMargin = 20
+
     static func panel(
-        _ canvas: inout Canvas, _ train: [Double], _ test: [Double], lastEpoch: Int, top panelTop: Int, height: Int,
-        width: Int
+        _ canvas: inout Canvas, title: String, epochs: [Int], train: [Double], test: [Double], top panelTop: Int,
+        height: Int
     ) {
-        let left = 60, right = width - 16, top = panelTop + 12, bottom = panelTop + height - 26
-        canvas.line(left, bottom, right, bottom, 96)
-        canvas.line(left, top, left, bottom, 96)
-        let values = (train + test).filter(\.isFinite)
-        guard let lo = values.min(), let hi = values.max(), !train.isEmpty else { return }
-        // Halves first, so the span of two finite values cannot overflow to infinity.
-        let halfSpan = max(hi / 2 - lo / 2, 1e-9)
-        func x(_ i: Int) -> Int {
-            train.count == 1 ? (left + right) / 2 : left + (right - left) * i / (train.count - 1)
+        let left = plotLeft, right = canvas.width - plotRightMargin
+        let top = panelTop + 32, bottom = panelTop + height - 30
+        canvas.text(title, left, panelTop + 10, ink)
+        guard !epochs.isEmpty else { return }
+        // The y range: every finite value, less epoch 1 when it stands far above the rest.
+        let all = (train + test).filter(\.isFinite)
+        let later = (train.dropFirst() + test.dropFirst()).filter(\.isFinite)
+        var (lo, hi) = (all.min() ?? 0, all.max() ?? 1)
+        var clipped = false
+        if epochs.count >= 3, let laterLo = later.min(), let laterHi = later.max(),
+            hi > laterHi + max(laterHi - laterLo, abs(laterHi) * 1e-3)
+        {
+            (lo, hi) = (min(laterLo, lo), laterHi)
+            clipped = true
+        }
+        let ticks = niceTicks(lo, hi, count: 5)
+        let (axisLo, axisHi) = (ticks.first ?? lo, max(ticks.last ?? hi, (ticks.first ?? lo) + 1e-300))
+        let (firstEpoch, lastEpoch) = (Double(epochs.first!), Double(epochs.last!))
+        func x(_ epoch: Int) -> Int {
+            guard lastEpoch > firstEpoch else { return (left + right) / 2 }
+            return left
+                + Int((Double(right - left) * (Double(epoch) - firstEpoch) / (lastEpoch - firstEpoch)).rounded())
         }
         func y(_ v: Double) -> Int {
-            // In [0, 1]: no huge or NaN double reaches Int().
-            let fraction = min(max((v / 2 - lo / 2) / halfSpan, 0), 1)
+            // In [0, 1]: no huge or NaN double reaches Int(). Halves first, so a span cannot overflow.
+            let span = axisHi / 2 - axisLo / 2
+            let fraction = span > 0 ? min(max((v / 2 - axisLo / 2) / span, 0), 1) : 0.5
             return bottom - Int((Double(bottom - top) * fraction).rounded())
         }
-        for (series, shade) in [(train, UInt8(150)), (test, UInt8(255))] {
+        // Grid and tick labels.
+        let decimals = ticks.count > 1 ? max(0, min(6, Int(-floor(log10(max(ticks[1] - ticks[0], 1e-12)))))) : 1
+        for t in ticks {
+            canvas.line(left, y(t), right, y(t), grid)
+            canvas.text(String(format: "%.\(decimals)f", t), right: left - 8, y(t) - 5, ink)
+        }
+        for e in epochTicks(first: epochs.first!, last: epochs.last!) {
+            canvas.line(x(e), top, x(e), bottom, grid)
+            canvas.line(x(e), bottom, x(e), bottom + 4, axis)
+            canvas.text(String(e), centredOn: x(e), bottom + 8, ink)
+        }
+        canvas.line(left, bottom, right, bottom, axis)
+        canvas.line(left, top, left, bottom, axis)
+        // The curves: test over train.
+        for (series, colour) in [(train, trainColour), (test, testColour)] {
             for i in series.indices where series[i].isFinite {
-                canvas.dot(x(i), y(series[i]), shade)
-                if i > 0, series[i - 1].isFinite { canvas.line(x(i - 1), y(series[i - 1]), x(i), y(series[i]), shade) }
-            }
-        }
-        canvas.text(format2(hi), 4, top, 200)
-        canvas.text(format2(lo), 4, bottom - 10, 200)
-        canvas.text("1", left - 2, bottom + 8, 200)
-        canvas.text(String(lastEpoch), right - 12, bottom + 8, 200)
-    }
-
-    static func format2(_ v: Double) -> String {
-        guard v.isFinite, abs(v) < 1e12 else { return String(format: "%.2g", v) }
-        let scaled = Int((v * 10).rounded())
-        return "\(scaled / 10).\(abs(scaled % 10))"
-    }
-}
-
-/// A greyscale raster with the few drawing operations plots need.
-struct Canvas {
-    var image: PNGImage
-
-    init(width: Int, height: Int) {
-        image = PNGImage(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height))
-    }
-
-    mutating func set(_ x: Int, _ y: Int, _ v: UInt8) {
-        guard x >= 0, y >= 0, x < image.width, y < image.height else { return }
-        image.pixels[y * image.width + x] = max(image.pixels[y * image.width + x], v)
-    }
-
-    /// Bresenham's line.
-    mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ v: UInt8) {
-        var (x, y) = (x0, y0)
-        let dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
-        var err = dx + dy
-        while true {
-            set(x, y, v)
-            if x == x1 && y == y1 { break }
-            let e2 = 2 * err
-            if e2 >= dy { err += dy; x += sx }
-            if e2 <= dx { err += dx; y += sy }
-        }
-    }
-
-    mutating func dot(_ x: Int, _ y: Int, _ v: UInt8) {
-        for dy in -2...2 { for dx in -2...2 where dx * dx + dy * dy <= 4 { set(x + dx, y + dy, v) } }
-    }
-
-    /// Digits, '.', '-' and the capitals of the panel titles in a 3×5 font scaled ×2.
-    mutating func text(_ s: String, _ x: Int, _ y: Int, _ v: UInt8) {
-        let glyphs: [Character: [UInt8]] = [
-            "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7],
-            "4": [5, 5, 7, 1, 1],
-            "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7],
-            "9": [7, 5, 7, 1, 7],
-            ".": [0, 0, 0, 0, 2], "-": [0, 0, 7, 0, 0],
-            "A": [2, 5, 7, 5, 5], "C": [7, 4, 4, 4, 7], "E": [7, 4, 6, 4, 7], "I": [7, 2, 2, 2, 7],
-            "K": [5, 5, 6, 5, 5],
-            "L": [4, 4, 4, 4, 7], "N": [5, 7, 7, 7, 5], "O": [7, 5, 5, 5, 7], "R": [6, 5, 6, 5, 5],
-            "S": [7, 4, 7, 1, 7],
-            "T": [7, 2, 2, 2, 2],
-        ]
-        for (k, ch) in s.enumerated() {
-            guard let rows = glyphs[ch] else { continue }
-            for (r, bits) in rows.enumerated() {
-                for c in 0..<3 where bits & (4 >> c) != 0 {
-                    for sy in 0..<2 { for sx in 0..<2 { set(x + k * 8 + c * 2 + sx, y + r * 2 + sy, v) } }
+                let above = clipped && i == 0 && series[i] > axisHi
+                if above {
+                    // An arrow at the top edge, and the value it stands for.
+                    canvas.line(x(epochs[i]), top + 10, x(epochs[i]), top, colour, thickness: 2)
+                    canvas.line(x(epochs[i]) - 4, top + 4, x(epochs[i]), top, colour, thickness: 2)
+                    canvas.line(x(epochs[i]) + 4, top + 4, x(epochs[i]), top, colour, thickness: 2)
+                    let label = String(format: "%.1f", series[i])
+                    canvas.text(label, x(epochs[i]) + 8, top + (colour == trainColour ? 0 : 12), colour)
+                } else {
+                    canvas.dot(x(epochs[i]), y(series[i]), colour, radius: 3)
+                }
+                if i > 0, series[i - 1].isFinite {
+                    let from = clipped && i == 1 && series[0] > axisHi ? top : y(series[i - 1])
+                    canvas.line(x(epochs[i - 1]), from, x(epochs[i]), y(series[i]), colour, thickness: 2)
                 }
             }
         }
+    }
+
+    /// About `count` round values (1, 2 or 5 × 10ⁿ apart) whose range covers [lo, hi].
+    static func niceTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
+        guard lo.isFinite, hi.isFinite, abs(lo) < 1e15, abs(hi) < 1e15 else { return [0, 1] }
+        let span = max(hi - lo, max(abs(hi), 1) * 1e-6)
+        let raw = span / Double(max(1, count - 1))
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let first = floor(lo / step) * step, last = ceil(hi / step) * step
+        let n = min(50, Int(((last - first) / step).rounded()))
+        return (0...max(1, n)).map { first + Double($0) * step }
+    }
+
+    /// Round epoch numbers (steps of 1, 2, 5, 10, …) from `first` to `last`, at most about ten.
+    static func epochTicks(first: Int, last: Int) -> [Int] {
+        guard last > first else { return [first] }
+        let step =
+            [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000].first { (last - first) / $0 <= 10 }
+            ?? max(1, (last - first) / 10)
+        let start = first % step == 0 ? first : first + step - first % step
+        var ticks = Array(stride(from: start, through: last, by: step))
+        if ticks.first != first && ticks.first.map({ $0 - first >= step / 2 }) ?? true { ticks.insert(first, at: 0) }
+        return ticks
     }
 }

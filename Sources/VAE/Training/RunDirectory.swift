@@ -12,7 +12,7 @@ import Foundation
 public final class RunDirectory {
     public let path: String
     /// The files a commit writes, by name.
-    public static let stateFiles = ["model.safetensors", "optimizer.safetensors", "metrics.csv"]
+    public static let stateFiles = ["model.safetensors", "optimizer.safetensors", "metrics.csv", "metrics.jsonl"]
     static let journalName = ".commit"
     static let lockName = ".lock"
     private let lockDescriptor: Int32
@@ -23,9 +23,8 @@ public final class RunDirectory {
     public enum CommitStage: Sendable, CaseIterable {
         case pendingWritten, journalWritten, renamed(Int)
 
-        public static let allCases: [CommitStage] = [
-            .pendingWritten, .journalWritten, .renamed(0), .renamed(1), .renamed(2),
-        ]
+        public static let allCases: [CommitStage] =
+            [.pendingWritten, .journalWritten] + stateFiles.indices.map { .renamed($0) }
     }
 
     /// What opening the folder found and did.
@@ -139,9 +138,14 @@ public final class RunDirectory {
         unlink(file(Self.journalName))
     }
 
-    /// Removes the folder again if opening made it and nothing but the lock is in it (a run that failed
-    /// before it saved anything leaves no trace).
+    /// Removes what a run that failed before it saved anything wrote (run.json, a TensorBoard event file), and
+    /// the folder too if opening made it and nothing but the lock is left: such a run leaves no trace.
     public func discardIfUnused() {
+        guard !holdsRun else { return }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        where name == "run.json" || name.hasPrefix("events.out.tfevents.") {
+            unlink(file(name))
+        }
         guard created, let names = try? FileManager.default.contentsOfDirectory(atPath: path), names == [Self.lockName]
         else { return }
         unlink(file(Self.lockName))
@@ -149,12 +153,22 @@ public final class RunDirectory {
     }
 
     /// The pictures a run draws from its state.
-    public static let pictureFiles = ["samples.png", "reconstructions.png", "loss.png"]
+    public static let pictureFiles = ["samples.png", "reconstructions.png", "loss.png", "manifold.png"]
 
-    /// Removes the pictures of the run in the folder (for `--overwrite`): its state files stay until the
-    /// new run's first commit replaces them all at once, so a new run that fails early loses nothing.
+    /// Whether `name` is one of a run's pictures (the fixed ones, and `samples_NNN.png` of each epoch).
+    public static func isPicture(_ name: String) -> Bool {
+        pictureFiles.contains(name)
+            || (name.hasPrefix("samples_") && name.hasSuffix(".png")
+                && name.dropFirst(8).dropLast(4).allSatisfy(\.isNumber) && name.count > 12)
+    }
+
+    /// Removes the pictures and records of the run in the folder (for `--overwrite`): its state files stay
+    /// until the new run's first commit replaces them all at once, so a new run that fails early loses
+    /// nothing. TensorBoard event files go too: the new run's curves would otherwise mix with the old's.
     public func removePictures() throws {
-        for name in Self.pictureFiles where FileManager.default.fileExists(atPath: file(name)) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let old = names.filter { Self.isPicture($0) || $0.hasPrefix("events.out.tfevents.") || $0 == "run.json" }
+        for name in old.sorted() {
             guard unlink(file(name)) == 0 else {
                 throw DataError.cannotWrite(file: file(name), reason: AtomicFile.lastError())
             }

@@ -10,10 +10,15 @@ public struct TrainingProgress: Sendable {
     public var seconds: Double
     /// Mean loss per image so far this epoch (NaN where there is none to show).
     public var loss: Double
+    /// Mean reconstruction NLL and KL per image so far this epoch (NaN where there is none to show).
+    public var reconstruction: Double, kl: Double
 
-    public init(epoch: Int, step: Int, steps: Int, samples: Int, seconds: Double, loss: Double) {
+    public init(
+        epoch: Int, step: Int, steps: Int, samples: Int, seconds: Double, loss: Double,
+        reconstruction: Double = .nan, kl: Double = .nan
+    ) {
         self.epoch = epoch; self.step = step; self.steps = steps; self.samples = samples; self.seconds = seconds;
-        self.loss = loss
+        self.loss = loss; self.reconstruction = reconstruction; self.kl = kl
     }
 }
 
@@ -130,7 +135,8 @@ public final class Trainer {
             progress(
                 TrainingProgress(
                     epoch: epoch, step: done, steps: batches.count, samples: seen,
-                    seconds: Date().timeIntervalSince(start), loss: loss))
+                    seconds: Date().timeIntervalSince(start), loss: loss,
+                    reconstruction: totals.reconstruction / Double(seen), kl: totals.kl / Double(seen)))
         }
         do {
             var done = 0
