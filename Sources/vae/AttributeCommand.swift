@@ -8,8 +8,8 @@ struct AttributeCommand: ParsableCommand {
     @OptionGroup var options: ExploreOptions
     @Option(name: .customLong("from-label"), help: "The label whose images are changed.") var fromLabel: UInt8
     @Option(name: .customLong("to-label"), help: "The label they are moved toward.") var toLabel: UInt8
-    @Option(help: "Images of --from-label, one per row.") var count = 8
-    @Option(help: "Strengths from 0 to 1.") var steps = 8
+    @Option(parsing: .unconditional, help: "Images of --from-label, one per row.") var count = 8
+    @Option(parsing: .unconditional, help: "Strengths from 0 to 1.") var steps = 8
 
     func run() throws {
         try reportingErrors {

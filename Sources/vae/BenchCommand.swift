@@ -23,9 +23,10 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "What to measure: any of kernels, sgemm, training, comma-separated.") var what =
         "kernels,sgemm,training"
-    @Option(help: "Launches per kernel.") var repetitions = 20
-    @Option(name: .customLong("sgemm-size"), help: "Matrix size of the sgemm measurement.") var sgemmSize = 2048
-    @Option(help: "Training images for the training measurement.") var images = 60_000
+    @Option(parsing: .unconditional, help: "Launches per kernel.") var repetitions = 20
+    @Option(name: .customLong("sgemm-size"), parsing: .unconditional, help: "Matrix size of the sgemm measurement.")
+    var sgemmSize = 2048
+    @Option(parsing: .unconditional, help: "Training images for the training measurement.") var images = 60_000
     @Option(
         help:
             "The model of the training measurement: mlp (784-400-20), conv28 or conv64 (their defaults; conv64 on synthetic:shapes unless --data says otherwise)."
@@ -38,12 +39,13 @@ struct BenchCommand: ParsableCommand {
     )
     var dataPlacement = "auto"
     @Option(
-        name: .customLong("steps-per-submit"),
+        name: .customLong("steps-per-submit"), parsing: .unconditional,
         help:
             "Training steps recorded once and submitted together in the training measurement (default: 16 on GPUs, 1 on CPU devices)."
     )
     var stepsPerSubmit: Int?
-    @Option(help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads: Int?
+    @Option(parsing: .unconditional, help: "CPU threads for OpenBLAS (default: OpenBLAS's own choice).") var threads:
+        Int?
     @Option(
         help:
             "Matmul variant on Vulkan: auto (by shape and device), naive, 2x2, 4x4, 8x4 (no shared memory), tiled32, tiled64, tiled128 (shared-memory tiles), or all (kernels and sgemm)."

@@ -54,15 +54,15 @@ struct DataOptions: ParsableArguments {
     var imageSize: String?
 
     @Option(
-        name: .customLong("center-crop"),
+        name: .customLong("center-crop"), parsing: .unconditional,
         help: "N: keep the centred N×N square of each image, before resizing (CelebA: 148).")
     var centerCrop: Int?
 
-    @Option(name: .long, help: "1 | 3: convert the images to grey or to RGB.")
+    @Option(name: .long, parsing: .unconditional, help: "1 | 3: convert the images to grey or to RGB.")
     var channels: Int?
 
     @Option(
-        name: .customLong("test-split"),
+        name: .customLong("test-split"), parsing: .unconditional,
         help:
             "The fraction held out as the test set when the data has no test part (default 0.1; the same on every run)."
     )

@@ -16,11 +16,11 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var deviceOptions: DeviceOptions
     @Option(help: "test | train") var split = "test"
-    @Option(name: .long, help: "Images per evaluation batch.") var batchSize = 128
-    @Option(help: "Seed of the sampled z.") var seed: UInt64 = 1
+    @Option(name: .long, parsing: .unconditional, help: "Images per evaluation batch.") var batchSize = 128
+    @Option(parsing: .unconditional, help: "Seed of the sampled z.") var seed: UInt64 = 1
     @Option(help: "Also estimate −log p(x) with K importance samples per image (the literature uses 5000).") var iwae:
         Int?
-    @Option(help: "Evaluate only the first N images.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Evaluate only the first N images.") var limit: Int?
     @Option(
         help:
             "none | static | dynamic: evaluate on the fixed binarized test set (default: as the checkpoint was trained)."

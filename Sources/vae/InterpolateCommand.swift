@@ -6,9 +6,9 @@ struct InterpolateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interpolate", abstract: "Interpolate between two test images in latent space.")
     @OptionGroup var options: ExploreOptions
-    @Option(help: "Index of the first test image.") var from: Int
-    @Option(help: "Index of the second test image.") var to: Int
-    @Option(help: "Points on the path, endpoints included.") var steps = 10
+    @Option(parsing: .unconditional, help: "Index of the first test image.") var from: Int
+    @Option(parsing: .unconditional, help: "Index of the second test image.") var to: Int
+    @Option(parsing: .unconditional, help: "Points on the path, endpoints included.") var steps = 10
     @Option(help: "slerp | lerp") var method = "slerp"
 
     func run() throws {

@@ -8,7 +8,7 @@ struct JDiagramCommand: ParsableCommand {
         abstract: "Draw the J-diagram of three test images (I top-left, J top-right, K bottom-left).")
     @OptionGroup var options: ExploreOptions
     @Option(help: "Three test image indices I,J,K.") var corners: String
-    @Option(help: "Lattice points per side.") var size = 7
+    @Option(parsing: .unconditional, help: "Lattice points per side.") var size = 7
 
     func run() throws {
         try reportingErrors {

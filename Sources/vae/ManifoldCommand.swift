@@ -10,14 +10,19 @@ struct ManifoldCommand: ParsableCommand {
         transform: checkpointInRunFolder)
     var checkpoint: String
     @Option(help: "The PNG to write.") var out: String
-    @Option(help: "Images per side.") var size = 20
+    @Option(
+        parsing: .unconditional,
+        help: "Magnify every pixel N×N (1–16; default: an image about 84 pixels across, 3× for 28×28).")
+    var scale: Int?
+    @Option(parsing: .unconditional, help: "Images per side.") var size = 20
     @OptionGroup var deviceOptions: DeviceOptions
 
     func run() throws {
         try reportingErrors {
+            if let scale { try Pictures.checkScale(scale) }
             try checkPictureOutput(out, inputs: [checkpoint])
             let model = try Checkpoint.load(from: checkpoint, device: try deviceOptions.open())
-            try Explorer.manifold(model, size: size).write(to: out)
+            try Explorer.manifold(model, size: size, scale: scale).write(to: out)
             print("wrote \(out): \(size)×\(size) manifold")
         }
     }

@@ -43,6 +43,13 @@ func firstArgumentNotUTF8() -> Int? {
     return nil
 }
 
+/// Refuses a `--count` of pictures above `Pictures.maxCount` (a picture of 100,000 digits is no picture).
+func requireCount(_ count: Int) throws {
+    guard count <= Pictures.maxCount else {
+        throw ConfigurationError("--count must be at most \(Pictures.maxCount), got \(count)")
+    }
+}
+
 /// Refuses a size option below `minimum`, naming it.
 func require(_ value: Int, atLeast minimum: Int, _ option: String) throws {
     guard value >= minimum else {

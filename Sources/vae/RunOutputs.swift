@@ -9,14 +9,19 @@ final class RunOutputs {
     let record: RunRecord
     let events: EventFile?
     let keepAllPictures: Bool
+    /// The pictures' magnification (nil: the default for the images' size).
+    let scale: Int?
     /// Every line of metrics.jsonl so far (the file is committed with each epoch's state).
     private(set) var lines: MetricsJSONLines
     /// Where the epoch's previous log line left off: images seen and their summed losses.
     private var intervalStart = (samples: 0, reconstruction: 0.0, kl: 0.0)
 
-    init(folder: String, record: RunRecord, events: EventFile?, keepAllPictures: Bool, lines: MetricsJSONLines) {
+    init(
+        folder: String, record: RunRecord, events: EventFile?, keepAllPictures: Bool, scale: Int?,
+        lines: MetricsJSONLines
+    ) {
         self.folder = folder; self.record = record; self.events = events; self.keepAllPictures = keepAllPictures
-        self.lines = lines
+        self.scale = scale; self.lines = lines
     }
 
     func file(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
@@ -51,12 +56,12 @@ final class RunOutputs {
     func epochSaved(
         _ log: [EpochRecord], step: Int, model: VAEModel, shownTest: ImageDataset, seed: UInt64
     ) throws {
-        let samples = try Pictures.samples(model, seed: seed)
+        let samples = try Pictures.samples(model, seed: seed, scale: scale)
         try samples.write(to: file("samples.png"))
         if keepAllPictures, let epoch = log.last?.epoch {
             try samples.write(to: file(String(format: "samples_%03d.png", epoch)))
         }
-        let reconstructions = try Pictures.reconstructions(model, images: shownTest)
+        let reconstructions = try Pictures.reconstructions(model, images: shownTest, scale: scale)
         try reconstructions.write(to: file("reconstructions.png"))
         if !log.isEmpty { try LossCurve.draw(log).write(to: file("loss.png")) }
         if let events, let r = log.last {

@@ -13,6 +13,7 @@ extension TrainCommand {
             "seed": String(options.seed), "binarize": options.binarization.rawValue,
             "log_interval": options.logInterval, "data_placement": "\(trainer.placement)",
             "steps_per_submit": trainer.stepsPerSubmission, "keep_pictures": keepPictures,
+            "scale": scale.map { $0 as Any } ?? "default",
             "tensorboard": noTensorBoard ? "off" : (tensorboard ?? "the run folder"),
         ]
         if let trainLimit { settings["train_limit"] = trainLimit }
@@ -35,7 +36,7 @@ extension TrainCommand {
     /// before the file existed gets its epochs' lines from metrics.csv) and adds a TensorBoard file.
     static func outputs(
         folder: String, resumedAt done: Int?, jsonLinesPath: String, log: MetricsLog, stepsPerEpoch: Int,
-        tensorboard: String?, keepAllPictures: Bool, record: RunRecord
+        tensorboard: String?, keepAllPictures: Bool, scale: Int?, record: RunRecord
     ) throws -> RunOutputs {
         var lines = MetricsJSONLines()
         if let done {
@@ -47,6 +48,7 @@ extension TrainCommand {
         }
         let events = try tensorboard.map { try EventFile(directory: $0) }
         return RunOutputs(
-            folder: folder, record: record, events: events, keepAllPictures: keepAllPictures, lines: lines)
+            folder: folder, record: record, events: events, keepAllPictures: keepAllPictures, scale: scale,
+            lines: lines)
     }
 }

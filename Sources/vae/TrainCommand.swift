@@ -26,8 +26,10 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var deviceOptions: DeviceOptions
-    @Option(help: "Passes over the training set (in all, counting those a resumed run has done).") var epochs = 10
-    @Option(name: .long, help: "Images per minibatch (default 128).") var batchSize: Int?
+    @Option(
+        parsing: .unconditional, help: "Passes over the training set (in all, counting those a resumed run has done).")
+    var epochs = 10
+    @Option(name: .long, parsing: .unconditional, help: "Images per minibatch (default 128).") var batchSize: Int?
     @Option(
         help:
             "mlp | conv28 | conv64: the model (conv28: the convolutional VAE for 28×28 images; conv64: PyTorch-VAE's VanillaVAE for 64×64 images; see docs/architectures.md; default mlp)."
@@ -44,7 +46,7 @@ struct TrainCommand: ParsableCommand {
             "conv28, conv64: output channels of each stride-2 convolution, comma-separated (default 32,64 and 32,64,128,256,512)."
     )
     var convChannels: String?
-    @Option(help: "Latent dimensions (default 20; 128 for conv64).") var latent: Int?
+    @Option(parsing: .unconditional, help: "Latent dimensions (default 20; 128 for conv64).") var latent: Int?
     @Option(
         help:
             "relu | leaky_relu | tanh | softplus | sigmoid: the hidden layers' activation (default relu; leaky_relu for conv64)."
@@ -53,18 +55,20 @@ struct TrainCommand: ParsableCommand {
     @Option(
         name: .customLong("batch-norm"), help: "on | off: conv64's BatchNorm2d after each convolution (default on).")
     var batchNorm: String?
-    @Option(help: "Adam's learning rate (default 0.001).") var lr: Float?
-    @Option(help: "Weight of the KL term, β-VAE (default 1).") var beta: Float?
-    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises from 0 to β (default 0).")
+    @Option(parsing: .unconditional, help: "Adam's learning rate (default 0.001).") var lr: Float?
+    @Option(parsing: .unconditional, help: "Weight of the KL term, β-VAE (default 1).") var beta: Float?
+    @Option(
+        name: .customLong("kl-warmup"), parsing: .unconditional,
+        help: "Epochs over which the KL weight rises from 0 to β (default 0).")
     var klWarmup: Int?
     @Option(help: "bernoulli | gaussian (default bernoulli)") var likelihood: String?
     @Option(
-        name: .customLong("log-variance"),
+        name: .customLong("log-variance"), parsing: .unconditional,
         help: "Gaussian likelihood: log σ² of every pixel, the start when learned (default 0).")
     var logVariance: Float?
     @Flag(name: .customLong("learn-variance"), help: "Gaussian likelihood: learn one log-variance per pixel.")
     var learnVariance = false
-    @Option(help: "Seed of initialization, shuffling and noise (default 1).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed of initialization, shuffling and noise (default 1).") var seed: UInt64?
     @Option(
         help:
             "none | static | dynamic: binary pixel targets (the literature's binarized MNIST); the test set is then binarized once with a fixed seed."
@@ -80,7 +84,7 @@ struct TrainCommand: ParsableCommand {
     )
     var dataPlacement = "auto"
     @Option(
-        name: .customLong("steps-per-submit"),
+        name: .customLong("steps-per-submit"), parsing: .unconditional,
         help:
             "Training steps recorded once and submitted to the device together (default 16 on GPUs, 1 on CPU devices; the results are the same)."
     )
@@ -95,11 +99,19 @@ struct TrainCommand: ParsableCommand {
         name: .customLong("keep-pictures"),
         help: "last | all: keep only the latest samples.png, or also samples_NNN.png of every epoch (default last).")
     var keepPictures = "last"
+    @Option(
+        parsing: .unconditional,
+        help: "Magnify the run's pictures' pixels N×N (1–16; default: an image about 84 pixels across).")
+    var scale: Int?
     @Flag(help: "Show no progress while an epoch runs (the epoch lines and the results still print).")
     var quiet = false
-    @Option(name: .customLong("train-limit"), help: "Use only the first N training images (quick runs).")
+    @Option(
+        name: .customLong("train-limit"), parsing: .unconditional,
+        help: "Use only the first N training images (quick runs).")
     var trainLimit: Int?
-    @Option(name: .customLong("test-limit"), help: "Use only the first N test images (quick runs).") var testLimit: Int?
+    @Option(
+        name: .customLong("test-limit"), parsing: .unconditional, help: "Use only the first N test images (quick runs)."
+    ) var testLimit: Int?
 
     func run() throws {
         try reportingErrors { try train() }
@@ -216,6 +228,7 @@ struct TrainCommand: ParsableCommand {
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
         if let n = stepsPerSubmit, n <= 0 { throw ConfigurationError("--steps-per-submit must be positive, got \(n)") }
+        if let scale { try Pictures.checkScale(scale) }
         guard ["last", "all"].contains(keepPictures) else {
             throw ConfigurationError("--keep-pictures must be last or all, got '\(keepPictures)'")
         }
@@ -337,6 +350,7 @@ struct TrainCommand: ParsableCommand {
             folder: outDirectory, resumedAt: resume ? firstEpoch - 1 : nil, jsonLinesPath: jsonLinesPath, log: log,
             stepsPerEpoch: (mnist.train.count + options.batchSize - 1) / options.batchSize,
             tensorboard: noTensorBoard ? nil : (tensorboard ?? outDirectory), keepAllPictures: keepPictures == "all",
+            scale: scale,
             record: RunRecord(
                 folder: outDirectory, settings: effectiveSettings(options, trainer: trainer),
                 data: [
@@ -447,7 +461,7 @@ struct TrainCommand: ParsableCommand {
                 ["samples.png", "reconstructions.png", "run.json"] + (log.records.isEmpty ? [] : ["loss.png"]))
         }
         if config.latent == 2 {
-            try Explorer.manifold(model, size: 20).write(to: outDirectory + "/manifold.png")
+            try Explorer.manifold(model, size: 20, scale: scale).write(to: outDirectory + "/manifold.png")
             written.insert("manifold.png")
         }
         if let events = outputs.events {

@@ -6,8 +6,8 @@ struct TraverseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "traverse", abstract: "Sweep each latent dimension (rows sorted by KL, largest first).")
     @OptionGroup var options: ExploreOptions
-    @Option(help: "The test image whose latent mean the other dimensions hold.") var image = 0
-    @Option(help: "Values per dimension over [-3, 3].") var steps = 9
+    @Option(parsing: .unconditional, help: "The test image whose latent mean the other dimensions hold.") var image = 0
+    @Option(parsing: .unconditional, help: "Values per dimension over [-3, 3].") var steps = 9
 
     func run() throws {
         try reportingErrors {

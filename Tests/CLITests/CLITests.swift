@@ -148,6 +148,13 @@ struct CLITests {
         (["eval", "--checkpoint", "Data/mnist/README.md"], "not a valid safetensors file"),
         (["sample", "--checkpoint", "Data/mnist/README.md", "--out", "/tmp/x.png"], "not a valid safetensors file"),
         (["train", "--resume"], "--resume needs --out"),
+        (["train", "--scale", "0"], "--scale must be from 1 to 16, got 0"),
+        (
+            ["sample", "--checkpoint", "Data/mnist", "--out", "/tmp/x.png", "--count", "1025"],
+            "--count must be at most 1024"
+        ),
+        (["reconstruct", "--checkpoint", "Data/mnist", "--out", "/tmp/x.png", "--count", "5000"], "at most 1024"),
+        (["traverse", "--checkpoint", "Data/mnist", "--out", "/tmp/x.png", "--scale", "17"], "--scale must be from 1"),
     ])
     func badInputFailsWithOneLine(arguments: [String], expected: String) throws {
         let run = try VAERun(arguments)
@@ -184,28 +191,40 @@ struct CLITests {
     static func pngColourType(_ path: String) throws -> UInt8 { [UInt8](try Data(contentsOf: URL(filePath: path)))[25] }
 
     @Test(arguments: [
-        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 32),
-        (["interpolate", "--from", "0", "--to", "5", "--method", "lerp"], 12 * 30 + 2, 32),
+        // Title and t over the columns: 18 rows of labels.
+        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 18 + 32),
+        (["interpolate", "--from", "0", "--to", "5", "--method", "lerp"], 12 * 30 + 2, 18 + 32),
         (["jdiagram", "--corners", "0,1,2", "--size", "4"], 5 * 30 + 2, 5 * 30 + 2),
+        // Rows #2, #5, #14 (the first test images of label 1): 11 + 6 columns of labels.
         (
-            ["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2,
-            3 * 30 + 2
+            ["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 17 + 6 * 30 + 2,
+            18 + 3 * 30 + 2
         ),
-        (["traverse", "--steps", "5"], 5 * 30 + 2, 4 * 30 + 2),
+        // Rows z0…z3: 7 + 6.
+        (["traverse", "--steps", "5"], 13 + 5 * 30 + 2, 18 + 4 * 30 + 2),
         (["sample", "--count", "16"], 8 * 30 + 2, 2 * 30 + 2),
-        (["reconstruct", "--count", "5"], 5 * 30 + 2, 2 * 30 + 2),
+        (["sample", "--count", "16", "--scale", "3"], 8 * 90 + 6, 2 * 90 + 6),
+        // Rows IN and OUT: 11 + 6.
+        (["reconstruct", "--count", "5"], 17 + 5 * 30 + 2, 2 * 30 + 2),
+        (["reconstruct", "--count", "13"], 17 + 8 * 30 + 2, 4 * 30 + 2),
     ])
     func explorationCommandsDrawPictures(arguments: [String], width: Int, height: Int) throws {
         try Self.expectPicture(arguments, checkpoint: Self.explorationRun + "/model.safetensors", width, height)
     }
 
-    /// Runs a picture command on `checkpoint` (CPU) and checks it wrote a PNG of `width`×`height` pixels,
-    /// grey or RGB (`colourType` 0 or 2, IHDR's byte 25).
+    /// Runs a picture command on `checkpoint` (CPU, `--scale 1` unless the arguments give one) and checks it
+    /// wrote a PNG of `width`×`height` pixels, grey or RGB (`colourType` 0 or 2, IHDR's byte 25).
+    ///
+    /// The sizes the callers expect: a grid of cells, each image plus 2 pixels of padding, and 2 more at the
+    /// right and bottom; labels add a margin: above, 8 pixels per line (title, column labels) and 2 under the
+    /// title; left, the widest row label (4 pixels per character, less 1) and 6. Images 48 pixels or more
+    /// across get labels twice as big.
     static func expectPicture(
         _ arguments: [String], checkpoint: String, _ width: Int, _ height: Int, colourType: UInt8 = 0
     ) throws {
         let out = scratch() + "/picture.png"
-        let run = try VAERun(arguments + ["--checkpoint", checkpoint, "--out", out, "--device", "cpu"])
+        let scale = arguments.contains("--scale") ? [] : ["--scale", "1"]
+        let run = try VAERun(arguments + scale + ["--checkpoint", checkpoint, "--out", out, "--device", "cpu"])
         #expect(run.status == 0, "\(run.stderr)")
         let size = try pngSize(out)
         #expect(size.0 == width && size.1 == height, "\(arguments[0]): \(size)")

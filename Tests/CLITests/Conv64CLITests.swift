@@ -58,15 +58,17 @@ struct Conv64CLITests {
 
     /// No --data: each command takes the shapes the checkpoint records; the pictures are colour.
     @Test(arguments: [
+        // 64-pixel images get labels twice as big: 36 rows above, 2 × (4 per character − 1) + 12 at the left.
         (["sample", "--count", "16"], 8 * 66 + 2, 2 * 66 + 2),
-        (["reconstruct", "--count", "5"], 5 * 66 + 2, 2 * 66 + 2),
-        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 66 + 2, 68),
-        (["traverse", "--steps", "5"], 5 * 66 + 2, 2 * 66 + 2),
-        (["manifold", "--size", "3"], 3 * 64, 3 * 64),
+        (["reconstruct", "--count", "5"], 34 + 5 * 66 + 2, 2 * 66 + 2),
+        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 66 + 2, 36 + 68),
+        (["traverse", "--steps", "5"], 26 + 5 * 66 + 2, 36 + 2 * 66 + 2),
+        (["manifold", "--size", "3"], 50 + 3 * 64, 36 + 3 * 64),
         (["jdiagram", "--corners", "0,1,2", "--size", "3"], 4 * 66 + 2, 4 * 66 + 2),
         (
-            ["attribute", "--from-label", "0", "--to-label", "2", "--count", "2", "--steps", "3"], 4 * 66 + 2,
-            2 * 66 + 2
+            // Rows of the first two discs, whose indices have two digits ("#12": 22 + 12 columns of labels).
+            ["attribute", "--from-label", "0", "--to-label", "2", "--count", "2", "--steps", "3"], 34 + 4 * 66 + 2,
+            36 + 2 * 66 + 2
         ),
     ])
     func everyPictureCommandReadsTheCheckpoint(arguments: [String], width: Int, height: Int) throws {

@@ -60,15 +60,17 @@ struct ConvCLITests {
     }
 
     @Test(arguments: [
+        // (Label margins as CLITests.expectPicture describes.)
         (["sample", "--count", "16"], 8 * 30 + 2, 2 * 30 + 2),
-        (["reconstruct", "--count", "5"], 5 * 30 + 2, 2 * 30 + 2),
-        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 32),
-        (["traverse", "--steps", "5"], 5 * 30 + 2, 2 * 30 + 2),
-        (["manifold", "--size", "4"], 4 * 28, 4 * 28),  // a seamless grid, as in the VAE paper
+        (["reconstruct", "--count", "5"], 17 + 5 * 30 + 2, 2 * 30 + 2),
+        (["interpolate", "--from", "0", "--to", "5", "--steps", "6"], 8 * 30 + 2, 18 + 32),
+        (["traverse", "--steps", "5"], 13 + 5 * 30 + 2, 18 + 2 * 30 + 2),
+        // A seamless grid, as in the VAE paper; z values ("+0.67", 19 + 6) left and above.
+        (["manifold", "--size", "4"], 25 + 4 * 28, 18 + 4 * 28),
         (["jdiagram", "--corners", "0,1,2", "--size", "4"], 5 * 30 + 2, 5 * 30 + 2),
         (
-            ["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 6 * 30 + 2,
-            3 * 30 + 2
+            ["attribute", "--from-label", "1", "--to-label", "7", "--count", "3", "--steps", "5"], 17 + 6 * 30 + 2,
+            18 + 3 * 30 + 2
         ),
     ])
     func everyPictureCommandReadsTheCheckpoint(arguments: [String], width: Int, height: Int) throws {

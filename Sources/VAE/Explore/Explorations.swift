@@ -6,6 +6,8 @@ import VAECompute
 public struct Explorer {
     public let model: VAEModel
     public let images: ImageDataset
+    /// The pictures' magnification (nil: `Pictures.defaultScale`).
+    public var scale: Int?
 
     public init(model: VAEModel, images: ImageDataset) throws {
         guard images.fits(model.configuration) else {
@@ -18,8 +20,13 @@ public struct Explorer {
 
     var config: VAEConfiguration { model.configuration }
 
-    func grid(_ cells: [[Float]], columns: Int) -> PNGImage {
-        PNGImage.grid(cells, of: config, columns: columns)
+    func grid(
+        _ cells: [[Float]], columns: Int, title: String? = nil, columnLabels: [String] = [], rowLabels: [String] = []
+    ) throws -> PNGImage {
+        try LabelledGrid(
+            cells: cells, columns: columns, configuration: config, scale: scale ?? Pictures.defaultScale(for: config),
+            title: title, columnLabels: columnLabels, rowLabels: rowLabels
+        ).draw()
     }
 
     func checkIndex(_ i: Int, _ option: String) throws {
@@ -47,7 +54,14 @@ public struct Explorer {
             return method == .slerp ? LatentMath.slerp(a, b, t) : LatentMath.lerp(a, b, t)
         }
         let decoded = try model.decode(path)
-        return (grid([images.image(from)] + decoded + [images.image(to)], columns: steps + 2), decoded)
+        // Over each column: the image's index at the ends, t between them.
+        let ts = (0..<steps).map { String(format: "%.2f", Double($0) / Double(steps - 1)) }
+        return (
+            try grid(
+                [images.image(from)] + decoded + [images.image(to)], columns: steps + 2,
+                title: "\(method.rawValue) from #\(from) to #\(to), t", columnLabels: ["#\(from)"] + ts + ["#\(to)"]),
+            decoded
+        )
     }
 
     /// The J-diagram: z(u, v) = z_I + u (z_J − z_I) + v (z_K − z_I) on a size×size lattice (u along rows,
@@ -82,7 +96,7 @@ public struct Explorer {
                 }
             }
         }
-        return (grid(cells, columns: size + 1), decoded)
+        return (try grid(cells, columns: size + 1), decoded)
     }
 
     /// The attribute vector from label `a` to label `b` (mean latent of b's images minus a's), added with
@@ -133,7 +147,13 @@ public struct Explorer {
             cells.append(images.image(source))
             cells.append(contentsOf: decoded[(row * steps)..<((row + 1) * steps)])
         }
-        return (grid(cells, columns: steps + 1), LatentMath.norm(vector), decoded)
+        let strengths = (0..<steps).map { String(format: "%.2f", Double($0) / Double(steps - 1)) }
+        return (
+            try grid(
+                cells, columns: steps + 1, title: "label \(a) to \(b), strength", columnLabels: ["in"] + strengths,
+                rowLabels: sources.map { "#\($0)" }),
+            LatentMath.norm(vector), decoded
+        )
     }
 
     /// Per-dimension KL(q(z_d|x) ‖ N(0, 1)) averaged over the first `count` images, and each dimension's
@@ -178,12 +198,18 @@ public struct Explorer {
                 path.append(z)
             }
         }
-        return (grid(try model.decode(path), columns: steps), order)
+        let sweep = (0..<steps).map { String(format: "%+.1f", -range + 2 * range * Float($0) / Float(steps - 1)) }
+        return (
+            try grid(
+                try model.decode(path), columns: steps, title: "z of image #\(image), one latent swept per row",
+                columnLabels: sweep, rowLabels: order.map { "z\($0)" }),
+            order
+        )
     }
 
     /// Kingma & Welling's manifold for 2-latent models: z = (Φ⁻¹(u), Φ⁻¹(v)) on a size×size grid of
     /// u, v = (i + ½)/size, decoded.
-    public static func manifold(_ model: VAEModel, size: Int) throws -> PNGImage {
+    public static func manifold(_ model: VAEModel, size: Int, scale: Int? = nil) throws -> PNGImage {
         guard model.configuration.latent == 2 else {
             throw ConfigurationError(
                 "the manifold needs a model with 2 latent dimensions; this one has \(model.configuration.latent)")
@@ -199,6 +225,12 @@ public struct Explorer {
             }
         }
         let c = model.configuration
-        return PNGImage.grid(try model.decode(points), of: c, columns: size, padding: 0)
+        let z = (0..<size).map { LatentMath.inverseNormalCDF((Double($0) + 0.5) / Double(size)) }
+        return try LabelledGrid(
+            cells: try model.decode(points), columns: size, configuration: c,
+            scale: scale ?? Pictures.defaultScale(for: c),
+            padding: 0, title: "z0 across, z1 up", columnLabels: z.map { String(format: "%+.2f", $0) },
+            rowLabels: z.reversed().map { String(format: "%+.2f", $0) }
+        ).draw()
     }
 }

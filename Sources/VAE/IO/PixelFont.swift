@@ -1,6 +1,6 @@
 /// A 3×5 pixel font (digits, capitals, the punctuation labels need), drawn at a whole-pixel scale so the
 /// labels of pictures and plots need no font files: the same pixels on every machine, and nothing for a
-/// portable binary to find at run time. Lower-case letters are drawn as capitals.
+/// portable binary to find at run time. Lower-case letters are drawn as capitals, but for z.
 enum PixelFont {
     /// Each glyph's five rows, three bits each (4 = left column).
     static let glyphs: [Character: [UInt8]] = [
@@ -15,7 +15,9 @@ enum PixelFont {
         "−": [0, 0, 7, 0, 0], "+": [0, 2, 7, 2, 0], ":": [0, 2, 0, 2, 0], "=": [0, 7, 0, 7, 0], "(": [1, 2, 2, 2, 1],
         ")": [4, 2, 2, 2, 4], "[": [3, 2, 2, 2, 3], "]": [6, 2, 2, 2, 6], "/": [1, 1, 2, 4, 4], "%": [5, 1, 2, 4, 5],
         "×": [0, 5, 2, 5, 0], "_": [0, 0, 0, 0, 7], "'": [2, 2, 0, 0, 0], "<": [1, 2, 4, 2, 1], ">": [4, 2, 1, 2, 4],
-        "^": [2, 5, 0, 0, 0],
+        "^": [2, 5, 0, 0, 0], "#": [5, 7, 5, 7, 5],
+        // A small z, so latent names (z0, z11) are not read as numbers (Z and 2 differ by one pixel).
+        "z": [0, 7, 1, 6, 7],
     ]
 
     /// Glyph pitch in font pixels (3 wide and a space).
@@ -24,7 +26,7 @@ enum PixelFont {
     /// The width in image pixels of `text` at `scale`.
     static func width(_ text: String, scale: Int) -> Int { max(0, text.count * advance - 1) * scale }
 
-    /// The rows of `c` (a capital for a lower-case letter; a box for a character it lacks).
+    /// The rows of `c` (its capital for a lower-case letter the font lacks; a box for any other character).
     static func rows(_ c: Character) -> [UInt8] {
         glyphs[c] ?? glyphs[Character(c.uppercased())] ?? [7, 5, 5, 5, 7]
     }
