@@ -10,12 +10,12 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure kernel and training speed.",
         discussion: """
-            kernels: each kernel of a training step of the reference model (batch 128, 784-400-20), median of
+            kernels: each kernel of a training step of the reference model (batch 128, 784-400-20), median of \
             --repetitions launches (Vulkan: GPU timestamps; CPU: wall clock), every matmul transpose variant;
             sgemm: C = A·B at --sgemm-size³, the rate the CPU's matrix products reach;
-            training: one pass over --images training images, with launches, barriers, submits and host waits
-            per step, peak memory, and where the step's time goes. The peak is counted from the start of the
-            training pass, but memory the earlier parts freed may still be resident: measure `--what training`
+            training: one pass over --images training images, with launches, barriers, submits and host waits \
+            per step, peak memory, and where the step's time goes. The peak is counted from the start of the \
+            training pass, but memory the earlier parts freed may still be resident: measure `--what training` \
             alone for the training figure.
             """)
 

@@ -7,7 +7,7 @@ struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot", abstract: "Draw a run's loss curves (loss.png) from its metrics.csv, or compare runs.",
         discussion: """
-            One run: writes RUN/loss.png (train blue, test orange). Several runs: one colour per run, test thick
+            One run: writes RUN/loss.png (train blue, test orange). Several runs: one colour per run, test thick \
             and train thin, named in a legend; --out is needed. Each run is its folder or its metrics.csv.
             """)
     @Argument(help: "Run folders (holding metrics.csv) or metrics.csv files.") var runs: [String]
@@ -20,9 +20,10 @@ struct PlotCommand: ParsableCommand {
             var inputs: [String] = []
             for run in runs {
                 var isDirectory: ObjCBool = false
-                let isFolder =
-                    FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory)
-                    && isDirectory.boolValue
+                let exists = FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory)
+                // A name that is nowhere is taken as a run folder unless it names a .csv, so the error names
+                // the metrics.csv that was looked for.
+                let isFolder = exists ? isDirectory.boolValue : !run.lowercased().hasSuffix(".csv")
                 let path = isFolder ? (run as NSString).appendingPathComponent("metrics.csv") : run
                 let log = try MetricsLog(contentsOf: path)
                 guard !log.records.isEmpty else { throw DataError.missing(file: path) }

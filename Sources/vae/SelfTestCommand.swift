@@ -9,13 +9,13 @@ struct SelfTestCommand: ParsableCommand {
         commandName: "selftest",
         abstract: "Check that a device computes every kernel right, against the CPU reference.",
         discussion: """
-            Runs every kernel case of the test suite (products, convolutions, batch norm, activations, the
-            latent and loss kernels, Adam, reductions, gathers; odd and realistic shapes, NaN-filled outputs
-            that must be written, sentinels around them) on the device and compares each output with the
-            double-precision reference within the case's stated tolerance. On Vulkan it also runs the device
-            with device-local memory behind staging copies and shared-memory reductions, and each matmul
-            variant (all but the first configuration skipped with --quick); on the CPU, each matrix engine.
-            Prints one line per kernel family with its worst error as a fraction of its tolerance, then
+            Runs every kernel case of the test suite (products, convolutions, batch norm, activations, the \
+            latent and loss kernels, Adam, reductions, gathers; odd and realistic shapes, NaN-filled outputs \
+            that must be written, sentinels around them) on the device and compares each output with the \
+            double-precision reference within the case's stated tolerance. On Vulkan it also runs the device \
+            with device-local memory behind staging copies and shared-memory reductions, and each matmul \
+            variant (all but the first configuration skipped with --quick); on the CPU, each matrix engine. \
+            Prints one line per kernel family with its worst error as a fraction of its tolerance, then \
             "N passed, M failed"; exits with status 1 when any case fails.
             """)
 

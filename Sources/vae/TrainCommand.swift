@@ -12,15 +12,15 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a VAE on your images (a folder, CIFAR, NumPy, MNIST format) or synthetic shapes.",
         discussion: """
-            Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), metrics.csv and
-            metrics.jsonl (the losses; docs/runs.md says what each means), run.json (the settings, data, device,
-            version and figures), TensorBoard's events.out.tfevents.* file (scalars and pictures; --tensorboard),
-            samples.png (8×8 draws from the prior, the same noise every epoch), reconstructions.png (test images
-            over their reconstructions), loss.png, and manifold.png when the latent space has 2 dimensions. The
-            model, optimizer state and metrics are saved together after every epoch, so a killed run keeps its
-            last whole epoch; the pictures are redrawn after every epoch. Ctrl-C (or SIGTERM) stops at the next step and keeps the
-            last saved epoch; a second Ctrl-C stops at once. A folder that holds a run is only continued
-            (--resume) or replaced (--overwrite), never written over silently; on --resume the run's own
+            Writes into --out: model.safetensors (+ optimizer.safetensors for --resume), metrics.csv and \
+            metrics.jsonl (the losses; docs/runs.md says what each means), run.json (the settings, data, device, \
+            version and figures), TensorBoard's events.out.tfevents.* file (scalars and pictures; --tensorboard), \
+            samples.png (8×8 draws from the prior, the same noise every epoch), reconstructions.png (test images \
+            over their reconstructions), loss.png, and manifold.png when the latent space has 2 dimensions. The \
+            model, optimizer state and metrics are saved together after every epoch, so a killed run keeps its \
+            last whole epoch; the pictures are redrawn after every epoch. Ctrl-C (or SIGTERM) stops at the next step and keeps the \
+            last saved epoch; a second Ctrl-C stops at once. A folder that holds a run is only continued \
+            (--resume) or replaced (--overwrite), never written over silently; on --resume the run's own \
             settings apply and options that contradict them are refused.
             """)
 

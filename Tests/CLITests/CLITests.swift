@@ -107,10 +107,11 @@ struct CLITests {
         }
         let csv = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 2 && csv[0].hasPrefix("epoch,train_loss"))
-        // samples: 8×8 grid of 28×28 with 2-pixel padding = 242×242; PNG width/height at bytes 16..<24.
+        // samples: 8×8 grid of 28×28 images at 3× with 6 pixels of padding = 726×726 (0x2D6); PNG width and
+        // height at bytes 16..<24.
         let png = try Data(contentsOf: URL(filePath: out + "/samples.png"))
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
-        #expect(Array(png[16..<24]) == [0, 0, 0, 242, 0, 0, 0, 242])
+        #expect(Array(png[16..<24]) == [0, 0, 2, 214, 0, 0, 2, 214])
 
         let eval = try VAERun(["eval", "--checkpoint", out + "/model.safetensors", "--json", "--device", "cpu"])
         #expect(eval.status == 0, "\(eval.stderr)")

@@ -25,7 +25,8 @@ struct Conv64CLITests {
             #expect(FileManager.default.fileExists(atPath: Self.run + "/" + file), "\(file) missing")
         }
         for (file, width, height) in [
-            ("samples.png", 8 * 66 + 2, 8 * 66 + 2), ("reconstructions.png", 8 * 66 + 2, 134),
+            // 64×64 images at 2×, 4 pixels of padding; reconstructions labelled IN and OUT (2 × 11 + 12).
+            ("samples.png", 8 * 132 + 4, 8 * 132 + 4), ("reconstructions.png", 34 + 8 * 132 + 4, 2 * 132 + 4),
         ] {
             let size = try CLITests.pngSize(Self.run + "/" + file)
             #expect(size.0 == width && size.1 == height, "\(file): \(size)")

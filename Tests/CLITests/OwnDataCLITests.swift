@@ -43,7 +43,7 @@ struct OwnDataCLITests {
         #expect(eval.status == 0 && eval.stdout.contains("test loss"), "\(eval.stdout)\(eval.stderr)")
         try CLITests.expectPicture(
             ["attribute", "--from-label", "0", "--to-label", "1", "--count", "1", "--steps", "2"],
-            checkpoint: out + "/model.safetensors", 3 * 10 + 2, 10 + 2, colourType: 2)
+            checkpoint: out + "/model.safetensors", 13 + 3 * 10 + 2, 18 + 10 + 2, colourType: 2)
         let wrong = try VAERun([
             "eval", "--checkpoint", out + "/model.safetensors", "--device", "cpu", "--image-size", "9",
         ])

@@ -9,7 +9,11 @@ struct ExploreTests {
     static func explorer(latent: Int = 3) throws -> Explorer {
         let model = try VAEModel(
             VAEConfiguration(hidden: [16], latent: latent), device: CPUDevice(mode: .fast), seed: 3)
-        return try Explorer(model: model, images: Fixtures.mnist.test.prefix(300))
+        // Unmagnified, so the sizes below are the grid's: a 28×28 cell and 2 pixels of padding per image, and
+        // the label margin (CLITests.expectPicture says how big).
+        var explorer = try Explorer(model: model, images: Fixtures.mnist.test.prefix(300))
+        explorer.scale = 1
+        return explorer
     }
 
     static func close(_ a: [Float], _ b: [Float], _ tolerance: Float = 1e-5) -> Bool {
@@ -47,7 +51,7 @@ struct ExploreTests {
             Self.close(result.decoded.first!, reconstructions[0])
                 && Self.close(result.decoded.last!, reconstructions[1]))
         #expect(!Self.close(result.decoded[2], result.decoded[3]), "the path moves")
-        #expect(result.image.width == 8 * 30 + 2 && result.image.height == 32)
+        #expect(result.image.width == 8 * 30 + 2 && result.image.height == 18 + 32)
         #expect { try e.interpolation(from: 0, to: 300, steps: 4, method: method) } throws: {
             "\($0)".contains("--to 300 is out of range")
         }
@@ -72,7 +76,7 @@ struct ExploreTests {
             Self.close(result.decoded[0], try e.model.reconstruct([e.images.image(firstOne)])[0]),
             "strength 0 is the reconstruction")
         #expect(result.norm > 0)
-        #expect(result.image.width == 5 * 30 + 2 && result.image.height == 2 * 30 + 2)
+        #expect(result.image.width == 13 + 5 * 30 + 2 && result.image.height == 18 + 2 * 30 + 2)
         #expect { try e.attribute(labels: e.images.labels, from: 1, to: 42, count: 2, steps: 4) } throws: {
             "\($0)".contains("no test image has label 42")
         }
@@ -81,7 +85,7 @@ struct ExploreTests {
     @Test func traversalHasARowPerDimensionSortedByKL() throws {
         let e = try Self.explorer()
         let result = try e.traversal(image: 0, steps: 5, statisticsImages: 200)
-        #expect(result.image.width == 5 * 30 + 2 && result.image.height == 3 * 30 + 2)
+        #expect(result.image.width == 13 + 5 * 30 + 2 && result.image.height == 18 + 3 * 30 + 2)
         let kl = try e.latentStatistics(count: 200).kl
         #expect(result.order.map { kl[$0] } == result.order.map { kl[$0] }.sorted(by: >))
     }
@@ -90,8 +94,8 @@ struct ExploreTests {
         #expect { try Explorer.manifold(try Self.explorer(latent: 3).model, size: 4) } throws: {
             "\($0)".contains("2 latent dimensions")
         }
-        let image = try Explorer.manifold(try Self.explorer(latent: 2).model, size: 4)
-        #expect(image.width == 4 * 28 && image.height == 4 * 28)
+        let image = try Explorer.manifold(try Self.explorer(latent: 2).model, size: 4, scale: 1)
+        #expect(image.width == 25 + 4 * 28 && image.height == 18 + 4 * 28)
         #expect(Set(image.pixels).count > 10, "the grid is not blank")
     }
 }
