@@ -111,8 +111,9 @@ static inline float uniform24(uint32_t bits) { return (float)(bits >> 8) * 0x1p-
 
 VAE_CLONES
 void vae_reparameterize(const float *restrict mu, const float *restrict logvar, float *restrict eps, float *restrict z, long n,
-                        uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1) {
-    for (long block = 0; block * 4 < n; block++) {
+                        long offset, uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1) {
+    // Element i is element offset + i of the whole batch: block (offset + i) / 4, lane (offset + i) % 4.
+    for (long block = offset / 4; block * 4 < offset + n; block++) {
         uint32_t c[4] = {(uint32_t)block, step, stream, 0};
         philox4x32_10(c, key0, key1);
         float normal[4];
@@ -124,7 +125,10 @@ void vae_reparameterize(const float *restrict mu, const float *restrict logvar, 
             normal[2 * pair] = r * cs;
             normal[2 * pair + 1] = r * sn;
         }
-        for (long lane = 0; lane < 4 && block * 4 + lane < n; lane++) eps[block * 4 + lane] = normal[lane];
+        for (long lane = 0; lane < 4; lane++) {
+            const long g = block * 4 + lane;
+            if (g >= offset && g < offset + n) eps[g - offset] = normal[lane];
+        }
     }
     for (long i = 0; i < n; i++) z[i] = mu[i] + exp_poly(0.5f * logvar[i]) * eps[i];
 }

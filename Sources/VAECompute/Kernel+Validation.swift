@@ -117,9 +117,12 @@ extension Kernel {
             try requireFloat(x, out); try requireCount(out, x.rows, "out")
         case let .sum(x, out, _):
             try requireFloat(x, out); try requireCount(out, 1, "out")
-        case let .reparameterize(mu, logvar, eps, z, schedule, _, _):
+        case let .reparameterize(mu, logvar, eps, z, schedule, _, _, offset):
             try requireFloat(mu, logvar, eps, z); try requireSameCount(mu, logvar, eps, z)
             try requireSchedule(schedule)
+            if offset < 0 || offset > Int(UInt32.max) - mu.count {
+                throw fail("element offset \(offset) is out of range")
+            }
         case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
             try requireFloat(dz, logvar, eps, dmu, dlogvar); try requireSameCount(dz, logvar, eps, dmu, dlogvar)
         case let .klDivergence(mu, logvar, out, _):
@@ -159,8 +162,11 @@ extension Kernel {
             try requireGather(src, idx, dst, shard)
             try requireSchedule(s)
             if stepBase < 0 || stepBase > Int(UInt32.max) { throw fail("step base \(stepBase) is out of range") }
-        case let .sampleBernoulli(x, s, _, _):
+        case let .sampleBernoulli(x, s, _, _, offset):
             try requireFloat(x); try requireSchedule(s)
+            if offset < 0 || offset > Int(UInt32.max) - x.count {
+                throw fail("element offset \(offset) is out of range")
+            }
         case let .axpby(x, y, _, _):
             try requireFloat(x, y); try requireSameCount(x, y)
         case let .fill(x, _), let .clamp(x, _, _):

@@ -58,8 +58,11 @@ public enum Kernel: @unchecked Sendable {
     /// Reparameterization: `eps ~ N(0, I)` from Philox-4x32-10 (see `Philox`), then
     /// `z = mu + exp(logvar / 2) ⊙ eps`. The Philox counter's second word is `schedule[0]` (the step
     /// number, advanced on the device), so a recorded step draws fresh noise without re-recording.
+    /// `offset`: the index of `mu`'s first element in the whole batch, whose noise is drawn (a slice of a
+    /// batch, as a data-parallel rank holds, draws the noise the whole batch would give those elements).
     case reparameterize(
-        mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
+        mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32,
+        offset: Int = 0)
     /// Backward of `reparameterize`: `dmu = dz`, `dlogvar = dz ⊙ eps ⊙ exp(logvar / 2) / 2`.
     case reparameterizeBackward(dz: Tensor, logvar: Tensor, eps: Tensor, dmu: Tensor, dlogvar: Tensor)
     /// `out[i] = β · KL(N(mu_i, exp(logvar_i)) ‖ N(0, I)) = −β/2 Σ_j (1 + logvar − mu² − exp(logvar))`.
@@ -109,7 +112,8 @@ public enum Kernel: @unchecked Sendable {
         src: Tensor, indices: Tensor, schedule: Tensor, stepBase: Int, dst: Tensor, scale: Float, shard: Int? = nil)
     /// `x[i] = u_i < x[i] ? 1 : 0` with u_i uniform in [0, 1) from Philox at counter (i/4, schedule[0], stream, 1)
     /// (lane i % 4): binary pixels drawn with probability equal to the grey level (dynamic binarization).
-    case sampleBernoulli(x: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32)
+    /// `offset` as for `reparameterize`: element i draws what element `offset + i` of the whole batch would.
+    case sampleBernoulli(x: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32, offset: Int = 0)
     /// `y = a·x + b·y`.
     case axpby(x: Tensor, y: Tensor, a: Float, b: Float)
     /// `x = value` for every element.
@@ -181,7 +185,7 @@ public enum Kernel: @unchecked Sendable {
         case let .columnSum(x, out, acc): return TensorList(x, acc ? out : nil)
         case let .rowSum(x, _): return TensorList(x)
         case let .sum(x, out, acc): return TensorList(x, acc ? out : nil)
-        case let .reparameterize(mu, logvar, _, _, schedule, _, _): return TensorList(mu, logvar, schedule)
+        case let .reparameterize(mu, logvar, _, _, schedule, _, _, _): return TensorList(mu, logvar, schedule)
         case let .reparameterizeBackward(dz, logvar, eps, _, _): return TensorList(dz, logvar, eps)
         case let .klDivergence(mu, logvar, _, _): return TensorList(mu, logvar)
         case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _): return TensorList(mu, logvar, dmu, dlogvar)
@@ -198,7 +202,7 @@ public enum Kernel: @unchecked Sendable {
             return shard == nil ? TensorList(src, idx) : TensorList(src, idx, dst)
         case let .gatherRowsAtStep(src, idx, s, _, dst, _, shard):
             return shard == nil ? TensorList(src, idx, s) : TensorList(src, idx, s, dst)
-        case let .sampleBernoulli(x, s, _, _): return TensorList(x, s)
+        case let .sampleBernoulli(x, s, _, _, _): return TensorList(x, s)
         case let .axpby(x, y, _, b): return TensorList(x, b == 0 ? nil : y)
         case .fill: return TensorList()
         case let .copy(src, _): return TensorList(src)
@@ -219,7 +223,7 @@ public enum Kernel: @unchecked Sendable {
         case let .activation(_, _, y): return TensorList(y)
         case let .activationBackward(_, _, _, dx): return TensorList(dx)
         case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return TensorList(out)
-        case let .reparameterize(_, _, eps, z, _, _, _): return TensorList(eps, z)
+        case let .reparameterize(_, _, eps, z, _, _, _, _): return TensorList(eps, z)
         case let .reparameterizeBackward(_, _, _, dmu, dlogvar): return TensorList(dmu, dlogvar)
         case let .klDivergence(_, _, out, _): return TensorList(out)
         case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return TensorList(dmu, dlogvar)
@@ -232,7 +236,7 @@ public enum Kernel: @unchecked Sendable {
         case let .adam(p, _, m, v, _, _, _, _): return TensorList(p, m, v)
         case let .advanceStep(s): return TensorList(s)
         case let .gatherRows(_, _, _, dst, _, _), let .gatherRowsAtStep(_, _, _, _, dst, _, _): return TensorList(dst)
-        case let .sampleBernoulli(x, _, _, _): return TensorList(x)
+        case let .sampleBernoulli(x, _, _, _, _): return TensorList(x)
         case let .axpby(_, y, _, _): return TensorList(y)
         case let .fill(x, _): return TensorList(x)
         case let .copy(_, dst): return TensorList(dst)

@@ -33,24 +33,32 @@ public enum Philox {
     /// block at counter `(counter.0 + i/4, counter.1, counter.2, counter.3)`. Calls `body(i, word)` for
     /// i in 0..<count, computing each block once.
     @inlinable
-    public static func forEachWord(count: Int, counter: Counter, key: Key, _ body: (Int, UInt32) -> Void) {
-        var first = 0
-        while first < count {
+    ///
+    /// With `offset`, the words are those of elements `offset ..< offset + count` of the stream (element
+    /// `g` from block `g / 4`, lane `g % 4`), reported as 0 ..< count: a slice of a batch draws what the
+    /// whole batch would have drawn for those elements (data-parallel ranks each take a slice).
+    public static func forEachWord(
+        count: Int, counter: Counter, key: Key, offset: Int = 0, _ body: (Int, UInt32) -> Void
+    ) {
+        let end = offset + count
+        var blockIndex = offset / 4
+        while blockIndex * 4 < end {
             let b = block(
-                counter: (counter.0 &+ UInt32(truncatingIfNeeded: first / 4), counter.1, counter.2, counter.3), key: key
-            )
-            body(first, b.0)
-            if first + 1 < count { body(first + 1, b.1) }
-            if first + 2 < count { body(first + 2, b.2) }
-            if first + 3 < count { body(first + 3, b.3) }
-            first += 4
+                counter: (counter.0 &+ UInt32(truncatingIfNeeded: blockIndex), counter.1, counter.2, counter.3),
+                key: key)
+            let g = blockIndex * 4
+            if g >= offset && g < end { body(g - offset, b.0) }
+            if g + 1 >= offset && g + 1 < end { body(g + 1 - offset, b.1) }
+            if g + 2 >= offset && g + 2 < end { body(g + 2 - offset, b.2) }
+            if g + 3 >= offset && g + 3 < end { body(g + 3 - offset, b.3) }
+            blockIndex += 1
         }
     }
 
-    /// The first `count` words of the stream of `forEachWord`.
-    public static func words(count: Int, counter: Counter, key: Key) -> [UInt32] {
+    /// The `count` words of the stream of `forEachWord` from element `offset`.
+    public static func words(count: Int, counter: Counter, key: Key, offset: Int = 0) -> [UInt32] {
         var out = [UInt32](repeating: 0, count: count)
-        forEachWord(count: count, counter: counter, key: key) { out[$0] = $1 }
+        forEachWord(count: count, counter: counter, key: key, offset: offset) { out[$0] = $1 }
         return out
     }
 
@@ -79,17 +87,21 @@ public enum Philox {
         return (n0, n1, n2, n3)
     }
 
-    /// The normal noise of the `reparameterize` kernel: element `i` comes from block
-    /// `(i / 4, step, stream, 0)` under `key(seed)`, lane `i % 4`.
-    public static func gaussianNoise(count: Int, seed: UInt64, step: UInt32, stream: UInt32) -> [Double] {
+    /// The normal noise of the `reparameterize` kernel: element `g` of the batch comes from block
+    /// `(g / 4, step, stream, 0)` under `key(seed)`, lane `g % 4`; this is elements `offset ..< offset + count`.
+    public static func gaussianNoise(
+        count: Int, seed: UInt64, step: UInt32, stream: UInt32, offset: Int = 0
+    ) -> [Double] {
         let key = key(seed: seed)
         var out = [Double](repeating: 0, count: count)
-        var i = 0
-        while i < count {
-            let n = normals(block(counter: (UInt32(truncatingIfNeeded: i / 4), step, stream, 0), key: key))
-            let lanes = [n.0, n.1, n.2, n.3]
-            for lane in 0..<min(4, count - i) { out[i + lane] = lanes[lane] }
-            i += 4
+        var blockIndex = offset / 4
+        while blockIndex * 4 < offset + count {
+            let n = normals(block(counter: (UInt32(truncatingIfNeeded: blockIndex), step, stream, 0), key: key))
+            for (lane, value) in [n.0, n.1, n.2, n.3].enumerated() {
+                let i = blockIndex * 4 + lane - offset
+                if i >= 0 && i < count { out[i] = value }
+            }
+            blockIndex += 1
         }
         return out
     }

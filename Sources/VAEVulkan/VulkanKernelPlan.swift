@@ -37,6 +37,20 @@ struct VulkanKernelPlan {
                 shader: name, constants: [wg], bindings: tensors, pushConstants: [u(n)] + push,
                 groups: Self.grid(items: (n + per - 1) / per, groupSize: elementwiseGroup))
         }
+        /// The Philox kernels: one invocation per noise block that holds elements offset ..< offset + n.
+        func philoxBlocks(
+            _ name: String, _ tensors: [Tensor], _ n: Int, seed: UInt64, stream: UInt32, offset: Int
+        ) throws -> VulkanKernelPlan {
+            guard offset >= 0, offset + n <= Int(UInt32.max) else {
+                throw ComputeError.invalidArguments(kernel: name, reason: "element offset \(offset) is out of range")
+            }
+            return VulkanKernelPlan(
+                shader: name, constants: [wg], bindings: tensors,
+                pushConstants: [
+                    u(n), UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream, u(offset),
+                ],
+                groups: Self.grid(items: (offset % 4 + n + 3) / 4, groupSize: elementwiseGroup))
+        }
         func perRow(_ name: String, _ tensors: [Tensor], rows: Int, cols: Int, _ push: [UInt32]) -> VulkanKernelPlan {
             VulkanKernelPlan(
                 shader: Self.reduction(name, device), constants: [rg], bindings: tensors,
@@ -105,10 +119,9 @@ struct VulkanKernelPlan {
             self.init(
                 shader: Self.reduction("sum", device), constants: [rg], bindings: [x, out],
                 pushConstants: [u(x.count), acc ? 1 : 0], groups: (1, 1, 1))
-        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream):
-            self = elementwise(
-                "reparameterize", [mu, logvar, eps, z, schedule], mu.count,
-                [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
+        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream, offset):
+            self = try philoxBlocks(
+                "reparameterize", [mu, logvar, eps, z, schedule], mu.count, seed: seed, stream: stream, offset: offset)
         case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
             self = elementwise("reparameterize_backward", [dz, logvar, eps, dmu, dlogvar], dz.count, [])
         case let .klDivergence(mu, logvar, out, beta):
@@ -148,10 +161,8 @@ struct VulkanKernelPlan {
             pushConstants = [
                 u(dst.rows), u(dst.columns), bits(scale), 0, u(shard ?? 0), u(src.rows), u(stepBase), u(idx.count),
             ]
-        case let .sampleBernoulli(x, s, seed, stream):
-            self = elementwise(
-                "sample_bernoulli", [x, s], x.count,
-                [UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream], per: 4)
+        case let .sampleBernoulli(x, s, seed, stream, offset):
+            self = try philoxBlocks("sample_bernoulli", [x, s], x.count, seed: seed, stream: stream, offset: offset)
         case let .axpby(x, y, a, b):
             self = elementwise("axpby", [x, y], x.count, [bits(a), bits(b)])
         case let .fill(x, value):

@@ -35,8 +35,9 @@ void vae_bernoulli_rows(const float *logits, const float *target, long rows, lon
                         float *loss_per_row, float *gradient, float scale);
 
 /// eps = the Philox normals of the `reparameterize` kernel (block b of counter (b, step, stream, 0) under
-/// key (key0, key1), Box–Muller on word pairs) and z = mu + exp(logvar / 2)·eps, for n elements.
-void vae_reparameterize(const float *mu, const float *logvar, float *eps, float *z, long n,
+/// key (key0, key1), Box–Muller on word pairs) and z = mu + exp(logvar / 2)·eps, for n elements that are
+/// elements offset … offset + n − 1 of the whole batch's noise.
+void vae_reparameterize(const float *mu, const float *logvar, float *eps, float *z, long n, long offset,
                         uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1);
 
 /// destination row r = scale · source row (indices[r] − base) (bytes to floats), for `rows` rows of `cols`.

@@ -79,16 +79,16 @@ enum FastKernels {
                     scale, out.baseAddress! + rows.lowerBound * cols, shard ?? 0, shard == nil)
                 precondition(bad < 0, "gather index \(indices[first + rows.lowerBound + bad]) out of range")
             }
-        case let .sampleBernoulli(x, s, seed, stream):
+        case let .sampleBernoulli(x, s, seed, stream, offset):
             let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed), xv = floats(x)
-            Philox.forEachWord(count: xv.count, counter: (0, step, stream, 1), key: key) { i, bits in
+            Philox.forEachWord(count: xv.count, counter: (0, step, stream, 1), key: key, offset: offset) { i, bits in
                 xv[i] = Float(bits >> 8) * 0x1p-24 < xv[i] ? 1 : 0
             }
-        case let .reparameterize(mu, logvar, eps, z, s, seed, stream):
+        case let .reparameterize(mu, logvar, eps, z, s, seed, stream, offset):
             let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed)
             vae_reparameterize(
                 floats(mu).baseAddress, floats(logvar).baseAddress, floats(eps).baseAddress, floats(z).baseAddress,
-                mu.count, step, stream, key.0, key.1)
+                mu.count, offset, step, stream, key.0, key.1)
         case let .klDivergence(mu, logvar, out, beta):
             let m = floats(mu), lv = floats(logvar), o = floats(out), cols = mu.columns
             for r in 0..<mu.rows {

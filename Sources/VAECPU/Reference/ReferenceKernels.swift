@@ -59,8 +59,9 @@ enum ReferenceKernels {
             store(ReferenceMath.rowSum(load(x), rows: x.rows, columns: x.columns), out)
         case let .sum(x, out, acc):
             store([load(x).reduce(0, +) + (acc ? load(out)[0] : 0)], out)
-        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream):
-            let noise = Philox.gaussianNoise(count: mu.count, seed: seed, step: words(schedule)[0], stream: stream)
+        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream, offset):
+            let noise = Philox.gaussianNoise(
+                count: mu.count, seed: seed, step: words(schedule)[0], stream: stream, offset: offset)
             // eps is stored as float32 and z computed from the stored value, as a GPU does.
             let epsF = noise.map { Double(Float($0)) }
             store(epsF, eps)
@@ -136,8 +137,9 @@ enum ReferenceKernels {
                 for j in 0..<cols { out[r * cols + j] = Double(scale) * values[row * cols + j] }
             }
             store(out, dst)
-        case let .sampleBernoulli(x, s, seed, stream):
-            let bits = Philox.words(count: x.count, counter: (0, words(s)[0], stream, 1), key: Philox.key(seed: seed))
+        case let .sampleBernoulli(x, s, seed, stream, offset):
+            let bits = Philox.words(
+                count: x.count, counter: (0, words(s)[0], stream, 1), key: Philox.key(seed: seed), offset: offset)
             store(zip(load(x), bits).map { p, word in Philox.uniform(word) < p ? 1 : 0 }, x)
         case let .axpby(x, y, a, b):
             let xv = load(x), yv = load(y)

@@ -27,6 +27,18 @@ public enum LatentCases {
                             stream: 3)
                     })
             }
+            // A slice of a larger batch (a data-parallel rank's rows): offsets on and off the 4-element blocks.
+            for offset in [1, 6, 20 * c + 3] {
+                cases.append(
+                    KernelCase(
+                        "reparameterize \(r)x\(c) from element \(offset)", inputs: [mu, logvar, schedule(step: 5)],
+                        outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(2e-5, relative: 2e-5)
+                    ) { i, o in
+                        .reparameterize(
+                            mu: i[0], logvar: i[1], eps: o[0], z: o[1], schedule: i[2], seed: 0x1234_5678_9ABC,
+                            stream: 3, offset: offset)
+                    })
+            }
             let eps = HostTensor.uniform([r, c], -3, 3, seed: seed + 2),
                 dz = HostTensor.uniform([r, c], seed: seed + 3)
             cases.append(

@@ -132,6 +132,13 @@ public enum UtilityCases {
                     "sample_bernoulli n=\(n)", inputs: [LatentCases.schedule(step: 3)], outputs: [pixels],
                     tolerance: .exact
                 ) { i, o in .sampleBernoulli(x: o[0], schedule: i[0], seed: 77, stream: 5) })
+            for offset in [3, 784 * 5 + 2] {
+                cases.append(
+                    KernelCase(
+                        "sample_bernoulli n=\(n) from element \(offset)", inputs: [LatentCases.schedule(step: 3)],
+                        outputs: [pixels], tolerance: .exact
+                    ) { i, o in .sampleBernoulli(x: o[0], schedule: i[0], seed: 77, stream: 5, offset: offset) })
+            }
         }
         // More than 65535 workgroups of 256: the grid's second dimension carries the rest.
         let big = 65_535 * 256 + 1000
