@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // VAE_STATIC_LINK=1 links OpenBLAS and zlib statically (scripts/build-portable.sh), so a binary built with
@@ -18,6 +18,9 @@ let package = Package(
         .executable(name: "vae", targets: ["vae"]),
         .library(name: "VAECompute", targets: ["VAECompute", "VAECPU", "VAEVulkan"]),
     ],
+    // MPI: data-parallel training over Open MPI (`swift build --traits MPI`; needs libopenmpi-dev). Off by
+    // default, so the default build and the quick start need no MPI installation.
+    traits: [.trait(name: "MPI", description: "Data-parallel training over MPI (Open MPI's libmpi).")],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The runtime of the committed TensorBoard messages (scripts/generate-protos.sh makes them).
@@ -31,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CMinizip", path: "Sources/CMinizip"),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // MARK: - Hand-vectorized CPU kernels (C: AVX-512 and AVX2 chosen at run time)
         // Optimized in debug builds too, so the debug test suite runs the code that ships at a usable speed.
@@ -73,7 +78,12 @@ let package = Package(
             ]),
 
         // MARK: - The VAE: model, training, data, files
-        .target(name: "VAE", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAEFormats"]),
+        .target(
+            name: "VAE",
+            dependencies: [
+                "VAECompute", "VAECPU", "VAEVulkan", "VAEFormats",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ]),
 
         // MARK: - TensorBoard event files (the run's scalars and pictures for `tensorboard --logdir`)
         .target(

@@ -103,6 +103,11 @@ struct TrainCommand: ParsableCommand {
         parsing: .unconditional,
         help: "Magnify the run's pictures' pixels N×N (1–16; default: an image about 84 pixels across).")
     var scale: Int?
+    @Option(
+        help:
+            "auto | none | mpi: train as one rank of an MPI job (auto: when mpirun or srun started this process; needs a vae built with --traits MPI; see README \"Several GPUs or machines\")."
+    )
+    var distributed = "auto"
     @Flag(help: "Show no progress while an epoch runs (the epoch lines and the results still print).")
     var quiet = false
     @Option(
@@ -114,7 +119,29 @@ struct TrainCommand: ParsableCommand {
     ) var testLimit: Int?
 
     func run() throws {
-        try reportingErrors { try train() }
+        var ranks: (any Communicator)?
+        do {
+            let communicator = try communicator()
+            ranks = communicator
+            if communicator.size == 1 {
+                try reportingErrors { try train(communicator) }
+                return
+            }
+            do {
+                try train(communicator)
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                note("vae: error: rank \(communicator.rank) of \(communicator.size): \(error)")
+                throw ExitCode(1)
+            }
+        } catch let exit as ExitCode {
+            // One rank that fails ends the job: the others would wait for it in the next collective.
+            if let ranks, ranks.size > 1, exit != .success { ranks.abort(status: exit.rawValue) }
+            throw exit
+        } catch {
+            try reportingErrors { throw error }
+        }
     }
 
     /// The architecture the options ask for (defaults where they are not given).
@@ -224,7 +251,7 @@ struct TrainCommand: ParsableCommand {
         return found
     }
 
-    func train() throws {
+    func train(_ communicator: any Communicator) throws {
         if let n = trainLimit, n <= 0 { throw ConfigurationError("--train-limit must be positive, got \(n)") }
         if let n = testLimit, n <= 0 { throw ConfigurationError("--test-limit must be positive, got \(n)") }
         if let n = stepsPerSubmit, n <= 0 { throw ConfigurationError("--steps-per-submit must be positive, got \(n)") }
@@ -243,17 +270,37 @@ struct TrainCommand: ParsableCommand {
         let config = try configurationFromOptions()
         let options = try trainingOptions()
 
+        if communicator.rank != 0 {
+            // Rank 0 opens the run folder (repairing it if a run was killed while saving) before the others
+            // read its state; they write into a private folder that goes when they end.
+            try communicator.barrier()
+            let folder = try Self.privateFolder(rank: communicator.rank, copying: resume ? out : nil)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let run = try RunDirectory(folder)
+            try train(in: run, outDirectory: folder, config: config, options: options, communicator: communicator)
+            return
+        }
         let outDirectory = try out ?? Self.newRunFolder()
-        let run = try RunDirectory(outDirectory, madeForThisRun: out == nil)
+        let run: RunDirectory
         do {
-            try train(in: run, outDirectory: outDirectory, config: config, options: options)
+            run = try RunDirectory(outDirectory, madeForThisRun: out == nil)
+        } catch {
+            if communicator.size > 1 { try? communicator.barrier() }
+            throw error
+        }
+        if communicator.size > 1 { try communicator.barrier() }
+        do {
+            try train(in: run, outDirectory: outDirectory, config: config, options: options, communicator: communicator)
         } catch {
             run.discardIfUnused()
             throw error
         }
     }
 
-    func train(in run: RunDirectory, outDirectory: String, config: VAEConfiguration, options: TrainingOptions) throws {
+    func train(
+        in run: RunDirectory, outDirectory: String, config: VAEConfiguration, options: TrainingOptions,
+        communicator: any Communicator
+    ) throws {
         var config = config, options = options
         if let recovery = run.recovery { note("vae: \(outDirectory): \(recovery)") }
         if resume && !run.holdsRun { throw RunError("\(outDirectory) holds no run to resume (no model.safetensors)") }
@@ -333,9 +380,19 @@ struct TrainCommand: ParsableCommand {
         }
         let trainer = try Trainer(
             model: model, train: mnist.train, test: mnist.test, options: options,
-            placement: try DataOptions.placement(dataPlacement), stepsPerSubmission: stepsPerSubmit)
+            placement: try DataOptions.placement(dataPlacement), stepsPerSubmission: stepsPerSubmit,
+            communicator: communicator)
+        // Every rank must train the same model the same way: checked once, before the first step.
+        try communicator.requireAgreement(
+            try model.parameterFingerprint() + [
+                Double(options.batchSize), Double(options.seed), Double(options.learningRate), Double(options.beta),
+                Double(options.klWarmupEpochs), Double(epochs), Double(firstEpoch), Double(mnist.train.count),
+                Double(mnist.test.count),
+            ], about: "the model, its settings or its data")
         let settings = RunSettings(options: options, trainImages: mnist.train.count)
-        print("device: \(device.info)")
+        print(
+            "device: \(device.info)"
+                + (communicator.size > 1 ? " (rank 0 of \(communicator.size); each rank its own)" : ""))
         print(
             "model: \(Checkpoint.describe(config)) \(config.likelihood.rawValue), \(model.parameterCount) parameters; "
                 + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)"
@@ -387,7 +444,7 @@ struct TrainCommand: ParsableCommand {
         }
 
         vae_install_stop_handlers()
-        let display = ProgressDisplay(epochs: epochs, quiet: quiet)
+        let display = ProgressDisplay(epochs: epochs, quiet: quiet || communicator.rank != 0)
         let shownTest =
             options.binarization == .none
             ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)

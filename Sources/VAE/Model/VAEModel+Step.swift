@@ -5,15 +5,18 @@ extension VAEModel {
     /// to the workspace's totals. The noise comes from Philox under `seed`, counter (block, step, stream).
     /// With `outputGradient`, the likelihood's gradient is computed in the same pass (`w.dOutput`).
     /// `training` is PyTorch's `model.train()` (batch norm on the batch's statistics, moving the running
-    /// ones) as opposed to `model.eval()`; a backward pass needs a training forward pass.
+    /// ones) as opposed to `model.eval()`; a backward pass needs a training forward pass. `noiseOffset`: the
+    /// index of `w`'s first latent element in the whole batch (a data-parallel rank's rows).
     func forward(
-        _ w: Workspace, seed: UInt64, stream: UInt32, outputGradient: Bool = false, training: Bool = false
+        _ w: Workspace, seed: UInt64, stream: UInt32, outputGradient: Bool = false, training: Bool = false,
+        noiseOffset: Int = 0
     ) throws {
         let d = device, c = configuration
         try encode(w, training: training)
         try d.launch(
             .reparameterize(
-                mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream))
+                mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream,
+                offset: noiseOffset))
         try decode(w.z, w, training: training)
         switch (c.likelihood, outputGradient) {
         case (.bernoulli, true):

@@ -52,6 +52,8 @@ public final class Trainer {
     let trainCount: Int, testCount: Int
     /// Training steps recorded once and submitted together (see `init`).
     public let stepsPerSubmission: Int
+    /// The processes that train together (one by default); see `trainEpochDistributed`.
+    public let communicator: any Communicator
 
     /// `placement` says where the images are kept (default: on the device when they fit); `maxShardBytes`
     /// caps the tensors they are kept in on the device below the device's own limit (tests use it to split
@@ -61,8 +63,10 @@ public final class Trainer {
     /// to the bit. Default: 16 on GPUs, 1 on CPU devices (where it saves nothing).
     public init(
         model: VAEModel, train: ImageDataset, test: ImageDataset, options: TrainingOptions,
-        placement: DataPlacement = .automatic, maxShardBytes: Int? = nil, stepsPerSubmission: Int? = nil
+        placement: DataPlacement = .automatic, maxShardBytes: Int? = nil, stepsPerSubmission: Int? = nil,
+        communicator: any Communicator = SingleProcess()
     ) throws {
+        self.communicator = communicator
         if let k = stepsPerSubmission, k < 1 {
             throw ConfigurationError("steps per submission must be at least 1, got \(k)")
         }
@@ -119,6 +123,10 @@ public final class Trainer {
         try trainImages.setOrder(Self.permutation(count: trainCount, seed: options.seed, epoch: epoch))
         let batches = stride(from: 0, to: trainCount, by: options.batchSize).map {
             ($0, min(options.batchSize, trainCount - $0))
+        }
+        if communicator.size > 1 {
+            return try trainEpochDistributed(
+                epoch, beta: beta, batches: batches, progress: progress, shouldStop: shouldStop)
         }
         let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
         try resetTotals(spaces)
@@ -210,14 +218,14 @@ public final class Trainer {
             loss: (totals.reconstruction + totals.kl) / n, reconstruction: totals.reconstruction / n, kl: totals.kl / n)
     }
 
-    private func resetTotals(_ spaces: [Workspace]) throws {
+    func resetTotals(_ spaces: [Workspace]) throws {
         for w in spaces {
             try device.launch(.fill(x: w.reconstructionTotal, value: 0))
             try device.launch(.fill(x: w.klTotal, value: 0))
         }
     }
 
-    private func readTotals(_ spaces: [Workspace]) throws -> (reconstruction: Double, kl: Double) {
+    func readTotals(_ spaces: [Workspace]) throws -> (reconstruction: Double, kl: Double) {
         var r = 0.0, k = 0.0
         for w in spaces {
             r += Double(try device.download(w.reconstructionTotal)[0])

@@ -1,0 +1,67 @@
+import Foundation
+import VAECompute
+
+extension Trainer {
+    /// One pass over the training set shared by the communicator's ranks: every rank walks the same
+    /// shuffled batches, takes its contiguous slice of each (`batchSlice`), and the gradients are summed
+    /// over the ranks before every rank takes the same Adam step. Returns the whole batch's mean losses per
+    /// image, summed over the ranks, as one process would report them.
+    func trainEpochDistributed(
+        _ epoch: Int, beta: Float, batches: [(Int, Int)], progress: (TrainingProgress) -> Void,
+        shouldStop: () -> Bool
+    ) throws -> LossSummary {
+        let c = communicator, config = model.configuration
+        let slices = batches.map { batchSlice(rows: $0.1, rank: c.rank, size: c.size) }
+        let spaces = try Set(slices.map(\.count).filter { $0 > 0 }).map { try model.workspace(batchSize: $0) }
+        try resetTotals(spaces)
+        let start = Date()
+        func totals() throws -> (reconstruction: Double, kl: Double) {
+            let mine = try readTotals(spaces)
+            var both = [mine.reconstruction, mine.kl]
+            try c.allreduceSum(&both)
+            return (both[0], both[1])
+        }
+        var lastStep = 0
+        do {
+            for (index, ((first, _), slice)) in zip(batches, slices).enumerated() {
+                lastStep = index + 1
+                var w: Workspace?
+                if slice.count > 0 {
+                    let space = try model.workspace(batchSize: slice.count)
+                    try trainImages.gather(first: first + slice.first, into: space.x)
+                    if options.binarization == .dynamic {
+                        try device.launch(
+                            .sampleBernoulli(
+                                x: space.x, schedule: model.schedule, seed: options.seed, stream: 0x7000_0000,
+                                offset: slice.first * config.inputSize))
+                    }
+                    w = space
+                }
+                try model.stepWithReducedGradients(
+                    w, seed: options.seed, beta: beta, noiseOffset: slice.first * config.latent
+                ) { try c.allreduceSum(&$0) }
+                let done = index + 1
+                // Every rank stops at the same step: the signal is summed over the ranks.
+                var stop = [shouldStop() ? 1.0 : 0]
+                try c.allreduceSum(&stop)
+                if stop[0] > 0 { throw TrainingInterrupted(epoch: epoch, step: done, steps: batches.count) }
+                if done % options.logInterval == 0 || done == batches.count {
+                    let t = try totals(), seen = Double(min(done * options.batchSize, trainCount))
+                    let loss = (t.reconstruction + Double(beta) * t.kl) / seen
+                    guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, step: done) }
+                    progress(
+                        TrainingProgress(
+                            epoch: epoch, step: done, steps: batches.count, samples: Int(seen),
+                            seconds: Date().timeIntervalSince(start), loss: loss,
+                            reconstruction: t.reconstruction / seen, kl: t.kl / seen))
+                }
+            }
+        } catch ComputeError.deviceFailure(let message) {
+            throw ComputeError.deviceFailure(
+                "\(message) (training epoch \(epoch), step \(lastStep) of \(batches.count), rank \(c.rank))")
+        }
+        let t = try totals(), n = Double(trainCount)
+        return LossSummary(
+            loss: (t.reconstruction + Double(beta) * t.kl) / n, reconstruction: t.reconstruction / n, kl: t.kl / n)
+    }
+}
