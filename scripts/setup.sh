@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages VulkanVAE builds and tests with (Debian 12 / Ubuntu 22.04+).
-# Swift itself (6.0 or later) must already be on PATH: https://www.swift.org/install/linux/
+# Swift itself (6.1 or later: the package uses traits) must already be on PATH: https://www.swift.org/install/linux/
 set -euo pipefail
 
 packages=(
@@ -14,6 +14,8 @@ packages=(
   libturbojpeg0-dev      # JPEG images in data folders (libjpeg-turbo)
   libminizip-dev         # NumPy .npz archives (zlib's zip reader)
   python3-venv           # a virtual environment for the tensorboard package (the tests read event files with it)
+  openmpi-bin            # mpirun, for data-parallel training (the MPI build: swift build --traits MPI)
+  libopenmpi-dev         # Open MPI's headers and libmpi, for that build only
 )
 
 sudo=""

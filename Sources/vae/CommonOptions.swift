@@ -16,9 +16,13 @@ struct DeviceOptions: ParsableArguments {
     @Flag(name: .long, help: "Enable the Khronos validation layer (when installed) on Vulkan.")
     var validate = false
 
-    func open() throws -> any ComputeDevice {
-        try DeviceSpecifier(parsing: device).open(
-            validation: validate, pipelineCache: DeviceSpecifier.pipelineCacheDirectory)
+    /// Opens the device. `ranksOnThisMachine` > 1 (a data-parallel job): the CPU backend's threads are
+    /// shared among the machine's ranks, and `auto` spreads the ranks over the machine's GPUs.
+    func open(localRank: Int? = nil, ranksOnThisMachine: Int = 1) throws -> any ComputeDevice {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return try DeviceSpecifier(parsing: device).open(
+            validation: validate, pipelineCache: DeviceSpecifier.pipelineCacheDirectory,
+            cpuThreads: ranksOnThisMachine > 1 ? max(1, cores / ranksOnThisMachine) : nil, localRank: localRank)
     }
 
     /// With --validate, prints what the validation layer reported (to stderr) and fails if it reported

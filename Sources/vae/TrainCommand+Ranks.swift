@@ -61,4 +61,20 @@ enum MPILaunch {
         }
         return nil
     }
+
+    /// This rank's number among the ranks of its machine (Open MPI, Slurm), or nil.
+    static var localRank: Int? {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"].lazy.compactMap {
+            environment[$0].flatMap(Int.init)
+        }.first
+    }
+
+    /// How many ranks share this machine (Open MPI, MPICH), or nil.
+    static var localRanks: Int? {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"].lazy.compactMap {
+            environment[$0].flatMap(Int.init)
+        }.first
+    }
 }

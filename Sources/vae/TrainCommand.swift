@@ -336,7 +336,11 @@ struct TrainCommand: ParsableCommand {
         }
         if !resume { try config.validate() }
 
-        let device = try deviceOptions.open()
+        let device =
+            communicator.size > 1
+            ? try deviceOptions.open(
+                localRank: MPILaunch.localRank, ranksOnThisMachine: MPILaunch.localRanks ?? communicator.size)
+            : try deviceOptions.open()
         if device.info.backend == "vulkan" && device.info.kind == .cpu {
             note(
                 "vae: note: \(device.info.name) emulates a GPU on the CPU (a correctness device, far slower than --device cpu)"

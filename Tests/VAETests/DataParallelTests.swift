@@ -74,6 +74,8 @@ struct DataParallelTests {
         -> [(losses: [LossSummary], parameters: [Float])]
     {
         let group = LocalGroup(size: ranks)
+        // Written by the ranks' threads, each its own element, under the lock (the array is shared).
+        let lock = NSLock()
         nonisolated(unsafe) var results = [(losses: [LossSummary], parameters: [Float])?](repeating: nil, count: ranks)
         nonisolated(unsafe) var failure: Error?
         onEachRank(ranks) { rank in
@@ -87,9 +89,9 @@ struct DataParallelTests {
                     options: options, communicator: ranks == 1 ? SingleProcess() : LocalGroup.Rank(group, rank: rank))
                 let losses = [try trainer.trainEpoch(1), try trainer.trainEpoch(2)]
                 let parameters = try model.trainedParameters.flatMap { try model.device.download($0.value) }
-                results[rank] = (losses, parameters)
+                lock.withLock { results[rank] = (losses, parameters) }
             } catch {
-                failure = error
+                lock.withLock { failure = error }
             }
         }
         if let failure { throw failure }
@@ -137,9 +139,30 @@ struct DataParallelTests {
         #expect(batchSlice(rows: 2, rank: 2, size: 3) == (2, 0))
     }
 
+    /// `--device auto` on a machine with several GPUs puts each of its ranks on its own, of the best kind,
+    /// and never on a CPU-emulated device.
+    @Test func automaticDevicesSpreadOverTheMachinesGPUs() {
+        func device(_ index: Int, _ kind: DeviceKind) -> DeviceInfo {
+            DeviceInfo(
+                backend: "vulkan", name: "gpu \(index)", kind: kind, memoryBytes: 1 << 30, subgroupSize: 32,
+                details: ["index": String(index)])
+        }
+        let machine = [device(0, .cpu), device(1, .discreteGPU), device(2, .integratedGPU), device(3, .discreteGPU)]
+        let chosen = (0..<4).map { "\(DeviceSpecifier.automaticChoice(among: machine, localRank: $0))" }
+        #expect(
+            chosen == [
+                "\(DeviceSpecifier.vulkanIndex(1))", "\(DeviceSpecifier.vulkanIndex(3))",
+                "\(DeviceSpecifier.vulkanIndex(1))", "\(DeviceSpecifier.vulkanIndex(3))",
+            ])
+        #expect(
+            "\(DeviceSpecifier.automaticChoice(among: [device(0, .cpu)], localRank: 1))" == "\(DeviceSpecifier.cpu)")
+        #expect("\(DeviceSpecifier.automaticChoice(among: machine))" == "\(DeviceSpecifier.vulkanIndex(1))")
+    }
+
     /// Ranks that would train different models are refused before the first step.
     @Test func ranksThatDisagreeAreRefused() throws {
         let group = LocalGroup(size: 2)
+        let lock = NSLock()
         nonisolated(unsafe) var errors: [String] = ["", ""]
         onEachRank(2) { rank in
             let r = LocalGroup.Rank(group, rank: rank)
@@ -147,7 +170,7 @@ struct DataParallelTests {
                 let model = try VAEModel(Self.config, device: CPUDevice(mode: .fast), seed: UInt64(1 + rank))
                 try r.requireAgreement(try model.parameterFingerprint(), about: "the model")
             } catch {
-                errors[rank] = "\(error)"
+                lock.withLock { errors[rank] = "\(error)" }
             }
         }
         #expect(errors.allSatisfy { $0.contains("the 2 ranks disagree about the model") }, "\(errors)")

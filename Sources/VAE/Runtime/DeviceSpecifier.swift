@@ -49,10 +49,15 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// What `.auto` resolves to on this machine, given the Vulkan devices present.
-    public static func automaticChoice(among devices: [DeviceInfo]) -> DeviceSpecifier {
-        guard let best = devices.filter({ $0.kind != .cpu }).min(by: { $0.kind < $1.kind }),
-            let index = best.details["index"].flatMap(Int.init)
-        else { return .cpu }
+    ///
+    /// With `localRank` (a data-parallel rank's number on its machine), the ranks of one machine spread over
+    /// its GPUs of the best kind: rank r takes the (r mod count)-th, as one process per GPU wants.
+    public static func automaticChoice(among devices: [DeviceInfo], localRank: Int? = nil) -> DeviceSpecifier {
+        let gpus = devices.filter { $0.kind != .cpu }
+        guard let bestKind = gpus.map(\.kind).min() else { return .cpu }
+        let candidates = gpus.filter { $0.kind == bestKind }
+        let chosen = candidates[(localRank ?? 0) % candidates.count]
+        guard let index = chosen.details["index"].flatMap(Int.init) else { return .cpu }
         return .vulkanIndex(index)
     }
 
@@ -74,8 +79,10 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Opens the device; a Vulkan device keeps its compiled pipelines in `pipelineCache` between runs.
+    /// `cpuThreads`: the CPU backend's threads (nil: one per core); `localRank`: see `automaticChoice`.
     public func open(
-        validation: Bool = false, profiling: Bool = false, pipelineCache: String? = nil
+        validation: Bool = false, profiling: Bool = false, pipelineCache: String? = nil, cpuThreads: Int? = nil,
+        localRank: Int? = nil
     ) throws
         -> any ComputeDevice
     {
@@ -86,9 +93,9 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
         }
         switch self {
         case .auto:
-            return try Self.automaticChoice(among: VulkanDevice.devices()).open(
-                validation: validation, profiling: profiling, pipelineCache: pipelineCache)
-        case .cpu: return CPUDevice(mode: .fast)
+            return try Self.automaticChoice(among: VulkanDevice.devices(), localRank: localRank).open(
+                validation: validation, profiling: profiling, pipelineCache: pipelineCache, cpuThreads: cpuThreads)
+        case .cpu: return CPUDevice(mode: .fast, threads: cpuThreads)
         case .cpuReference: return CPUDevice(mode: .reference)
         case .vulkan: return try vulkan(.best)
         case let .vulkanIndex(i): return try vulkan(.index(i))

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@testable import VAE
+
+#if MPI
+    /// `vae train` under `mpirun` (this build has the MPI trait: scripts/test-mpi.sh): separate processes, each
+    /// with its own device, train as one process does, write one set of outputs, resume across rank counts,
+    /// and a rank that fails or disagrees ends the whole job.
+    @Suite("MPI data-parallel training", .serialized)
+    struct MPICLITests {
+        static let small = [
+            "--train-limit", "600", "--test-limit", "128", "--hidden", "48", "--latent", "6", "--batch-size", "100",
+            "--binarize", "dynamic", "--no-tensorboard", "--quiet",
+        ]
+
+        /// `mpirun -np N vae …` (as root in CI, more ranks than cores allowed).
+        static func mpirun(_ ranks: Int, _ arguments: [String]) throws -> VAERun {
+            try VAERun.shell(
+                ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", String(ranks), VAERun.executable.path]
+                    + arguments)
+        }
+
+        static func records(_ folder: String) throws -> [EpochRecord] {
+            try MetricsLog(contentsOf: folder + "/metrics.csv").records
+        }
+
+        /// Losses within 1e-4 relative: the ranks sum in another order than one process does.
+        static func expectSame(_ a: [EpochRecord], _ b: [EpochRecord], _ what: String) {
+            #expect(a.count == b.count, "\(what): \(a.count) vs \(b.count) epochs")
+            for (x, y) in zip(a, b) {
+                for (p, q) in [(x.train.loss, y.train.loss), (x.test.loss, y.test.loss), (x.test.kl, y.test.kl)] {
+                    #expect(abs(p - q) <= 1e-4 * max(1, abs(q)), "\(what) epoch \(x.epoch): \(p) vs \(q)")
+                }
+            }
+        }
+
+        @Test(arguments: ["cpu", "vulkan"])
+        func twoRanksTrainAsOneProcess(device: String) throws {
+            let dir = scratch()
+            let arguments = ["train", "--epochs", "2", "--device", device] + Self.small
+            let one = try VAERun(arguments + ["--out", dir + "/one"])
+            try #require(one.status == 0, "\(one.stderr)")
+            let two = try Self.mpirun(2, arguments + ["--out", dir + "/two"])
+            try #require(two.status == 0, "\(two.stdout)")
+            Self.expectSame(try Self.records(dir + "/two"), try Self.records(dir + "/one"), device)
+            // One set of outputs, one epoch line each, and the run says how it was made.
+            #expect(two.stdout.components(separatedBy: "epoch  2  train").count == 2, "\(two.stdout)")
+            #expect(two.stdout.contains("rank 0 of 2"), "\(two.stdout)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["one", "two"])
+        }
+
+        /// A run saved by two ranks resumes with one, and one saved by one resumes with three.
+        @Test func resumeAcrossRankCounts() throws {
+            let dir = scratch()
+            let base = ["train", "--device", "cpu"] + Self.small
+            try #require(try VAERun(base + ["--epochs", "3", "--out", dir + "/straight"]).status == 0)
+            try #require(try Self.mpirun(2, base + ["--epochs", "1", "--out", dir + "/a"]).status == 0)
+            let a = try VAERun(base + ["--epochs", "2", "--resume", "--out", dir + "/a"])
+            try #require(a.status == 0, "\(a.stderr)")
+            let a3 = try Self.mpirun(3, base + ["--epochs", "3", "--resume", "--out", dir + "/a"])
+            try #require(a3.status == 0, "\(a3.stdout)")
+            Self.expectSame(try Self.records(dir + "/a"), try Self.records(dir + "/straight"), "2, 1, then 3 ranks")
+        }
+
+        /// Ranks started with different settings are refused before training; a rank that fails ends the job
+        /// naming itself, and leaves no run behind.
+        @Test func disagreementAndFailureEndTheJob() throws {
+            let dir = scratch()
+            let base = ["train", "--epochs", "1", "--device", "cpu"] + Self.small
+            let exe = VAERun.executable.path
+            let mixed = try VAERun.shell(
+                ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "1", exe] + base
+                    + ["--seed", "1", "--out", dir + "/mixed", ":", "-np", "1", exe] + base
+                    + ["--seed", "2", "--out", dir + "/mixed"])
+            #expect(mixed.status != 0 && mixed.stdout.contains("the 2 ranks disagree about"), "\(mixed.stdout)")
+            let failing = try VAERun.shell(
+                ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "1", exe] + base
+                    + ["--out", dir + "/failing", ":", "-np", "1", exe] + base
+                    + ["--data", "/nonexistent-data", "--out", dir + "/failing"])
+            #expect(failing.status != 0, "\(failing.stdout)")
+            #expect(
+                failing.stdout.contains("vae: error: rank 1 of 2: ") && failing.stdout.contains("/nonexistent-data"),
+                "\(failing.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/failing/model.safetensors"))
+        }
+    }
+#else
+    /// Without the MPI trait, `vae train` refuses to run as a rank of a job: each would train alone.
+    @Suite("without MPI")
+    struct NoMPICLITests {
+        @Test func ranksNeedAnMPIBuild() throws {
+            let asked = try VAERun(["train", "--distributed", "mpi", "--epochs", "0"])
+            #expect(asked.status == 1 && asked.stderr.contains("built without MPI"), "\(asked.stderr)")
+            let launched = try VAERun(["train", "--epochs", "0"], environment: ["OMPI_COMM_WORLD_SIZE": "2"])
+            #expect(launched.status == 1 && launched.stderr.contains("started as one of 2 ranks"), "\(launched.stderr)")
+            let bad = try VAERun(["train", "--distributed", "tcp"])
+            #expect(bad.status == 1 && bad.stderr.contains("--distributed must be auto, none or mpi"), "\(bad.stderr)")
+        }
+    }
+#endif
