@@ -11,6 +11,8 @@ final class RunOutputs {
     let keepAllPictures: Bool
     /// The pictures' magnification (nil: the default for the images' size).
     let scale: Int?
+    /// Whether this process writes pictures and run.json (rank 0 of a data-parallel job, or the only one).
+    let writes: Bool
     /// Every line of metrics.jsonl so far (the file is committed with each epoch's state).
     private(set) var lines: MetricsJSONLines
     /// Where the epoch's previous log line left off: images seen and their summed losses.
@@ -18,8 +20,9 @@ final class RunOutputs {
 
     init(
         folder: String, record: RunRecord, events: EventFile?, keepAllPictures: Bool, scale: Int?,
-        lines: MetricsJSONLines
+        lines: MetricsJSONLines, writes: Bool = true
     ) {
+        self.writes = writes
         self.folder = folder; self.record = record; self.events = events; self.keepAllPictures = keepAllPictures
         self.scale = scale; self.lines = lines
     }
@@ -56,6 +59,7 @@ final class RunOutputs {
     func epochSaved(
         _ log: [EpochRecord], step: Int, model: VAEModel, shownTest: ImageDataset, seed: UInt64
     ) throws {
+        guard writes else { return }
         let samples = try Pictures.samples(model, seed: seed, scale: scale)
         try samples.write(to: file("samples.png"))
         if keepAllPictures, let epoch = log.last?.epoch {
@@ -84,6 +88,7 @@ final class RunOutputs {
     /// Ends the session's record (run.json): "finished", "stopped" or "failed" with the error's line. A
     /// record that cannot be written is reported, not raised: the run's state is in its other files.
     func finish(_ status: String, error: String? = nil) {
+        guard writes else { return }
         record.finish(status, error: error)
         do {
             try record.write()

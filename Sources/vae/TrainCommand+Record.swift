@@ -36,7 +36,7 @@ extension TrainCommand {
     /// before the file existed gets its epochs' lines from metrics.csv) and adds a TensorBoard file.
     static func outputs(
         folder: String, resumedAt done: Int?, jsonLinesPath: String, log: MetricsLog, stepsPerEpoch: Int,
-        tensorboard: String?, keepAllPictures: Bool, scale: Int?, record: RunRecord
+        tensorboard: String?, keepAllPictures: Bool, scale: Int?, record: RunRecord, writes: Bool
     ) throws -> RunOutputs {
         var lines = MetricsJSONLines()
         if let done {
@@ -49,6 +49,6 @@ extension TrainCommand {
         let events = try tensorboard.map { try EventFile(directory: $0) }
         return RunOutputs(
             folder: folder, record: record, events: events, keepAllPictures: keepAllPictures, scale: scale,
-            lines: lines)
+            lines: lines, writes: writes)
     }
 }

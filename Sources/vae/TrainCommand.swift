@@ -302,6 +302,8 @@ struct TrainCommand: ParsableCommand {
         communicator: any Communicator
     ) throws {
         var config = config, options = options
+        // Rank 0 of a data-parallel job (or the only process) writes the run; the other ranks write nothing.
+        let primary = communicator.rank == 0
         if let recovery = run.recovery { note("vae: \(outDirectory): \(recovery)") }
         if resume && !run.holdsRun { throw RunError("\(outDirectory) holds no run to resume (no model.safetensors)") }
         if !resume && run.holdsRun {
@@ -410,7 +412,8 @@ struct TrainCommand: ParsableCommand {
         let outputs = try Self.outputs(
             folder: outDirectory, resumedAt: resume ? firstEpoch - 1 : nil, jsonLinesPath: jsonLinesPath, log: log,
             stepsPerEpoch: (mnist.train.count + options.batchSize - 1) / options.batchSize,
-            tensorboard: noTensorBoard ? nil : (tensorboard ?? outDirectory), keepAllPictures: keepPictures == "all",
+            tensorboard: noTensorBoard || !primary ? nil : (tensorboard ?? outDirectory),
+            keepAllPictures: keepPictures == "all",
             scale: scale,
             record: RunRecord(
                 folder: outDirectory, settings: effectiveSettings(options, trainer: trainer),
@@ -418,9 +421,10 @@ struct TrainCommand: ParsableCommand {
                     "source": source, "options": request.arguments, "train_images": mnist.train.count,
                     "test_images": mnist.test.count, "image": mnist.train.imageSize,
                 ], model: Self.describe(config, parameters: model.parameterCount), command: CommandLine.arguments,
-                version: BuildInfo.version, device: device.info.description, firstEpoch: firstEpoch, note: note))
+                version: BuildInfo.version, device: device.info.description, firstEpoch: firstEpoch,
+                ranks: communicator.size, note: note), writes: primary)
         do {
-            try outputs.record.write()
+            if primary { try outputs.record.write() }
         } catch {
             note("vae: warning: \(error)")
         }
@@ -453,7 +457,7 @@ struct TrainCommand: ParsableCommand {
             options.binarization == .none
             ? mnist.test.prefix(8) : mnist.test.prefix(8).binarized(seed: Binarization.testSetSeed)
         var written = Set<String>()
-        if !resume && epochs == 0 {
+        if !resume && epochs == 0 && primary {
             try commit(0)  // the untrained model, so the folder is a run that --resume can continue
             written.formUnion(RunDirectory.stateFiles)
         }
@@ -504,7 +508,7 @@ struct TrainCommand: ParsableCommand {
             log.records.append(record)
             let step = try model.step()
             outputs.epochEnded(record, step: step)
-            try commit(epoch)
+            if primary { try commit(epoch) }
             written.formUnion(RunDirectory.stateFiles)
             try outputs.epochSaved(log.records, step: step, model: model, shownTest: shownTest, seed: options.seed)
             written.formUnion(["samples.png", "reconstructions.png", "loss.png", "run.json"])
@@ -521,7 +525,7 @@ struct TrainCommand: ParsableCommand {
             written.formUnion(
                 ["samples.png", "reconstructions.png", "run.json"] + (log.records.isEmpty ? [] : ["loss.png"]))
         }
-        if config.latent == 2 {
+        if config.latent == 2 && primary {
             try Explorer.manifold(model, size: 20, scale: scale).write(to: outDirectory + "/manifold.png")
             written.insert("manifold.png")
         }

@@ -48,6 +48,9 @@ import Testing
             #expect(two.stdout.components(separatedBy: "epoch  2  train").count == 2, "\(two.stdout)")
             #expect(two.stdout.contains("rank 0 of 2"), "\(two.stdout)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["one", "two"])
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: dir + "/two/run.json")))
+            let sessions = (record as? [String: Any])?["sessions"] as? [[String: Any]]
+            #expect(sessions?.count == 1 && sessions?.first?["ranks"] as? Int == 2, "\(String(describing: sessions))")
         }
 
         /// A run saved by two ranks resumes with one, and one saved by one resumes with three.

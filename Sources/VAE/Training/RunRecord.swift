@@ -4,7 +4,8 @@ import Foundation
 ///
 /// It holds the effective settings (every option after defaults and the resumed run's own settings apply),
 /// the resolved data source (an absolute path), the model, and one entry per session (each `vae train`
-/// that worked on the folder: its command line, version, device, start and end, status and epochs), then
+/// that worked on the folder: its command line, version, device, data-parallel ranks, start and end, status
+/// and epochs), then
 /// the final figures. It is rewritten (atomically) when a session starts, after each epoch and when the
 /// session ends; a session killed outright stays "running" with the epochs it saved.
 public final class RunRecord {
@@ -16,7 +17,7 @@ public final class RunRecord {
     /// that cannot be read is kept beside it as run.json.unreadable, with a note, and a new one started.
     public init(
         folder: String, settings: [String: Any], data: [String: Any], model: [String: Any], command: [String],
-        version: String, device: String, firstEpoch: Int, note: (String) -> Void
+        version: String, device: String, firstEpoch: Int, ranks: Int = 1, note: (String) -> Void
     ) {
         path = (folder as NSString).appendingPathComponent("run.json")
         var sessions: [Any] = []
@@ -33,7 +34,7 @@ public final class RunRecord {
         }
         session = [
             "command": command, "version": version, "device": device, "started": Self.timestamp(Date()),
-            "status": "running", "first_epoch": firstEpoch,
+            "status": "running", "first_epoch": firstEpoch, "ranks": ranks,
         ]
         root = [
             "format": "vulkanvae-run/1", "settings": settings, "data": data, "model": model, "version": version,
