@@ -544,6 +544,16 @@ struct TrainCommand: ParsableCommand {
         let events = written.filter { $0.hasPrefix("events.out.") }.sorted()
         print("wrote \((order.filter(written.contains) + events).joined(separator: ", ")) in \(outDirectory)")
         if let summary = Self.summary(log.records, since: firstEpoch) { print(summary) }
+        if communicator.size > 1, trainer.reduction.steps > 0 {
+            let r = trainer.reduction,
+                seconds = log.records.filter { $0.epoch >= firstEpoch }.reduce(0) { $0 + $1.seconds }
+            print(
+                String(
+                    format:
+                        "data parallel: %d ranks; gradient sum (%@ per step) %.2f ms per step, %.0f%% of training time",
+                    communicator.size, MemoryBudget.describe(r.bytes) as NSString, 1000 * r.seconds / Double(r.steps),
+                    seconds > 0 ? 100 * r.seconds / seconds : 0))
+        }
         try deviceOptions.checkValidation(device)
     }
 

@@ -47,6 +47,7 @@ import Testing
             // One set of outputs, one epoch line each, and the run says how it was made.
             #expect(two.stdout.components(separatedBy: "epoch  2  train").count == 2, "\(two.stdout)")
             #expect(two.stdout.contains("rank 0 of 2"), "\(two.stdout)")
+            #expect(two.stdout.contains("data parallel: 2 ranks; gradient sum ("), "\(two.stdout)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["one", "two"])
             let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(filePath: dir + "/two/run.json")))
             let sessions = (record as? [String: Any])?["sessions"] as? [[String: Any]]

@@ -39,7 +39,13 @@ extension Trainer {
                 }
                 try model.stepWithReducedGradients(
                     w, seed: options.seed, beta: beta, noiseOffset: slice.first * config.latent
-                ) { try c.allreduceSum(&$0) }
+                ) { gradients in
+                    let started = Date()
+                    try c.allreduceSum(&gradients)
+                    reduction.steps += 1
+                    reduction.seconds += Date().timeIntervalSince(started)
+                    reduction.bytes = gradients.count * MemoryLayout<Float>.size
+                }
                 let done = index + 1
                 // Every rank stops at the same step: the signal is summed over the ranks.
                 var stop = [shouldStop() ? 1.0 : 0]

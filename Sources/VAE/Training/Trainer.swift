@@ -54,6 +54,9 @@ public final class Trainer {
     public let stepsPerSubmission: Int
     /// The processes that train together (one by default); see `trainEpochDistributed`.
     public let communicator: any Communicator
+    /// Data-parallel steps taken, the seconds their gradient sums took (`MPI_Allreduce` and waiting for the
+    /// slowest rank) and the bytes each summed.
+    public internal(set) var reduction = (steps: 0, seconds: 0.0, bytes: 0)
 
     /// `placement` says where the images are kept (default: on the device when they fit); `maxShardBytes`
     /// caps the tensors they are kept in on the device below the device's own limit (tests use it to split
