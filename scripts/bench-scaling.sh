@@ -20,6 +20,6 @@ for arch in mlp conv28; do
   one=$("$vae" "${common[@]}" --out "$work/one-$arch" | rate)
   out=$(mpirun --allow-run-as-root --oversubscribe -np "$ranks" "$vae" "${common[@]}" --out "$work/many-$arch")
   many=$(echo "$out" | rate)
-  sum=$(echo "$out" | sed -n 's/^data parallel: [0-9]* ranks; //p')
+  sum=$(echo "$out" | sed -n 's/^data parallel: [0-9]* ranks; gradient sum //p')
   printf '%-8s %10s img/s %8s img/s %6.2fx  %s\n' "$arch" "$one" "$many" "$(awk -v a="$many" -v b="$one" 'BEGIN { print a / b }')" "$sum"
 done
