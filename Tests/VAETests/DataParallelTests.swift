@@ -67,7 +67,7 @@ struct DataParallelTests {
     static let config = VAEConfiguration(hidden: [24], latent: 5)
 
     /// Two epochs from seed 3 on 300 images in batches of 50 (dynamic binarization, so the pixels' noise is
-    /// sliced too): each rank's losses per epoch and its parameters at the end.
+    /// sliced too): each rank's losses per epoch, then the test set's, and its parameters at the end.
     static func train(
         ranks: Int, device: @escaping @Sendable () throws -> any ComputeDevice
     ) throws
@@ -87,7 +87,8 @@ struct DataParallelTests {
                 let trainer = try Trainer(
                     model: model, train: Fixtures.mnist.train.prefix(300), test: Fixtures.mnist.test.prefix(64),
                     options: options, communicator: ranks == 1 ? SingleProcess() : LocalGroup.Rank(group, rank: rank))
-                let losses = [try trainer.trainEpoch(1), try trainer.trainEpoch(2)]
+                // The test set is evaluated with the ranks sharing its batches.
+                let losses = [try trainer.trainEpoch(1), try trainer.trainEpoch(2), try trainer.evaluateTestSet()]
                 let parameters = try model.trainedParameters.flatMap { try model.device.download($0.value) }
                 lock.withLock { results[rank] = (losses, parameters) }
             } catch {

@@ -208,13 +208,21 @@ public final class Trainer {
         let batches = stride(from: 0, to: count, by: options.batchSize).map { ($0, min(options.batchSize, count - $0)) }
         let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
         try resetTotals(spaces)
-        for (index, (first, size)) in batches.enumerated() {
+        // Data-parallel ranks share the batches (a batch's noise depends on its index alone, so the sum is the
+        // one process's), unless the model has batch norm: each rank's running statistics are its own.
+        let c = communicator, shared = c.size > 1 && model.bufferTensors.isEmpty
+        for (index, (first, size)) in batches.enumerated() where !shared || index % c.size == c.rank {
             let w = try model.workspace(batchSize: size)
             try images.gather(first: first, into: w.x)
             try model.forward(w, seed: options.seed, stream: 0x4000_0000 | UInt32(index))
             try device.flush()
         }
-        let totals = try readTotals(spaces)
+        var totals = try readTotals(spaces)
+        if shared {
+            var both = [totals.reconstruction, totals.kl]
+            try c.allreduceSum(&both)
+            totals = (both[0], both[1])
+        }
         let n = Double(count)
         guard totals.reconstruction.isFinite, totals.kl.isFinite else { throw NonFiniteLossError(epoch: 0, step: 0) }
         return LossSummary(
