@@ -55,12 +55,3 @@ public enum Pictures {
         ).draw()
     }
 }
-
-extension PNGImage {
-    /// A grid of images the model `c` takes or makes (grey or colour, as its images are), unmagnified.
-    static func grid(_ images: [[Float]], of c: VAEConfiguration, columns: Int, padding: Int = 2) -> PNGImage {
-        grid(
-            images, imageHeight: c.imageHeight, imageWidth: c.imageWidth, channels: c.imageChannels, columns: columns,
-            padding: padding)
-    }
-}

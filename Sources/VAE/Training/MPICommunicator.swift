@@ -23,14 +23,6 @@
 
         deinit { MPI_Finalize() }
 
-        /// Whether this process was started by an MPI launcher (Open MPI, MPICH/Hydra, Slurm).
-        public static var launched: Bool {
-            let environment = ProcessInfo.processInfo.environment
-            return ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_NTASKS"].contains {
-                environment[$0] != nil
-            }
-        }
-
         private func check(_ status: Int32, _ what: String) throws {
             guard status == MPI_SUCCESS else { throw RunError("rank \(rank): \(what) failed (MPI error \(status))") }
         }

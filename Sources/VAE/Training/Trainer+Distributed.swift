@@ -22,6 +22,10 @@ extension Trainer {
             return (both[0], both[1])
         }
         var lastStep = 0
+        // The gradients, then one float for the stop signal, summed together: one collective per step. The
+        // buffer lives for the epoch.
+        let gradientCount = model.gradientCount
+        var buffer = [Float](repeating: 0, count: gradientCount + 1)
         do {
             for (index, ((first, _), slice)) in zip(batches, slices).enumerated() {
                 lastStep = index + 1
@@ -38,19 +42,20 @@ extension Trainer {
                     w = space
                 }
                 try model.stepWithReducedGradients(
-                    w, seed: options.seed, beta: beta, noiseOffset: slice.first * config.latent
-                ) { gradients in
+                    w, seed: options.seed, beta: beta, noiseOffset: slice.first * config.latent, buffer: &buffer
+                ) { summed in
+                    // Every rank stops at the same step: the stop signal is summed with the gradients.
+                    summed[gradientCount] = shouldStop() ? 1 : 0
                     let started = Date()
-                    try c.allreduceSum(&gradients)
+                    try c.allreduceSum(&summed)
                     reduction.steps += 1
                     reduction.seconds += Date().timeIntervalSince(started)
-                    reduction.bytes = gradients.count * MemoryLayout<Float>.size
+                    reduction.bytes = gradientCount * MemoryLayout<Float>.size
                 }
                 let done = index + 1
-                // Every rank stops at the same step: the signal is summed over the ranks.
-                var stop = [shouldStop() ? 1.0 : 0]
-                try c.allreduceSum(&stop)
-                if stop[0] > 0 { throw TrainingInterrupted(epoch: epoch, step: done, steps: batches.count) }
+                if buffer[gradientCount] > 0 {
+                    throw TrainingInterrupted(epoch: epoch, step: done, steps: batches.count)
+                }
                 if done % options.logInterval == 0 || done == batches.count {
                     let t = try totals(), seen = Double(min(done * options.batchSize, trainCount))
                     let loss = (t.reconstruction + Double(beta) * t.kl) / seen
