@@ -88,6 +88,51 @@ import Testing
                 "\(failing.stdout)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/failing/model.safetensors"))
         }
+
+        /// A rank killed mid-run (SIGKILL, as the out-of-memory killer sends) ends the whole job, mpirun names
+        /// it, and the run's last saved epoch stays whole: it resumes.
+        @Test func aKilledRankEndsTheJobAndTheRunResumes() throws {
+            let dir = scratch()
+            let base = ["train", "--device", "cpu"] + Self.small
+            let exe = VAERun.executable.path, run = dir + "/run"
+            let args = (base + ["--epochs", "1000", "--out", run]).joined(separator: " ")
+            // Rank 1 is started through a shell that writes its process number and then becomes vae; it is
+            // killed once rank 0 has saved an epoch.
+            let script = """
+                mpirun --allow-run-as-root --oversubscribe -np 1 \(exe) \(args) : -np 1 \\
+                    sh -c 'echo $$ > \(dir)/rank1.pid; exec "$0" "$@"' \(exe) \(args) &
+                job=$!
+                for i in $(seq 600); do [ -f \(run)/model.safetensors ] && break; sleep 0.1; done
+                sleep 0.3
+                kill -9 "$(cat \(dir)/rank1.pid)"
+                wait $job
+                echo "mpirun exit status $?"
+                """
+            let killed = try VAERun.shell(["sh", "-c", script])
+            #expect(!killed.stdout.contains("mpirun exit status 0"), "\(killed.stdout)")
+            #expect(killed.stdout.contains("process rank 1 ") && killed.stdout.contains("signal 9"), "\(killed.stdout)")
+            let saved = try Self.records(run)
+            try #require(!saved.isEmpty && saved.count < 1000, "\(saved.count) epochs saved")
+            let next = String(saved.count + 1)
+            let resumed = try VAERun(base + ["--epochs", next, "--resume", "--out", run])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try Self.records(run).map(\.epoch) == Array(1...(saved.count + 1)))
+        }
+
+        /// A loss that stops being a number (here from a learning rate far too high) stops every rank at the
+        /// same step with one clear line, and leaves no run behind.
+        @Test func aNonFiniteLossEndsTheJob() throws {
+            let run = scratch() + "/run"
+            let blown = try Self.mpirun(
+                2, ["train", "--device", "cpu", "--epochs", "3", "--lr", "1e9", "--out", run] + Self.small)
+            #expect(blown.status != 0, "\(blown.stdout)")
+            // The first rank to abort ends the others, which may not get to say it too.
+            #expect(
+                (0..<2).contains {
+                    blown.stdout.contains("vae: error: rank \($0) of 2: the loss became NaN or infinite in epoch 1")
+                }, "\(blown.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: run + "/model.safetensors"))
+        }
     }
 #else
     /// Without the MPI trait, `vae train` refuses to run as a rank of a job: each would train alone.

@@ -129,6 +129,46 @@ struct DataParallelTests {
         for (rank, result) in two.enumerated() { Self.expectSame(result, one, "Vulkan rank \(rank)") }
     }
 
+    /// Batch norm normalizes each rank's slice by its own statistics (DDP without SyncBatchNorm), so the
+    /// ranks' running statistics part during an epoch; after it they hold their mean, the same to the bit on
+    /// every rank, and the test set evaluated with the ranks sharing its batches is what one process
+    /// evaluating that model gets.
+    @Test func batchNormRunningStatisticsAreAveragedOverTheRanks() throws {
+        let group = LocalGroup(size: 2)
+        let lock = NSLock()
+        nonisolated(unsafe) var results = [(buffers: [Float], test: LossSummary, alone: LossSummary)?](
+            repeating: nil, count: 2)
+        nonisolated(unsafe) var failure: Error?
+        onEachRank(2) { rank in
+            do {
+                let model = try VAEModel(Conv64ModelTests.small, device: CPUDevice(mode: .fast), seed: 5)
+                var options = TrainingOptions()
+                options.batchSize = 12
+                let make = { (c: any Communicator) in
+                    try Trainer(
+                        model: model, train: Conv64ModelTests.shapes, test: Conv64ModelTests.shapesTest,
+                        options: options, communicator: c)
+                }
+                let trainer = try make(LocalGroup.Rank(group, rank: rank))
+                _ = try trainer.trainEpoch(1)
+                let buffers = try model.bufferTensors.flatMap { try model.device.download($0.tensor) }
+                let test = try trainer.evaluateTestSet()
+                let alone = try make(SingleProcess()).evaluateTestSet()
+                lock.withLock { results[rank] = (buffers, test, alone) }
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        let (a, b) = (try #require(results[0]), try #require(results[1]))
+        #expect(!a.buffers.isEmpty && a.buffers == b.buffers, "the ranks' running statistics differ")
+        #expect(a.buffers.contains { $0 != 0 && $0 != 1 }, "the running statistics never moved")
+        for r in [a, b] {
+            #expect(abs(r.test.loss - r.alone.loss) <= 1e-5 * abs(r.alone.loss), "\(r.test.loss) vs \(r.alone.loss)")
+            #expect(abs(r.test.kl - r.alone.kl) <= 1e-4 * max(1, abs(r.alone.kl)), "\(r.test.kl) vs \(r.alone.kl)")
+        }
+    }
+
     /// Slices cover the batch in order, sizes differ by at most one, and a rank may have none.
     @Test func batchSlicesCoverTheBatch() {
         for (rows, size) in [(128, 2), (50, 3), (7, 4), (2, 3), (1, 1)] {

@@ -71,8 +71,26 @@ extension Trainer {
             throw ComputeError.deviceFailure(
                 "\(message) (training epoch \(epoch), step \(lastStep) of \(batches.count), rank \(c.rank))")
         }
+        try averageRunningStatistics()
         let t = try totals(), n = Double(trainCount)
         return LossSummary(
             loss: (t.reconstruction + Double(beta) * t.kl) / n, reconstruction: t.reconstruction / n, kl: t.kl / n)
+    }
+
+    /// Replaces every rank's batch-norm running statistics by their mean over the ranks, so that all ranks
+    /// evaluate (and rank 0 saves) one model. Each rank's running mean follows its slices' means, and the mean
+    /// of the slices' means is the whole batch's, so the average is what one process would have kept (up to
+    /// the variance between slices, which the running variances miss, as they do under DDP).
+    func averageRunningStatistics() throws {
+        let buffers = model.bufferTensors.map(\.tensor)
+        guard communicator.size > 1, !buffers.isEmpty else { return }
+        var values = try buffers.flatMap { try device.download($0) }
+        try communicator.allreduceSum(&values)
+        let scale = 1 / Float(communicator.size)
+        var at = 0
+        for b in buffers {
+            try device.upload(values[at..<(at + b.count)].map { $0 * scale }, to: b)
+            at += b.count
+        }
     }
 }

@@ -208,9 +208,10 @@ public final class Trainer {
         let batches = stride(from: 0, to: count, by: options.batchSize).map { ($0, min(options.batchSize, count - $0)) }
         let spaces = try Set(batches.map(\.1)).map { try model.workspace(batchSize: $0) }
         try resetTotals(spaces)
-        // Data-parallel ranks share the batches (a batch's noise depends on its index alone, so the sum is the
-        // one process's), unless the model has batch norm: each rank's running statistics are its own.
-        let c = communicator, shared = c.size > 1 && model.bufferTensors.isEmpty
+        // Data-parallel ranks share the batches: a batch's noise depends on its index alone, and batch norm's
+        // running statistics are the same on every rank (averaged after each epoch), so the sum is the one
+        // process's.
+        let c = communicator, shared = c.size > 1
         for (index, (first, size)) in batches.enumerated() where !shared || index % c.size == c.rank {
             let w = try model.workspace(batchSize: size)
             try images.gather(first: first, into: w.x)
