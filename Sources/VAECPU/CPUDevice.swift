@@ -110,6 +110,13 @@ public final class CPUDevice: ComputeDevice {
         if let base = bytes.baseAddress { base.copyMemory(from: s.bytes, byteCount: min(bytes.count, s.byteCount)) }
     }
 
+    /// Launches run as they are made, so the tensor's bytes are final when `body` sees them.
+    public func withHostMemory<R>(of tensor: Tensor, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R? {
+        try refuseWhileRecording("withHostMemory")
+        let s = try storage(tensor, "withHostMemory")
+        return try body(UnsafeMutableRawBufferPointer(start: s.bytes, count: s.byteCount))
+    }
+
     public func launch(_ kernel: Kernel) throws {
         try kernel.validate()
         for t in kernel.reads where t.deviceID != ObjectIdentifier(self) {

@@ -1,4 +1,9 @@
 extension ComputeDevice {
+    /// Devices whose tensors are not host memory (the default): nil, `body` is not called.
+    public func withHostMemory<R>(of tensor: Tensor, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R? {
+        nil
+    }
+
     /// Makes a float32 tensor holding `values`.
     public func tensor(_ values: [Float], shape: [Int]) throws -> Tensor {
         let t = try makeTensor(shape: shape, elementType: .float32)

@@ -89,6 +89,11 @@ public protocol ComputeDevice: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws
     /// Reads a tensor's bytes after every earlier launch. On recording backends this submits and waits.
     func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws
+    /// Runs `body` on the tensor's own bytes, after every earlier launch, where the device keeps tensors in
+    /// host memory (the CPU backend); `body` may change them and later launches see the change. Returns nil
+    /// without calling `body` where the device cannot (a GPU's memory): `read` and `write` a copy there.
+    /// Saves the two copies where the host works on a tensor in place (summing gradients over MPI ranks).
+    func withHostMemory<R>(of tensor: Tensor, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R?
     /// Launches a kernel (validated first; an invalid one throws and changes nothing).
     func launch(_ kernel: Kernel) throws
     /// Records the launches `body` makes, without running them, for `run(_:times:)`. The body may only

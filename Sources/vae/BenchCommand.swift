@@ -17,11 +17,13 @@ struct BenchCommand: ParsableCommand {
             per step, peak memory, and where the step's time goes. The peak is counted from the start of the \
             training pass, but memory the earlier parts freed may still be resident: measure `--what training` \
             alone for the training figure.
+            allreduce (alone, under mpirun with a vae built with --traits MPI): the sum of --arch's gradients \
+            over the ranks, as a data-parallel step makes it, timed --repetitions times after a barrier.
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var dataOptions: DataOptions
-    @Option(help: "What to measure: any of kernels, sgemm, training, comma-separated.") var what =
+    @Option(help: "What to measure: any of kernels, sgemm, training, comma-separated; or allreduce.") var what =
         "kernels,sgemm,training"
     @Option(parsing: .unconditional, help: "Launches per kernel.") var repetitions = 20
     @Option(name: .customLong("sgemm-size"), parsing: .unconditional, help: "Matrix size of the sgemm measurement.")
@@ -81,8 +83,14 @@ struct BenchCommand: ParsableCommand {
             "--sgemm-size \(sgemmSize)")
         try MemoryBudget.requireHost(sgemmBytes, "--sgemm-size \(sgemmSize) (three \(sgemmSize)² matrices)")
         let parts = Set(what.split(separator: ",").map { String($0) })
+        if parts.contains("allreduce") {
+            guard parts.count == 1 else {
+                throw ConfigurationError("--what allreduce is measured alone (under mpirun), got '\(what)'")
+            }
+            return try benchAllreduce()
+        }
         guard parts.isSubset(of: ["kernels", "sgemm", "training"]), !parts.isEmpty else {
-            throw ConfigurationError("--what takes kernels, sgemm and training, got '\(what)'")
+            throw ConfigurationError("--what takes kernels, sgemm, training (or allreduce alone), got '\(what)'")
         }
         let named =
             [("auto", nil), ("naive", MatmulVariant.naive)] + MatmulVariant.all.dropFirst().map { ($0.name, $0) }

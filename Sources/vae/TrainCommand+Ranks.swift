@@ -6,30 +6,7 @@ import VAE
 extension TrainCommand {
     /// The processes this run trains with: `--distributed none`, MPI when a launcher started this process
     /// (or `--distributed mpi`), otherwise one process.
-    func communicator() throws -> any Communicator {
-        switch distributed {
-        case "none": return SingleProcess()
-        case "auto", "mpi":
-            #if MPI
-                if distributed == "mpi" || MPILaunch.ranks != nil { return try MPICommunicator() }
-                return SingleProcess()
-            #else
-                if distributed == "mpi" {
-                    throw ConfigurationError(
-                        "--distributed mpi: this vae was built without MPI; build it with `swift build -c release --traits MPI` (needs libopenmpi-dev)"
-                    )
-                }
-                if let ranks = MPILaunch.ranks, ranks > 1 {
-                    throw ConfigurationError(
-                        "started as one of \(ranks) ranks, but this vae was built without MPI, so each would train alone; build it with `--traits MPI`, or pass --distributed none"
-                    )
-                }
-                return SingleProcess()
-            #endif
-        default:
-            throw ConfigurationError("--distributed must be auto, none or mpi, got '\(distributed)'")
-        }
-    }
+    func communicator() throws -> any Communicator { try MPILaunch.communicator(distributed) }
 
     /// For a rank other than 0: a private folder to write its (discarded) run files into, holding a copy of
     /// the run's saved state when resuming, and stdout silenced. Called after rank 0 has opened (and, if
@@ -53,6 +30,33 @@ extension TrainCommand {
 
 /// What an MPI launcher (Open MPI's mpirun, MPICH's Hydra, Slurm's srun) tells its processes.
 enum MPILaunch {
+    /// The processes to work with for `--distributed` (`none`, `auto`: MPI when a launcher started this
+    /// process, or `mpi`).
+    static func communicator(_ distributed: String) throws -> any Communicator {
+        switch distributed {
+        case "none": return SingleProcess()
+        case "auto", "mpi":
+            #if MPI
+                if distributed == "mpi" || ranks != nil { return try MPICommunicator() }
+                return SingleProcess()
+            #else
+                if distributed == "mpi" {
+                    throw ConfigurationError(
+                        "--distributed mpi: this vae was built without MPI; build it with `swift build -c release --traits MPI` (needs libopenmpi-dev)"
+                    )
+                }
+                if let ranks, ranks > 1 {
+                    throw ConfigurationError(
+                        "started as one of \(ranks) ranks, but this vae was built without MPI, so each would train alone; build it with `--traits MPI`, or pass --distributed none"
+                    )
+                }
+                return SingleProcess()
+            #endif
+        default:
+            throw ConfigurationError("--distributed must be auto, none or mpi, got '\(distributed)'")
+        }
+    }
+
     /// The number of ranks the launcher started, or nil when no launcher started this process.
     static var ranks: Int? {
         let environment = ProcessInfo.processInfo.environment

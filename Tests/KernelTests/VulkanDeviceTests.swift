@@ -97,6 +97,25 @@ struct VulkanDeviceTests {
         #expect(device.validationMessages.isEmpty, "\(device.validationMessages.prefix(3))")
     }
 
+    /// The host works on a CPU tensor's own memory after every earlier launch, and later launches see what it
+    /// wrote; a Vulkan device declines (nil, the body never runs), so its callers copy.
+    @Test func hostMemoryIsTheCPUTensorItself() throws {
+        let cpu = CPUDevice(mode: .fast)
+        let t = try cpu.tensor([1, 2, 3], shape: [3])
+        try cpu.launch(.axpby(x: t, y: t, a: 0, b: 2))
+        let seen = try cpu.withHostMemory(of: t) { bytes -> [Float] in
+            let floats = bytes.bindMemory(to: Float.self)
+            defer { floats[0] = 10 }
+            return Array(floats.prefix(3))
+        }
+        #expect(seen == [2, 4, 6])
+        try cpu.launch(.axpby(x: t, y: t, a: 0, b: 2))
+        #expect(try cpu.download(t) == [20, 8, 12])
+        let vulkan = try TestDevices.vulkan(staging: false)
+        let v = try vulkan.tensor([1], shape: [1])
+        #expect(try vulkan.withHostMemory(of: v) { _ in Issue.record("a Vulkan tensor handed to the host") } == nil)
+    }
+
     /// Timestamp differences use only the queue's valid bits, so a counter that wraps still gives the
     /// right duration.
     @Test func timestampsWrapWithinTheirValidBits() {

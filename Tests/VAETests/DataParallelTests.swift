@@ -37,8 +37,8 @@ final class LocalGroup: @unchecked Sendable {
         let rank: Int
         var size: Int { group.size }
         init(_ group: LocalGroup, rank: Int) { (self.group, self.rank) = (group, rank) }
-        func allreduceSum(_ values: inout [Float]) throws {
-            values = group.exchange(values.map(Double.init), +).map(Float.init)
+        func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {
+            for (i, sum) in group.exchange(values.map(Double.init), +).enumerated() { values[i] = Float(sum) }
         }
         func allreduceSum(_ values: inout [Double]) throws { values = group.exchange(values, +) }
         func allreduceMax(_ values: inout [Double]) throws { values = group.exchange(values, max) }

@@ -11,17 +11,19 @@ extension VAEModel {
     var gradientCount: Int { gradientTensors.reduce(0) { $0 + $1.count } }
 
     /// Records and runs one data-parallel training step: advance the step, forward and backward on this
-    /// rank's rows in `w` (nil when the batch leaves it none: its gradients are then zero), read every
-    /// gradient into the front of `buffer` (at least `gradientCount` floats; the caller may use the rest),
-    /// hand `buffer` to `reduce` (the sum over the ranks), write the sums back and record Adam.
+    /// rank's rows in `w` (nil when the batch leaves it none: its gradients are then zero), have `sum`
+    /// replace the gradients by their sums over the ranks, and record Adam. `sum` is called on each
+    /// gradient tensor's own memory where the device keeps tensors in host memory (the CPU backend: no
+    /// copies), otherwise once on all of them read into `staging` (resized to `gradientCount` floats when
+    /// short; keep it from step to step) and written back from it; every rank makes the same calls.
     /// `noiseOffset` is the index of this rank's first latent element in the whole batch, so the ranks
     /// together draw the noise one process would.
     ///
     /// The loss is summed over the batch (PyTorch's example), so the gradient of the whole batch is the
     /// sum of the ranks' gradients, and every rank then takes the same Adam step.
     func stepWithReducedGradients(
-        _ w: Workspace?, seed: UInt64, beta: Float, noiseOffset: Int, buffer: inout [Float],
-        reduce: (inout [Float]) throws -> Void
+        _ w: Workspace?, seed: UInt64, beta: Float, noiseOffset: Int, staging: inout [Float],
+        sum: (UnsafeMutableBufferPointer<Float>) throws -> Void
     ) throws {
         try device.launch(.advanceStep(schedule: schedule))
         let gradients = gradientTensors
@@ -31,23 +33,40 @@ extension VAEModel {
         } else {
             for g in gradients { try device.launch(.fill(x: g, value: 0)) }
         }
-        // Straight into and out of the one host buffer: no array per tensor.
-        try buffer.withUnsafeMutableBytes { bytes in
-            var at = 0
-            for g in gradients {
-                let size = g.count * MemoryLayout<Float>.size
-                try device.read(g, into: UnsafeMutableRawBufferPointer(rebasing: bytes[at..<(at + size)]))
-                at += size
+        var inPlace = 0
+        for g in gradients {
+            let summed = try device.withHostMemory(of: g) { bytes in
+                let floats = bytes.baseAddress!.assumingMemoryBound(to: Float.self)
+                try sum(UnsafeMutableBufferPointer(start: floats, count: g.count))
             }
+            if summed == nil { break }
+            inPlace += 1
         }
-        try reduce(&buffer)
-        try buffer.withUnsafeBytes { bytes in
-            var at = 0
-            for g in gradients {
-                let size = g.count * MemoryLayout<Float>.size
-                try device.write(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + size)]), to: g)
-                at += size
+        if inPlace == 0 {
+            if staging.count < gradientCount { staging = [Float](repeating: 0, count: gradientCount) }
+            // Straight into and out of the one host buffer: no array per tensor.
+            try staging.withUnsafeMutableBytes { bytes in
+                var at = 0
+                for g in gradients {
+                    let size = g.count * MemoryLayout<Float>.size
+                    try device.read(g, into: UnsafeMutableRawBufferPointer(rebasing: bytes[at..<(at + size)]))
+                    at += size
+                }
             }
+            try staging.withUnsafeMutableBufferPointer {
+                try sum(UnsafeMutableBufferPointer(rebasing: $0[0..<gradientCount]))
+            }
+            try staging.withUnsafeBytes { bytes in
+                var at = 0
+                for g in gradients {
+                    let size = g.count * MemoryLayout<Float>.size
+                    try device.write(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + size)]), to: g)
+                    at += size
+                }
+            }
+        } else if inPlace < gradients.count {
+            throw ComputeError.invalidArguments(
+                kernel: "withHostMemory", reason: "the device gave host memory for some gradients but not all")
         }
         try optimizerStep()
         try device.flush()

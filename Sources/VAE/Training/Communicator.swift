@@ -10,8 +10,8 @@ public protocol Communicator: AnyObject {
     var rank: Int { get }
     /// How many processes train together.
     var size: Int { get }
-    /// Replaces `values` by their sum over every rank.
-    func allreduceSum(_ values: inout [Float]) throws
+    /// Replaces `values` by their sum over every rank (in place: a tensor's own memory on the CPU backend).
+    func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws
     /// Replaces `values` by their sum over every rank.
     func allreduceSum(_ values: inout [Double]) throws
     /// Replaces `values` by their maximum over every rank.
@@ -23,6 +23,11 @@ public protocol Communicator: AnyObject {
 }
 
 extension Communicator {
+    /// Replaces `values` by their sum over every rank.
+    public func allreduceSum(_ values: inout [Float]) throws {
+        try values.withUnsafeMutableBufferPointer { try allreduceSum($0) }
+    }
+
     /// Throws naming `what` unless every rank holds the same `values` (checked by the maximum and minimum
     /// over the ranks).
     public func requireAgreement(_ values: [Double], about what: String) throws {
@@ -41,7 +46,7 @@ public final class SingleProcess: Communicator {
     public init() {}
     public var rank: Int { 0 }
     public var size: Int { 1 }
-    public func allreduceSum(_ values: inout [Float]) throws {}
+    public func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {}
     public func allreduceSum(_ values: inout [Double]) throws {}
     public func allreduceMax(_ values: inout [Double]) throws {}
     public func barrier() throws {}

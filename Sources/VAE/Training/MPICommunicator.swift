@@ -27,11 +27,12 @@
             guard status == MPI_SUCCESS else { throw RunError("rank \(rank): \(what) failed (MPI error \(status))") }
         }
 
-        public func allreduceSum(_ values: inout [Float]) throws {
-            let n = Int32(values.count)
-            let status = values.withUnsafeMutableBytes {
-                MPI_Allreduce(vae_mpi_in_place(), $0.baseAddress, n, vae_mpi_float(), vae_mpi_sum(), world)
+        public func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {
+            guard let n = Int32(exactly: values.count) else {
+                throw RunError("rank \(rank): \(values.count) values are too many for one MPI_Allreduce")
             }
+            let status = MPI_Allreduce(
+                vae_mpi_in_place(), values.baseAddress, n, vae_mpi_float(), vae_mpi_sum(), world)
             try check(status, "allreduce")
         }
 

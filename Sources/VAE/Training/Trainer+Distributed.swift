@@ -22,10 +22,10 @@ extension Trainer {
             return (both[0], both[1])
         }
         var lastStep = 0
-        // The gradients, then one float for the stop signal, summed together: one collective per step. The
-        // buffer lives for the epoch.
-        let gradientCount = model.gradientCount
-        var buffer = [Float](repeating: 0, count: gradientCount + 1)
+        // Where the gradients are copied for summing on devices whose memory the host cannot work on in
+        // place: kept for the epoch.
+        var staging: [Float] = []
+        reduction.bytes = model.gradientCount * MemoryLayout<Float>.size
         do {
             for (index, ((first, _), slice)) in zip(batches, slices).enumerated() {
                 lastStep = index + 1
@@ -41,19 +41,21 @@ extension Trainer {
                     }
                     w = space
                 }
-                try model.stepWithReducedGradients(
-                    w, seed: options.seed, beta: beta, noiseOffset: slice.first * config.latent, buffer: &buffer
-                ) { summed in
-                    // Every rank stops at the same step: the stop signal is summed with the gradients.
-                    summed[gradientCount] = shouldStop() ? 1 : 0
+                /// Sums over the ranks, timed (the sum and any wait for a slower rank).
+                func sum(_ values: UnsafeMutableBufferPointer<Float>) throws {
                     let started = Date()
-                    try c.allreduceSum(&summed)
-                    reduction.steps += 1
+                    try c.allreduceSum(values)
                     reduction.seconds += Date().timeIntervalSince(started)
-                    reduction.bytes = gradientCount * MemoryLayout<Float>.size
                 }
+                try model.stepWithReducedGradients(
+                    w, seed: options.seed, beta: beta, noiseOffset: slice.first * config.latent, staging: &staging,
+                    sum: sum)
+                // Every rank stops at the same step: the stop signals are summed too.
+                var stop: [Float] = [shouldStop() ? 1 : 0]
+                try stop.withUnsafeMutableBufferPointer { try sum($0) }
+                reduction.steps += 1
                 let done = index + 1
-                if buffer[gradientCount] > 0 {
+                if stop[0] > 0 {
                     throw TrainingInterrupted(epoch: epoch, step: done, steps: batches.count)
                 }
                 if done % options.logInterval == 0 || done == batches.count {
