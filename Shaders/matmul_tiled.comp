@@ -10,6 +10,10 @@ layout(local_size_x_id = 0, local_size_y_id = 1) in;
 // neighbouring invocations read neighbouring words. An invocation's rows are ly + i*WG_Y and its columns
 // lx + j*WG_X, so neighbours read neighbouring shared words (no bank conflicts) and store neighbouring
 // columns of C. Elements outside M, N or K are staged as zeros; the store skips rows and columns past C.
+//
+// Split-K (SPLIT_K): where the grid of C's tiles would leave most of a GPU idle, workgroup z takes only the
+// k-range [z * kChunk, (z + 1) * kChunk) and stores its raw partial sums as slice z of the scratch bound at
+// C (slices * M * N floats); matmul_split_sum.comp then adds the slices and applies the epilogue.
 #include "activation.glsl"
 
 layout(constant_id = 2) const uint TM = 4;
@@ -20,6 +24,7 @@ layout(constant_id = 6) const uint ACTIVATION = 0;
 layout(constant_id = 7) const bool HAS_BIAS = false;
 layout(constant_id = 8) const bool ACCUMULATE = false;
 layout(constant_id = 9) const uint BK = 16;
+layout(constant_id = 10) const bool SPLIT_K = false;
 
 // The tile: WG_X invocations across times TN columns each, WG_Y down times TM rows each.
 const uint WG_X = gl_WorkGroupSize.x, WG_Y = gl_WorkGroupSize.y;
@@ -33,6 +38,7 @@ layout(set = 0, binding = 3) readonly buffer Bias { float bias[]; };
 layout(push_constant) uniform Shape {
     uint M, N, K;
     uint lda, ldb;  // row lengths of A and B as stored
+    uint kChunk;    // the k-range of one split-K slice (K when not split)
 } p;
 
 // k-major: the inner loop reads one row of each, across the tile's rows and columns.
@@ -42,23 +48,24 @@ shared float Bs[BK][BN];
 void main() {
     const uint lx = gl_LocalInvocationID.x, ly = gl_LocalInvocationID.y, t = ly * WG_X + lx;
     const uint row0 = gl_WorkGroupID.y * BM, col0 = gl_WorkGroupID.x * BN;
+    const uint kBegin = gl_WorkGroupID.z * p.kChunk, kEnd = min(p.K, kBegin + p.kChunk);
 
     float acc[TM * TN];
     for (uint e = 0; e < TM * TN; ++e) acc[e] = 0.0;
 
-    for (uint k0 = 0; k0 < p.K; k0 += BK) {
+    for (uint k0 = kBegin; k0 < kEnd; k0 += BK) {
         // Stage op(A)[row0.., k0..] and op(B)[k0.., col0..], WG elements per pass.
         for (uint e = t; e < BM * BK; e += WG) {
             uint m, k;
             if (TRANSPOSE_A) { m = e % BM; k = e / BM; } else { k = e % BK; m = e / BK; }
             uint gm = row0 + m, gk = k0 + k;
-            As[k][m] = gm < p.M && gk < p.K ? (TRANSPOSE_A ? a[gk * p.lda + gm] : a[gm * p.lda + gk]) : 0.0;
+            As[k][m] = gm < p.M && gk < kEnd ? (TRANSPOSE_A ? a[gk * p.lda + gm] : a[gm * p.lda + gk]) : 0.0;
         }
         for (uint e = t; e < BK * BN; e += WG) {
             uint n, k;
             if (TRANSPOSE_B) { k = e % BK; n = e / BK; } else { n = e % BN; k = e / BN; }
             uint gn = col0 + n, gk = k0 + k;
-            Bs[k][n] = gn < p.N && gk < p.K ? (TRANSPOSE_B ? b[gn * p.ldb + gk] : b[gk * p.ldb + gn]) : 0.0;
+            Bs[k][n] = gn < p.N && gk < kEnd ? (TRANSPOSE_B ? b[gn * p.ldb + gk] : b[gk * p.ldb + gn]) : 0.0;
         }
         barrier();
         for (uint k = 0; k < BK; ++k) {
@@ -79,6 +86,10 @@ void main() {
             uint col = col0 + lx + j * WG_X;
             if (col >= p.N) break;
             float v = acc[i * TN + j];
+            if (SPLIT_K) {
+                c[(gl_WorkGroupID.z * p.M + row) * p.N + col] = v;
+                continue;
+            }
             if (HAS_BIAS) v += bias[col];
             if (ACCUMULATE) v += c[row * p.N + col];
             c[row * p.N + col] = activate(v, ACTIVATION);

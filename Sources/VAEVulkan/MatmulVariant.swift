@@ -9,10 +9,25 @@ public struct MatmulVariant: Sendable, Hashable, CustomStringConvertible {
     public var workgroupY: Int
     /// The k-slab of the shared-memory tiles; nil for the kernel without shared memory.
     public var stagedDepth: Int?
+    /// Split-K with the shared-memory tiles: the k-slices to split every product into (1: never), or nil to
+    /// decide per product (`automaticSlices`). A split product's workgroups each sum one slice of k into
+    /// a scratch tensor, and a second launch adds the slices and applies the epilogue.
+    public var splitK: Int?
 
-    public init(rowsPerThread: Int, columnsPerThread: Int, workgroupX: Int, workgroupY: Int, stagedDepth: Int? = nil) {
+    public init(
+        rowsPerThread: Int, columnsPerThread: Int, workgroupX: Int, workgroupY: Int, stagedDepth: Int? = nil,
+        splitK: Int? = nil
+    ) {
         self.rowsPerThread = rowsPerThread; self.columnsPerThread = columnsPerThread
         self.workgroupX = workgroupX; self.workgroupY = workgroupY; self.stagedDepth = stagedDepth
+        self.splitK = splitK
+    }
+
+    /// This variant with every product split into `slices` k-slices (shared-memory presets only).
+    public func splitting(_ slices: Int) -> MatmulVariant {
+        var v = self
+        v.splitK = slices
+        return v
     }
 
     /// Rows and columns of C one workgroup computes.
@@ -42,15 +57,40 @@ public struct MatmulVariant: Sendable, Hashable, CustomStringConvertible {
     public static let unstaged: [MatmulVariant] = [.naive, .blocked2x2, .blocked4x4, .blocked8x4]
     /// The shared-memory presets (GPUs').
     public static let tiled: [MatmulVariant] = [.tiled32, .tiled64, .tiled128]
-    public static let all: [MatmulVariant] = unstaged + tiled
+    /// Shared-memory presets with split-K forced on every product (3 slices: uneven ones; 8), for proving
+    /// the split path on every shape.
+    public static let split: [MatmulVariant] = [tiled32.splitting(3), tiled64.splitting(8)]
+    public static let all: [MatmulVariant] = unstaged + tiled + split
+
+    /// The number of workgroups a product's grid of C tiles has with this variant.
+    public func workgroups(m: Int, n: Int) -> Int {
+        ((m + tileRows - 1) / tileRows) * ((n + tileColumns - 1) / tileColumns)
+    }
+
+    /// k-slices for a product on a GPU when its grid of tiles has too few workgroups to keep the compute
+    /// units busy (under 64: fc1's forward on a batch of 128 is 4×13 tiles of 32, conv28's 3136→256 product
+    /// 4×8): enough slices for about 128 workgroups, at most 8, each at least 128 deep so the partial sums
+    /// still amortize the second launch. 1 means no split.
+    public static func automaticSlices(m: Int, n: Int, k: Int, tile: MatmulVariant) -> Int {
+        let groups = tile.workgroups(m: m, n: n)
+        guard groups > 0, groups < 64 else { return 1 }
+        return max(1, min(8, (128 + groups - 1) / groups, k / 128))
+    }
+
+    /// How `slices` requested k-slices cover `k` with slabs `depth` deep: each slice a whole number of slabs
+    /// (`chunk` deep), and the slices that hold any of k (`count`, at least 1).
+    public static func sliceDepth(k: Int, slices: Int, depth: Int) -> (chunk: Int, count: Int) {
+        guard k > 0, slices > 1 else { return (max(k, 1), 1) }
+        let perSlice = (k + slices - 1) / slices
+        let chunk = (perSlice + depth - 1) / depth * depth
+        return (chunk, (k + chunk - 1) / chunk)
+    }
 
     /// The shared-memory preset for a product on a GPU: the largest tile that still gives enough
     /// workgroups to spread over the GPU's compute units (a few dozen to over a hundred), since a
     /// large tile on a small product leaves most of them idle.
     public static func forGPU(m: Int, n: Int) -> MatmulVariant {
-        func groups(_ v: MatmulVariant) -> Int {
-            ((m + v.tileRows - 1) / v.tileRows) * ((n + v.tileColumns - 1) / v.tileColumns)
-        }
+        func groups(_ v: MatmulVariant) -> Int { v.workgroups(m: m, n: n) }
         if groups(.tiled128) >= 128 { return .tiled128 }
         if groups(.tiled64) >= 64 { return .tiled64 }
         return .tiled32
@@ -66,10 +106,13 @@ public struct MatmulVariant: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "\(rowsPerThread)x\(columnsPerThread) per thread, \(workgroupX)x\(workgroupY) workgroup"
             + (stagedDepth.map { ", \(tileRows)x\(tileColumns)x\($0) shared tiles" } ?? "")
+            + (splitK.map { $0 > 1 ? ", k split \($0) ways" : "" } ?? "")
     }
 
     /// A short name: `4x4` for the kernels without shared memory, `tiled64` for the shared-memory ones.
     public var name: String {
-        stagedDepth == nil ? "\(rowsPerThread)x\(columnsPerThread)" : "tiled\(tileRows)"
+        stagedDepth == nil
+            ? "\(rowsPerThread)x\(columnsPerThread)"
+            : "tiled\(tileRows)" + (splitK.map { $0 > 1 ? "-split\($0)" : "" } ?? "")
     }
 }

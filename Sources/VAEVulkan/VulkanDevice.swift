@@ -230,15 +230,29 @@ public final class VulkanDevice: ComputeDevice {
     private func launchLocked(_ kernel: Kernel) throws {
         try kernel.validate()
         let plan = try VulkanKernelPlan(kernel, device: self)
-        guard plan.groups.0 > 0, plan.groups.1 > 0, plan.groups.2 > 0 else { return }
-        let pipeline = try pipelines.pipeline(
-            .init(shader: plan.shader, constants: plan.constants), bindings: plan.bindings.count)
-        let reads = try kernel.reads.map { try buffer($0, kernel.name) }
-        let writes = try kernel.writes.map { try buffer($0, kernel.name) }
-        try stream.dispatch(
-            pipeline, buffers: try plan.bindings.map { try buffer($0, kernel.name) }, reads: reads, writes: writes,
-            pushConstants: plan.pushConstants, groups: plan.groups, name: kernel.name)
-        try stream.noteWrites(writes)
+        for part in [plan] + plan.then {
+            guard part.groups.0 > 0, part.groups.1 > 0, part.groups.2 > 0 else { continue }
+            let pipeline = try pipelines.pipeline(
+                .init(shader: part.shader, constants: part.constants), bindings: part.bindings.count)
+            let reads = try (part.reads ?? Array(kernel.reads)).map { try buffer($0, kernel.name) }
+            let writes = try (part.writes ?? Array(kernel.writes)).map { try buffer($0, kernel.name) }
+            try stream.dispatch(
+                pipeline, buffers: try part.bindings.map { try buffer($0, kernel.name) }, reads: reads, writes: writes,
+                pushConstants: part.pushConstants, groups: part.groups, name: kernel.name)
+            try stream.noteWrites(writes)
+        }
+    }
+
+    /// The scratch of split-K products (their slices' partial sums): one tensor for all of them, grown to the
+    /// largest asked for; the launches' hazard tracking orders its reuse.
+    private var splitScratchTensor: Tensor?
+
+    /// The split-K scratch, at least `floats` long. Called while launching (the lifecycle lock held).
+    func splitScratch(floats: Int) throws -> Tensor {
+        if let t = splitScratchTensor, t.count >= floats { return t }
+        let t = try makeTensorLocked(shape: [floats], elementType: .float32)
+        splitScratchTensor = t
+        return t
     }
 
     public func record(_ body: () throws -> Void) throws -> any RecordedWork {

@@ -8,6 +8,15 @@ struct VulkanKernelPlan {
     var bindings: [Tensor]
     var pushConstants: [UInt32]
     var groups: (UInt32, UInt32, UInt32)
+    /// What the dispatch reads and writes, for ordering it after earlier work, when not the kernel's own
+    /// (a kernel run as several dispatches through scratch tensors).
+    var reads: [Tensor]? = nil, writes: [Tensor]? = nil
+    /// Dispatches that complete the kernel after this one (split-K's sum of the slices).
+    var then: [VulkanKernelPlan] = []
+
+    /// The largest scratch a split-K product may use (its slices' partial sums); larger products are not split
+    /// (they have workgroups enough anyway).
+    static let splitScratchLimit = 64 << 20
 
     /// Invocations per workgroup of the elementwise kernels: 256, or the device's largest if smaller
     /// (Vulkan guarantees only 128).
@@ -66,18 +75,46 @@ struct VulkanKernelPlan {
                 ?? (physical.kind == .cpu
                     ? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
                     : MatmulVariant.forGPU(m: m, n: n))
+            let tiles = (
+                u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),
+                u((m + v.workgroupY * v.rowsPerThread - 1) / (v.workgroupY * v.rowsPerThread))
+            )
+            let constants = [
+                u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread), ta ? 1 : 0, tb ? 1 : 0,
+                act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0,
+            ]
+            let shape = [u(m), u(n), u(k), u(a.columns), u(b.columns)]
+            guard let depth = v.stagedDepth else {
+                self.init(
+                    shader: "matmul", constants: constants, bindings: [a, b, c, bias ?? c], pushConstants: shape,
+                    groups: m == 0 || n == 0 ? (0, 0, 0) : (tiles.0, tiles.1, 1))
+                break
+            }
+            // Split-K where the grid of tiles is too small for the GPU (or where the variant forces it).
+            let requested =
+                v.splitK ?? (physical.kind == .cpu ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v))
+            let (chunk, slices) = MatmulVariant.sliceDepth(k: k, slices: requested, depth: depth)
+            let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
+            guard slices > 1, m > 0, n > 0, scratchFloats <= Self.splitScratchLimit / 4 else {
+                self.init(
+                    shader: "matmul_tiled", constants: constants + [u(depth), 0], bindings: [a, b, c, bias ?? c],
+                    pushConstants: shape + [u(max(k, 1))], groups: m == 0 || n == 0 ? (0, 0, 0) : (tiles.0, tiles.1, 1))
+                break
+            }
+            let scratch = try device.splitScratch(floats: scratchFloats)
             self.init(
-                shader: v.stagedDepth == nil ? "matmul" : "matmul_tiled",
-                constants: [
-                    u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread),
-                    ta ? 1 : 0, tb ? 1 : 0, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0,
-                ] + (v.stagedDepth.map { [u($0)] } ?? []),
-                bindings: [a, b, c, bias ?? c], pushConstants: [u(m), u(n), u(k), u(a.columns), u(b.columns)],
-                groups: (
-                    u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),
-                    u((m + v.workgroupY * v.rowsPerThread - 1) / (v.workgroupY * v.rowsPerThread)), 1
-                ))
-            if m == 0 || n == 0 { groups = (0, 0, 0) }
+                shader: "matmul_tiled", constants: constants + [u(depth), 1], bindings: [a, b, scratch, scratch],
+                pushConstants: shape + [u(chunk)], groups: (tiles.0, tiles.1, u(slices)))
+            reads = [a, b]
+            writes = [scratch]
+            then = [
+                VulkanKernelPlan(
+                    shader: "matmul_split_sum", constants: [wg, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0],
+                    bindings: [scratch, c, bias ?? c], pushConstants: [u(m * n), u(n), u(slices)],
+                    groups: Self.grid(items: m * n, groupSize: elementwiseGroup),
+                    reads: [scratch] + [bias].compactMap { $0 } + (acc ? [c] : []),
+                    writes: [c])
+            ]
         case let .conv2d(x, w, bias, y, g, act):
             self = elementwise("conv2d", [x, w, bias ?? w, y], y.count, [])
             constants = [wg, act.rawValue, bias != nil ? 1 : 0]
@@ -189,10 +226,10 @@ struct VulkanKernelPlan {
 
     init(
         shader: String, constants: [UInt32], bindings: [Tensor], pushConstants: [UInt32],
-        groups: (UInt32, UInt32, UInt32)
+        groups: (UInt32, UInt32, UInt32), reads: [Tensor]? = nil, writes: [Tensor]? = nil
     ) {
         self.shader = shader; self.constants = constants; self.bindings = bindings
-        self.pushConstants = pushConstants; self.groups = groups
+        self.pushConstants = pushConstants; self.groups = groups; self.reads = reads; self.writes = writes
     }
 
     /// A grid of workgroups covering `items` invocations; beyond 65535 groups (the minimum per-dimension

@@ -50,7 +50,7 @@ struct BenchCommand: ParsableCommand {
         Int?
     @Option(
         help:
-            "Matmul variant on Vulkan: auto (by shape and device), naive, 2x2, 4x4, 8x4 (no shared memory), tiled32, tiled64, tiled128 (shared-memory tiles), or all (kernels and sgemm)."
+            "Matmul variant on Vulkan: auto (by shape and device), naive, 2x2, 4x4, 8x4 (no shared memory), tiled32, tiled64, tiled128 (shared-memory tiles), tiled32-split3, tiled64-split8 (split-K forced), or all (kernels and sgemm)."
     )
     var matmul = "auto"
     @Flag(help: "Print one JSON object.") var json = false

@@ -71,4 +71,57 @@ struct MatmulTests {
             }
         }
     }
+
+    /// Split-K on shapes whose k does not divide into the slices (slices of whole 16- or 32-deep slabs, the
+    /// last one short; more slices asked for than k has slabs), with every epilogue: bias, each activation,
+    /// and accumulation into C, which the sum of the slices must apply once, after adding them up.
+    @Test(arguments: MatmulVariant.split)
+    func splitKMatchesTheReference(_ variant: MatmulVariant) throws {
+        let device = try TestDevices.vulkan(matmul: variant)
+        var seed: UInt64 = 900
+        for (m, n, k) in [(1, 1, 33), (5, 3, 200), (33, 65, 17), (40, 24, 784), (128, 20, 400), (2, 70, 1000)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                seed += 10
+                try check(
+                    MatmulCases.make(
+                        m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity,
+                        accumulate: true, seed: seed), devices: [device])
+            }
+            for act in Activation.allCases {
+                seed += 10
+                try check(
+                    MatmulCases.make(
+                        m: m, n: n, k: k, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed),
+                    devices: [device])
+            }
+        }
+        // These products were split: two dispatches each, through the shared scratch.
+        let plan = try VulkanKernelPlan(
+            .matmul(
+                a: try device.makeTensor(shape: [40, 784], elementType: .float32),
+                b: try device.makeTensor(shape: [784, 24], elementType: .float32),
+                c: try device.makeTensor(shape: [40, 24], elementType: .float32), transposeA: false,
+                transposeB: false, bias: nil, activation: .relu, accumulate: false), device: device)
+        let slices = MatmulVariant.sliceDepth(k: 784, slices: variant.splitK!, depth: variant.stagedDepth!).count
+        #expect(slices > 2 && plan.groups.2 == UInt32(slices) && plan.then.map(\.shader) == ["matmul_split_sum"])
+    }
+
+    /// When a GPU splits k: only grids of under 64 tiles, into enough slices for about 128 workgroups, at most
+    /// 8, each at least 128 deep; and how slices of whole slabs cover k.
+    @Test func splitKDecisions() {
+        // fc1 forward on a batch of 128 (4×13 tiles of 32): 3 slices, 156 workgroups; conv28 3136→256 (4×8): 4.
+        #expect(MatmulVariant.automaticSlices(m: 128, n: 400, k: 784, tile: .tiled32) == 3)
+        #expect(MatmulVariant.automaticSlices(m: 128, n: 256, k: 3136, tile: .tiled32) == 4)
+        #expect(MatmulVariant.automaticSlices(m: 1, n: 1, k: 100_000, tile: .tiled32) == 8)
+        // Enough tiles, or too little k to share: no split.
+        #expect(MatmulVariant.automaticSlices(m: 128, n: 784, k: 400, tile: .tiled32) == 1)
+        #expect(MatmulVariant.automaticSlices(m: 400, n: 784, k: 128, tile: .tiled32) == 1)
+        #expect(MatmulVariant.automaticSlices(m: 20, n: 20, k: 200, tile: .tiled32) == 1)
+        #expect(MatmulVariant.sliceDepth(k: 784, slices: 2, depth: 16) == (400, 2))
+        #expect(MatmulVariant.sliceDepth(k: 130, slices: 3, depth: 16) == (48, 3))
+        #expect(MatmulVariant.sliceDepth(k: 17, slices: 8, depth: 16) == (16, 2))
+        #expect(MatmulVariant.sliceDepth(k: 7, slices: 3, depth: 16) == (16, 1))
+        #expect(MatmulVariant.sliceDepth(k: 0, slices: 3, depth: 16) == (1, 1))
+        #expect(MatmulVariant.sliceDepth(k: 500, slices: 1, depth: 16) == (500, 1))
+    }
 }

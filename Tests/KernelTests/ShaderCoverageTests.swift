@@ -7,7 +7,7 @@ import VAESelfTest
 
 /// Every shader in Shaders/ is run by the equivalence table (`SelfTest.cases`, which the kernel suites and
 /// `vae selftest` sweep) against the CPU reference: each case's launches are planned on Vulkan (and the
-/// product cases again with the shared-memory tiles forced) and the shaders they use are collected.
+/// product cases again with the shared-memory tiles forced, and with split-K) and the shaders they use are collected.
 @Suite("shader coverage")
 struct ShaderCoverageTests {
     /// Every compute shader of the package, by name: a new shader must be added here and to the table.
@@ -16,7 +16,7 @@ struct ShaderCoverageTests {
         "bernoulli_nll", "bernoulli_nll_backward", "bernoulli_nll_with_gradient", "channel_sum", "clamp",
         "column_sum", "conv2d", "conv2d_weight_gradient", "conv_transpose2d", "copy", "fill", "gather_rows",
         "gaussian_nll", "gaussian_nll_backward", "importance_log_weight", "kl_divergence", "kl_divergence_backward",
-        "log_sum_exp_accumulate", "matmul", "matmul_tiled", "random_bits", "reparameterize",
+        "log_sum_exp_accumulate", "matmul", "matmul_split_sum", "matmul_tiled", "random_bits", "reparameterize",
         "reparameterize_backward", "row_sum", "sample_bernoulli", "sum",
     ]
 
@@ -30,14 +30,15 @@ struct ShaderCoverageTests {
 
     @Test func theEquivalenceTableRunsEveryShader() throws {
         let plain = try TestDevices.vulkan(), tiled = try TestDevices.vulkan(matmul: .tiled64)
+        let split = try TestDevices.vulkan(matmul: .tiled32.splitting(3))
         var used = Set<String>()
         for c in SelfTest.cases {
-            for device in c.family == "matmul" ? [plain, tiled] : [plain] {
+            for device in c.family == "matmul" ? [plain, tiled, split] : [plain] {
                 let inputs = try c.inputs.map { try $0.make(on: device) }
                 let outputs = try c.outputs.map { try $0.make(on: device) }
                 for kernel in c.kernels(inputs, outputs) {
-                    let shader = try VulkanKernelPlan(kernel, device: device).shader
-                    used.insert(String(shader.prefix { $0 != "+" }))
+                    let plan = try VulkanKernelPlan(kernel, device: device)
+                    for part in [plan] + plan.then { used.insert(String(part.shader.prefix { $0 != "+" })) }
                 }
             }
         }

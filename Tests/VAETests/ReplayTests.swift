@@ -86,4 +86,16 @@ struct ReplayTests {
             plain.validationMessages.isEmpty && staged.validationMessages.isEmpty,
             "\(staged.validationMessages.prefix(3))")
     }
+
+    /// With split-K forced on every product (the GPU path; its scratch shared by all products and reused
+    /// across replays): replayed steps are still the single steps to the bit, and as right as the default.
+    @Test func replayedSplitKStepsTrainAsSingleSteps() throws {
+        let split = try VulkanDevice(.init(validation: true, matmul: .tiled32.splitting(3)))
+        let one = try train(Self.mlp, on: split, k: 1, logInterval: 1 << 20).0
+        let replayed = try train(Self.mlp, on: split, k: 8, logInterval: 1 << 20).0
+        #expect(replayed == one, "\(replayed.losses) vs \(one.losses)")
+        let plain = try train(Self.mlp, on: CPUDevice(mode: .fast), k: 1, logInterval: 1 << 20).0
+        for (a, b) in zip(one.losses, plain.losses) { #expect(abs(a - b) <= 1e-4 * abs(b), "\(a) vs \(b)") }
+        #expect(split.validationMessages.isEmpty, "\(split.validationMessages.prefix(3))")
+    }
 }
