@@ -45,17 +45,7 @@ struct MatmulTests {
                 devices: [device])
         }
         // Bias and ReLU/leaky ReLU are fused into the kernel's stores; the other activations follow it.
-        for act in Activation.allCases {
-            seed += 10
-            try check(
-                MatmulCases.make(
-                    m: m, n: n, k: k, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed),
-                devices: [device])
-            try check(
-                MatmulCases.make(
-                    m: m, n: n, k: k, transposeA: true, transposeB: false, bias: true, activation: act, seed: seed + 1),
-                devices: [device])
-        }
+        try Self.checkEveryActivation(m: m, n: n, k: k, on: device, seed: &seed, transposedAToo: true)
     }
 
     /// Every register-blocking variant of the shader on shapes that straddle its tiles.
@@ -87,13 +77,7 @@ struct MatmulTests {
                         m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: false, activation: .identity,
                         accumulate: true, seed: seed), devices: [device])
             }
-            for act in Activation.allCases {
-                seed += 10
-                try check(
-                    MatmulCases.make(
-                        m: m, n: n, k: k, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed),
-                    devices: [device])
-            }
+            try Self.checkEveryActivation(m: m, n: n, k: k, on: device, seed: &seed)
         }
         // These products were split: two dispatches each, through the shared scratch.
         let plan = try VulkanKernelPlan(
@@ -123,5 +107,23 @@ struct MatmulTests {
         #expect(MatmulVariant.sliceDepth(k: 7, slices: 3, depth: 16) == (16, 1))
         #expect(MatmulVariant.sliceDepth(k: 0, slices: 3, depth: 16) == (1, 1))
         #expect(MatmulVariant.sliceDepth(k: 500, slices: 1, depth: 16) == (500, 1))
+    }
+
+    /// op(A)·Bᵀ + bias through every activation on `device` (and Aᵀ·B + bias with `transposedAToo`).
+    static func checkEveryActivation(
+        m: Int, n: Int, k: Int, on device: any ComputeDevice, seed: inout UInt64, transposedAToo: Bool = false
+    ) throws {
+        for act in Activation.allCases {
+            seed += 10
+            try check(
+                MatmulCases.make(
+                    m: m, n: n, k: k, transposeA: false, transposeB: true, bias: true, activation: act, seed: seed),
+                devices: [device])
+            guard transposedAToo else { continue }
+            try check(
+                MatmulCases.make(
+                    m: m, n: n, k: k, transposeA: true, transposeB: false, bias: true, activation: act, seed: seed + 1),
+                devices: [device])
+        }
     }
 }
