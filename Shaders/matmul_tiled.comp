@@ -14,6 +14,12 @@ layout(local_size_x_id = 0, local_size_y_id = 1) in;
 // Split-K (SPLIT_K): where the grid of C's tiles would leave most of a GPU idle, workgroup z takes only the
 // k-range [z * kChunk, (z + 1) * kChunk) and stores its raw partial sums as slice z of the scratch bound at
 // C (slices * M * N floats); matmul_split_sum.comp then adds the slices and applies the epilogue.
+//
+// vec4 loads (VEC4_A, VEC4_B): where an operand's stored row length is a multiple of 4, its loader reads
+// four neighbouring words along that row at once, through the same buffer bound a second time as vec4[].
+// The row length is then the contiguous extent itself (K for A as stored, M for A transposed, N for B as
+// stored, K for B transposed), and tiles, slabs and split-K slices all start at multiples of 4, so a
+// vector is either wholly inside the operand or wholly outside it.
 #include "activation.glsl"
 
 layout(constant_id = 2) const uint TM = 4;
@@ -25,6 +31,8 @@ layout(constant_id = 7) const bool HAS_BIAS = false;
 layout(constant_id = 8) const bool ACCUMULATE = false;
 layout(constant_id = 9) const uint BK = 16;
 layout(constant_id = 10) const bool SPLIT_K = false;
+layout(constant_id = 11) const bool VEC4_A = false;
+layout(constant_id = 12) const bool VEC4_B = false;
 
 // The tile: WG_X invocations across times TN columns each, WG_Y down times TM rows each.
 const uint WG_X = gl_WorkGroupSize.x, WG_Y = gl_WorkGroupSize.y;
@@ -32,6 +40,8 @@ const uint BM = WG_Y * TM, BN = WG_X * TN, WG = WG_X * WG_Y;
 
 layout(set = 0, binding = 0) readonly buffer A { float a[]; };
 layout(set = 0, binding = 1) readonly buffer B { float b[]; };
+layout(set = 0, binding = 0) readonly buffer A4 { vec4 a4[]; };
+layout(set = 0, binding = 1) readonly buffer B4 { vec4 b4[]; };
 layout(set = 0, binding = 2) buffer C { float c[]; };
 layout(set = 0, binding = 3) readonly buffer Bias { float bias[]; };
 
@@ -54,18 +64,46 @@ void main() {
     for (uint e = 0; e < TM * TN; ++e) acc[e] = 0.0;
 
     for (uint k0 = kBegin; k0 < kEnd; k0 += BK) {
-        // Stage op(A)[row0.., k0..] and op(B)[k0.., col0..], WG elements per pass.
-        for (uint e = t; e < BM * BK; e += WG) {
-            uint m, k;
-            if (TRANSPOSE_A) { m = e % BM; k = e / BM; } else { k = e % BK; m = e / BK; }
-            uint gm = row0 + m, gk = k0 + k;
-            As[k][m] = gm < p.M && gk < kEnd ? (TRANSPOSE_A ? a[gk * p.lda + gm] : a[gm * p.lda + gk]) : 0.0;
+        // Stage op(A)[row0.., k0..] and op(B)[k0.., col0..], WG elements (or vectors) per pass.
+        if (VEC4_A && TRANSPOSE_A) {
+            for (uint e = t; e < BM * BK / 4; e += WG) {
+                uint m = e % (BM / 4) * 4, k = e / (BM / 4), gm = row0 + m, gk = k0 + k;
+                vec4 v = gm < p.M && gk < kEnd ? a4[(gk * p.lda + gm) / 4] : vec4(0.0);
+                As[k][m] = v.x; As[k][m + 1] = v.y; As[k][m + 2] = v.z; As[k][m + 3] = v.w;
+            }
+        } else if (VEC4_A) {
+            for (uint e = t; e < BM * BK / 4; e += WG) {
+                uint k = e % (BK / 4) * 4, m = e / (BK / 4), gm = row0 + m, gk = k0 + k;
+                vec4 v = gm < p.M && gk < kEnd ? a4[(gm * p.lda + gk) / 4] : vec4(0.0);
+                As[k][m] = v.x; As[k + 1][m] = v.y; As[k + 2][m] = v.z; As[k + 3][m] = v.w;
+            }
+        } else {
+            for (uint e = t; e < BM * BK; e += WG) {
+                uint m, k;
+                if (TRANSPOSE_A) { m = e % BM; k = e / BM; } else { k = e % BK; m = e / BK; }
+                uint gm = row0 + m, gk = k0 + k;
+                As[k][m] = gm < p.M && gk < kEnd ? (TRANSPOSE_A ? a[gk * p.lda + gm] : a[gm * p.lda + gk]) : 0.0;
+            }
         }
-        for (uint e = t; e < BK * BN; e += WG) {
-            uint n, k;
-            if (TRANSPOSE_B) { k = e % BK; n = e / BK; } else { n = e % BN; k = e / BN; }
-            uint gn = col0 + n, gk = k0 + k;
-            Bs[k][n] = gn < p.N && gk < kEnd ? (TRANSPOSE_B ? b[gn * p.ldb + gk] : b[gk * p.ldb + gn]) : 0.0;
+        if (VEC4_B && TRANSPOSE_B) {
+            for (uint e = t; e < BK * BN / 4; e += WG) {
+                uint k = e % (BK / 4) * 4, n = e / (BK / 4), gn = col0 + n, gk = k0 + k;
+                vec4 v = gn < p.N && gk < kEnd ? b4[(gn * p.ldb + gk) / 4] : vec4(0.0);
+                Bs[k][n] = v.x; Bs[k + 1][n] = v.y; Bs[k + 2][n] = v.z; Bs[k + 3][n] = v.w;
+            }
+        } else if (VEC4_B) {
+            for (uint e = t; e < BK * BN / 4; e += WG) {
+                uint n = e % (BN / 4) * 4, k = e / (BN / 4), gn = col0 + n, gk = k0 + k;
+                vec4 v = gn < p.N && gk < kEnd ? b4[(gk * p.ldb + gn) / 4] : vec4(0.0);
+                Bs[k][n] = v.x; Bs[k][n + 1] = v.y; Bs[k][n + 2] = v.z; Bs[k][n + 3] = v.w;
+            }
+        } else {
+            for (uint e = t; e < BK * BN; e += WG) {
+                uint n, k;
+                if (TRANSPOSE_B) { k = e % BK; n = e / BK; } else { n = e % BN; k = e / BN; }
+                uint gn = col0 + n, gk = k0 + k;
+                Bs[k][n] = gn < p.N && gk < kEnd ? (TRANSPOSE_B ? b[gn * p.ldb + gk] : b[gk * p.ldb + gn]) : 0.0;
+            }
         }
         barrier();
         for (uint k = 0; k < BK; ++k) {

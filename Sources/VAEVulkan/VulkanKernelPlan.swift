@@ -90,6 +90,8 @@ struct VulkanKernelPlan {
                     groups: m == 0 || n == 0 ? (0, 0, 0) : (tiles.0, tiles.1, 1))
                 break
             }
+            // vec4 loads of each operand whose stored rows are whole vec4s (see matmul_tiled.comp).
+            let vec4 = [a.columns % 4 == 0 ? 1 : 0, b.columns % 4 == 0 ? 1 : 0] as [UInt32]
             // Split-K where the grid of tiles is too small for the GPU (or where the variant forces it).
             let requested =
                 v.splitK ?? (physical.kind == .cpu ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v))
@@ -97,13 +99,15 @@ struct VulkanKernelPlan {
             let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
             guard slices > 1, m > 0, n > 0, scratchFloats <= Self.splitScratchLimit / 4 else {
                 self.init(
-                    shader: "matmul_tiled", constants: constants + [u(depth), 0], bindings: [a, b, c, bias ?? c],
+                    shader: "matmul_tiled", constants: constants + [u(depth), 0] + vec4,
+                    bindings: [a, b, c, bias ?? c],
                     pushConstants: shape + [u(max(k, 1))], groups: m == 0 || n == 0 ? (0, 0, 0) : (tiles.0, tiles.1, 1))
                 break
             }
             let scratch = try device.splitScratch(floats: scratchFloats)
             self.init(
-                shader: "matmul_tiled", constants: constants + [u(depth), 1], bindings: [a, b, scratch, scratch],
+                shader: "matmul_tiled", constants: constants + [u(depth), 1] + vec4,
+                bindings: [a, b, scratch, scratch],
                 pushConstants: shape + [u(chunk)], groups: (tiles.0, tiles.1, u(slices)))
             reads = [a, b]
             writes = [scratch]

@@ -90,6 +90,27 @@ struct MatmulTests {
         #expect(slices > 2 && plan.groups.2 == UInt32(slices) && plan.then.map(\.shader) == ["matmul_split_sum"])
     }
 
+    /// The shared-memory product loads an operand as vec4s exactly when its stored rows are whole vec4s (the
+    /// sweep's shapes then prove both loaders of every transpose form on every tiled preset).
+    @Test func vec4LoadsWhereRowsAreWholeVectors() throws {
+        let device = try TestDevices.vulkan(matmul: .tiled64)
+        func constants(_ a: [Int], _ b: [Int], ta: Bool = false, tb: Bool = false) throws -> [UInt32] {
+            let m = ta ? a[1] : a[0], n = tb ? b[0] : b[1]
+            let plan = try VulkanKernelPlan(
+                .matmul(
+                    a: try device.makeTensor(shape: a, elementType: .float32),
+                    b: try device.makeTensor(shape: b, elementType: .float32),
+                    c: try device.makeTensor(shape: [m, n], elementType: .float32), transposeA: ta, transposeB: tb,
+                    bias: nil, activation: .identity, accumulate: false), device: device)
+            return Array(plan.constants.suffix(2))
+        }
+        #expect(try constants([12, 44], [44, 36]) == [1, 1])
+        #expect(try constants([31, 65], [65, 64]) == [0, 1])
+        #expect(try constants([44, 12], [36, 44], ta: true, tb: true) == [1, 1])
+        #expect(try constants([44, 13], [7, 44], ta: true, tb: true) == [0, 1])
+        #expect(try constants([13, 44], [44, 7]) == [1, 0])
+    }
+
     /// When a GPU splits k: only grids of under 64 tiles, into enough slices for about 128 workgroups, at most
     /// 8, each at least 128 deep; and how slices of whole slabs cover k.
     @Test func splitKDecisions() {

@@ -3,12 +3,13 @@ import VAECPU
 import VAECompute
 
 /// op(A)·op(B) over every transpose combination, shapes that are 1, odd, not multiples of any tile
-/// (tiles are 16, 32 and 64 wide), and the reference model's, with and without the fused epilogue.
+/// (tiles are 16, 32 and 64 wide), multiples of 4 that are not of a tile (the shared-memory tiles' vec4
+/// loads), and the reference model's, with and without the fused epilogue.
 public enum MatmulCases {
     /// (M, N, K)
     public static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 7, 3), (5, 1, 9), (3, 5, 7), (17, 33, 9), (31, 64, 65), (33, 17, 1), (65, 31, 40), (7, 100, 0),
-        (128, 20, 400), (128, 400, 20),
+        (128, 20, 400), (128, 400, 20), (12, 36, 44), (36, 4, 52),
     ]
 
     public static func make(
