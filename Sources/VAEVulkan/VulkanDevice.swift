@@ -234,8 +234,11 @@ public final class VulkanDevice: ComputeDevice {
             guard part.groups.0 > 0, part.groups.1 > 0, part.groups.2 > 0 else { continue }
             let pipeline = try pipelines.pipeline(
                 .init(shader: part.shader, constants: part.constants), bindings: part.bindings.count)
-            let reads = try (part.reads ?? Array(kernel.reads)).map { try buffer($0, kernel.name) }
-            let writes = try (part.writes ?? Array(kernel.writes)).map { try buffer($0, kernel.name) }
+            let reads =
+                try part.reads?.map { try buffer($0, kernel.name) } ?? kernel.reads.map { try buffer($0, kernel.name) }
+            let writes =
+                try part.writes?.map { try buffer($0, kernel.name) }
+                ?? kernel.writes.map { try buffer($0, kernel.name) }
             try stream.dispatch(
                 pipeline, buffers: try part.bindings.map { try buffer($0, kernel.name) }, reads: reads, writes: writes,
                 pushConstants: part.pushConstants, groups: part.groups, name: kernel.name)

@@ -75,10 +75,9 @@ struct VulkanKernelPlan {
                 ?? (physical.kind == .cpu
                     ? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
                     : MatmulVariant.forGPU(m: m, n: n))
-            let tiles = (
-                u((n + v.workgroupX * v.columnsPerThread - 1) / (v.workgroupX * v.columnsPerThread)),
-                u((m + v.workgroupY * v.rowsPerThread - 1) / (v.workgroupY * v.rowsPerThread))
-            )
+            let tiles: (UInt32, UInt32, UInt32) =
+                m == 0 || n == 0
+                ? (0, 0, 0) : (u((n + v.tileColumns - 1) / v.tileColumns), u((m + v.tileRows - 1) / v.tileRows), 1)
             let constants = [
                 u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread), ta ? 1 : 0, tb ? 1 : 0,
                 act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0,
@@ -87,7 +86,7 @@ struct VulkanKernelPlan {
             guard let depth = v.stagedDepth else {
                 self.init(
                     shader: "matmul", constants: constants, bindings: [a, b, c, bias ?? c], pushConstants: shape,
-                    groups: m == 0 || n == 0 ? (0, 0, 0) : (tiles.0, tiles.1, 1))
+                    groups: tiles)
                 break
             }
             // vec4 loads of each operand whose stored rows are whole vec4s (see matmul_tiled.comp).
@@ -101,7 +100,7 @@ struct VulkanKernelPlan {
                 self.init(
                     shader: "matmul_tiled", constants: constants + [u(depth), 0] + vec4,
                     bindings: [a, b, c, bias ?? c],
-                    pushConstants: shape + [u(max(k, 1))], groups: m == 0 || n == 0 ? (0, 0, 0) : (tiles.0, tiles.1, 1))
+                    pushConstants: shape + [u(max(k, 1))], groups: tiles)
                 break
             }
             let scratch = try device.splitScratch(floats: scratchFloats)

@@ -33,17 +33,18 @@ extension VAEModel {
         } else {
             for g in gradients { try device.launch(.fill(x: g, value: 0)) }
         }
-        var inPlace = 0
-        for g in gradients {
-            let summed = try device.withHostMemory(of: g) { bytes in
-                let floats = bytes.baseAddress!.assumingMemoryBound(to: Float.self)
-                try sum(UnsafeMutableBufferPointer(start: floats, count: g.count))
+        // A device keeps all its tensors in host memory or none: asking about the first answers for all.
+        if try device.withHostMemory(of: gradients[0], { _ in true }) ?? false {
+            for g in gradients {
+                _ = try device.withHostMemory(of: g) { bytes in
+                    try sum(
+                        UnsafeMutableBufferPointer(
+                            start: bytes.baseAddress!.assumingMemoryBound(to: Float.self), count: g.count))
+                }
             }
-            if summed == nil { break }
-            inPlace += 1
-        }
-        if inPlace == 0 {
-            if staging.count < gradientCount { staging = [Float](repeating: 0, count: gradientCount) }
+        } else {
+            let count = gradients.reduce(0) { $0 + $1.count }
+            if staging.count < count { staging = [Float](repeating: 0, count: count) }
             // Straight into and out of the one host buffer: no array per tensor.
             try staging.withUnsafeMutableBytes { bytes in
                 var at = 0
@@ -53,9 +54,7 @@ extension VAEModel {
                     at += size
                 }
             }
-            try staging.withUnsafeMutableBufferPointer {
-                try sum(UnsafeMutableBufferPointer(rebasing: $0[0..<gradientCount]))
-            }
+            try staging.withUnsafeMutableBufferPointer { try sum(UnsafeMutableBufferPointer(rebasing: $0[0..<count])) }
             try staging.withUnsafeBytes { bytes in
                 var at = 0
                 for g in gradients {
@@ -64,9 +63,6 @@ extension VAEModel {
                     at += size
                 }
             }
-        } else if inPlace < gradients.count {
-            throw ComputeError.invalidArguments(
-                kernel: "withHostMemory", reason: "the device gave host memory for some gradients but not all")
         }
         try optimizerStep()
         try device.flush()

@@ -25,6 +25,8 @@ extension Trainer {
         // Where the gradients are copied for summing on devices whose memory the host cannot work on in
         // place: kept for the epoch.
         var staging: [Float] = []
+        // The stop signal, summed over the ranks after every step.
+        var stop: [Float] = [0]
         reduction.bytes = model.gradientCount * MemoryLayout<Float>.size
         do {
             for (index, ((first, _), slice)) in zip(batches, slices).enumerated() {
@@ -51,7 +53,7 @@ extension Trainer {
                     w, seed: options.seed, beta: beta, noiseOffset: slice.first * config.latent, staging: &staging,
                     sum: sum)
                 // Every rank stops at the same step: the stop signals are summed too.
-                var stop: [Float] = [shouldStop() ? 1 : 0]
+                stop[0] = shouldStop() ? 1 : 0
                 try stop.withUnsafeMutableBufferPointer { try sum($0) }
                 reduction.steps += 1
                 let done = index + 1
