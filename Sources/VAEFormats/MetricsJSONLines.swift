@@ -70,6 +70,7 @@ public struct MetricsJSONLines: Sendable {
         ]
         if let w = r.klWeight { object["kl_weight"] = w }
         if let b = r.beta { object["beta"] = b }
+        if let lr = r.learningRate { object["lr"] = lr }
         if let time { object["time"] = Self.timestamp(time) }
         append(object)
     }

@@ -27,20 +27,27 @@ public struct EpochRecord: Sendable, Equatable {
     public var klWeight: Double?
     /// The run's β, the KL weight once any warm-up is over (nil in files written before it was recorded).
     public var beta: Double?
+    /// The learning rate the epoch trained with (nil in files written before it was recorded).
+    public var learningRate: Double?
 
     public init(
         epoch: Int, train: LossSummary, test: LossSummary, seconds: Double, samplesPerSecond: Double,
-        klWeight: Double? = nil, beta: Double? = nil
+        klWeight: Double? = nil, beta: Double? = nil, learningRate: Double? = nil
     ) {
         self.epoch = epoch; self.train = train; self.test = test; self.seconds = seconds;
         self.samplesPerSecond = samplesPerSecond; self.klWeight = klWeight; self.beta = beta
+        self.learningRate = learningRate
     }
 
     /// The header of files written before the KL weight and β were columns (still read).
     static let legacyHeader =
         "epoch,train_loss,train_reconstruction,train_kl,test_loss,test_reconstruction,test_kl,seconds,samples_per_second"
+    /// The header of files written before the learning rate was a column (still read).
+    public static let weightsHeader = legacyHeader + ",kl_weight,beta"
     /// New columns go last, so a reader that takes columns by position keeps working.
-    static let csvHeader = legacyHeader + ",kl_weight,beta"
+    public static let csvHeader = weightsHeader + ",lr"
+    /// The columns under each header this version reads.
+    static let layouts = [csvHeader: 12, weightsHeader: 11, legacyHeader: 9]
 
     var csvRow: String {
         let losses = [train.loss, train.reconstruction, train.kl, test.loss, test.reconstruction, test.kl].map {
@@ -48,7 +55,7 @@ public struct EpochRecord: Sendable, Equatable {
         }
         let timing = [String(format: "%.3f", seconds), String(format: "%.1f", samplesPerSecond)]
         // Weights print as Swift prints a Double: short, and exact for the Float they came from.
-        let weights = [klWeight, beta].map { $0.map { "\($0)" } ?? "" }
+        let weights = [klWeight, beta, learningRate].map { $0.map { "\($0)" } ?? "" }
         return ([String(epoch)] + losses + timing + weights).joined(separator: ",")
     }
 
@@ -56,8 +63,8 @@ public struct EpochRecord: Sendable, Equatable {
     /// the tens to thousands of nats; anything past this is damage, not a measurement).
     static let maxLoss = 1e12
 
-    /// Parses a row of `columns` fields (9: the legacy layout; 11: with the KL weight and β, which may be
-    /// empty when unknown).
+    /// Parses a row of `columns` fields (9: the legacy layout; 11: with the KL weight and β; 12: and the
+    /// learning rate; the last three may be empty when unknown).
     init?(csvRow: String, columns: Int) {
         let f = csvRow.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard f.count == columns, let e = Int(f[0]), e >= 1, e <= Int(Int32.max) else { return nil }
@@ -67,7 +74,7 @@ public struct EpochRecord: Sendable, Equatable {
         else {
             return nil
         }
-        var weights: [Double?] = [nil, nil]
+        var weights: [Double?] = [nil, nil, nil]
         for (i, field) in f.dropFirst(9).enumerated() where !field.isEmpty {
             guard let w = Double(field), w.isFinite, w >= 0, w <= Self.maxLoss else { return nil }
             weights[i] = w
@@ -75,7 +82,7 @@ public struct EpochRecord: Sendable, Equatable {
         self.init(
             epoch: e, train: LossSummary(loss: d[0], reconstruction: d[1], kl: d[2]),
             test: LossSummary(loss: d[3], reconstruction: d[4], kl: d[5]), seconds: d[6], samplesPerSecond: d[7],
-            klWeight: weights[0], beta: weights[1])
+            klWeight: weights[0], beta: weights[1], learningRate: weights[2])
     }
 }
 
@@ -101,11 +108,7 @@ public struct MetricsLog: Sendable {
         }
         // "\r\n" is one Character in Swift: split on both, so files from Windows tools read the same.
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        let columns: Int
-        switch lines.first.map(String.init) {
-        case EpochRecord.csvHeader: columns = 11
-        case EpochRecord.legacyHeader: columns = 9
-        default:
+        guard let columns = lines.first.flatMap({ EpochRecord.layouts[String($0)] }) else {
             throw DataError.corrupt(file: path, reason: "line 1 is not the metrics header (\(EpochRecord.csvHeader))")
         }
         for (n, line) in lines.enumerated().dropFirst() {
@@ -114,7 +117,7 @@ public struct MetricsLog: Sendable {
                 throw DataError.corrupt(
                     file: path,
                     reason:
-                        "line \(n + 1) is not a metrics row (\(columns) fields: epoch from 1, finite losses, timings ≥ 0\(columns == 11 ? ", KL weight and β ≥ 0 or empty" : ""))"
+                        "line \(n + 1) is not a metrics row (\(columns) fields: epoch from 1, finite losses, timings ≥ 0\(columns > 9 ? ", KL weight, β and learning rate ≥ 0 or empty" : ""))"
                 )
             }
             if let last = records.last, r.epoch <= last.epoch {

@@ -76,6 +76,7 @@ final class RunOutputs {
                 ("epoch/images_per_second", r.samplesPerSecond),
             ]
             if let w = r.klWeight { scalars.append(("epoch/kl_weight", w)) }
+            if let lr = r.learningRate { scalars.append(("epoch/lr", lr)) }
             try events.scalars(scalars, step: step)
             try events.image("samples", samples, step: step)
             try events.image("reconstructions", reconstructions, step: step)

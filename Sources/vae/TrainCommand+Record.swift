@@ -9,6 +9,7 @@ extension TrainCommand {
     func effectiveSettings(_ options: TrainingOptions, trainer: Trainer) -> [String: Any] {
         var settings: [String: Any] = [
             "epochs": options.epochs, "batch_size": options.batchSize, "lr": Double("\(options.learningRate)") ?? 0,
+            "lr_schedule": options.learningRateSchedule.rawValue,
             "beta": Double("\(options.beta)") ?? 0, "kl_warmup": options.klWarmupEpochs,
             "seed": String(options.seed), "binarize": options.binarization.rawValue,
             "log_interval": options.logInterval, "data_placement": "\(trainer.placement)",
@@ -16,9 +17,20 @@ extension TrainCommand {
             "scale": scale.map { $0 as Any } ?? "default",
             "tensorboard": noTensorBoard ? "off" : (tensorboard ?? "the run folder"),
         ]
+        if options.learningRateSchedule != .constant {
+            settings["lr_min"] = Double("\(options.minimumLearningRate)") ?? 0
+            settings["lr_decay_epochs"] = options.decayEpochs ?? options.epochs
+        }
         if let trainLimit { settings["train_limit"] = trainLimit }
         if let testLimit { settings["test_limit"] = testLimit }
         return settings
+    }
+
+    /// How the learning rate decays, for the model line (empty when it is constant).
+    static func describeDecay(_ options: TrainingOptions) -> String {
+        guard options.learningRateSchedule != .constant else { return "" }
+        return " \(options.learningRateSchedule.rawValue) to \(options.minimumLearningRate) over "
+            + "\(options.decayEpochs ?? options.epochs) epochs"
     }
 
     /// The model's architecture as run.json records it (the checkpoint holds the same in its metadata).

@@ -56,6 +56,20 @@ struct TrainCommand: ParsableCommand {
         name: .customLong("batch-norm"), help: "on | off: conv64's BatchNorm2d after each convolution (default on).")
     var batchNorm: String?
     @Option(parsing: .unconditional, help: "Adam's learning rate (default 0.001).") var lr: Float?
+    @Option(
+        name: .customLong("lr-schedule"),
+        help:
+            "constant | cosine: the learning rate over the run (cosine: from --lr in epoch 1 down to --lr-min over --lr-decay-epochs; default constant)."
+    )
+    var lrSchedule: String?
+    @Option(
+        name: .customLong("lr-min"), parsing: .unconditional,
+        help: "Where a decaying learning rate ends (default 0).")
+    var lrMin: Float?
+    @Option(
+        name: .customLong("lr-decay-epochs"), parsing: .unconditional,
+        help: "Epochs the learning rate decays over (default: --epochs of the run's first start).")
+    var lrDecayEpochs: Int?
     @Option(parsing: .unconditional, help: "Weight of the KL term, β-VAE (default 1).") var beta: Float?
     @Option(
         name: .customLong("kl-warmup"), parsing: .unconditional,
@@ -201,6 +215,16 @@ struct TrainCommand: ParsableCommand {
         options.epochs = epochs
         options.batchSize = batchSize ?? recorded["--batch-size"].flatMap(Int.init) ?? options.batchSize
         options.learningRate = lr ?? recorded["--lr"].flatMap(Float.init) ?? options.learningRate
+        let scheduleName = lrSchedule ?? recorded["--lr-schedule"] ?? "constant"
+        guard let schedule = LearningRateSchedule(rawValue: scheduleName) else {
+            throw ConfigurationError("--lr-schedule must be constant or cosine, got '\(scheduleName)'")
+        }
+        options.learningRateSchedule = schedule
+        options.minimumLearningRate = lrMin ?? recorded["--lr-min"].flatMap(Float.init) ?? 0
+        options.decayEpochs = lrDecayEpochs ?? recorded["--lr-decay-epochs"].flatMap(Int.init)
+        if schedule == .constant, !resume, lrMin != nil || lrDecayEpochs != nil {
+            throw ConfigurationError("--lr-min and --lr-decay-epochs need a decaying --lr-schedule (cosine)")
+        }
         options.beta = beta ?? recorded["--beta"].flatMap(Float.init) ?? options.beta
         options.klWarmupEpochs = klWarmup ?? recorded["--kl-warmup"].flatMap(Int.init) ?? options.klWarmupEpochs
         options.seed = seed ?? recorded["--seed"].flatMap(UInt64.init) ?? options.seed
@@ -242,6 +266,9 @@ struct TrainCommand: ParsableCommand {
         check("--binarize", given: binarize, has: recorded["--binarize"])
         check("--batch-size", given: batchSize.map(String.init), has: recorded["--batch-size"])
         check("--lr", given: lr.map { String($0) }, has: recorded["--lr"])
+        check("--lr-schedule", given: lrSchedule, has: recorded["--lr-schedule"])
+        check("--lr-min", given: lrMin.map { String($0) }, has: recorded["--lr-min"])
+        check("--lr-decay-epochs", given: lrDecayEpochs.map(String.init), has: recorded["--lr-decay-epochs"])
         check("--beta", given: beta.map { String($0) }, has: recorded["--beta"])
         check("--kl-warmup", given: klWarmup.map(String.init), has: recorded["--kl-warmup"])
         if let has = recorded["train images"], has != String(trainImages) {
@@ -380,6 +407,10 @@ struct TrainCommand: ParsableCommand {
                 log.records[i].klWeight = Double(options.klWeight(epoch: log.records[i].epoch))
                 log.records[i].beta = Double(options.beta)
             }
+            // Runs saved before the learning rate was recorded trained at a constant rate.
+            for i in log.records.indices where log.records[i].learningRate == nil {
+                log.records[i].learningRate = Double("\(options.learningRate(epoch: log.records[i].epoch))")
+            }
             print("resuming \(outDirectory) at epoch \(firstEpoch) (step \(try model.step()))")
         } else {
             model = try VAEModel(config, device: device, seed: options.seed, learningRate: options.learningRate)
@@ -393,7 +424,8 @@ struct TrainCommand: ParsableCommand {
             try model.parameterFingerprint() + [
                 Double(options.batchSize), Double(options.seed), Double(options.learningRate), Double(options.beta),
                 Double(options.klWarmupEpochs), Double(epochs), Double(firstEpoch), Double(mnist.train.count),
-                Double(mnist.test.count),
+                Double(mnist.test.count), Double(options.learningRate(epoch: firstEpoch)),
+                Double(options.learningRate(epoch: max(epochs, firstEpoch))),
             ], about: "the model, its settings or its data")
         let settings = RunSettings(options: options, trainImages: mnist.train.count)
         print(
@@ -401,7 +433,7 @@ struct TrainCommand: ParsableCommand {
                 + (communicator.size > 1 ? " (rank 0 of \(communicator.size); each rank its own)" : ""))
         print(
             "model: \(Checkpoint.describe(config)) \(config.likelihood.rawValue), \(model.parameterCount) parameters; "
-                + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)"
+                + "\(mnist.train.count) training and \(mnist.test.count) test images; batch \(options.batchSize), lr \(options.learningRate)\(Self.describeDecay(options)), seed \(options.seed)"
         )
         if trainer.placement == .host {
             print(
@@ -496,7 +528,7 @@ struct TrainCommand: ParsableCommand {
             let record = EpochRecord(
                 epoch: epoch, train: trainLoss, test: testLoss, seconds: seconds,
                 samplesPerSecond: Double(mnist.train.count) / seconds, klWeight: Double(klWeight),
-                beta: Double(options.beta))
+                beta: Double(options.beta), learningRate: Double("\(options.learningRate(epoch: epoch))"))
             // Within 100 columns for MNIST-sized losses; metrics.csv keeps every digit.
             print(
                 String(
@@ -504,7 +536,9 @@ struct TrainCommand: ParsableCommand {
                         "epoch %2d  train %.3f (rec %.2f, kl %.2f)  test %.3f (rec %.2f, kl %.2f)  %.1fs  %.0f img/s",
                     epoch, trainLoss.loss, trainLoss.reconstruction, trainLoss.kl, testLoss.loss,
                     testLoss.reconstruction,
-                    testLoss.kl, seconds, record.samplesPerSecond))
+                    testLoss.kl, seconds, record.samplesPerSecond)
+                    + (options.learningRateSchedule == .constant
+                        ? "" : String(format: "  lr %.3g", options.learningRate(epoch: epoch))))
             log.records.append(record)
             let step = try model.step()
             outputs.epochEnded(record, step: step)

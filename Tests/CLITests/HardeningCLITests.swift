@@ -79,6 +79,16 @@ struct HardeningCLITests {
         (["train", "--latent", "9223372036854775807", "--device", "cpu"], "too large to count"),
         (["train", "--resume", "--overwrite", "--out", "/tmp/x"], "give one"),
         (["train", "--log-variance", "nan", "--likelihood", "gaussian"], "--log-variance must be a finite number"),
+        (["train", "--lr-schedule", "warm"], "--lr-schedule must be constant or cosine, got 'warm'"),
+        (
+            ["train", "--lr-schedule", "cosine", "--lr-min", "0.1"],
+            "--lr-min must be between 0 and --lr (0.001), got 0.1"
+        ),
+        (["train", "--lr-min", "0.0001"], "--lr-min and --lr-decay-epochs need a decaying --lr-schedule (cosine)"),
+        (
+            ["train", "--lr-schedule", "cosine", "--lr-decay-epochs", "0"],
+            "--lr-decay-epochs must be at least 1, got 0"
+        ),
         (["eval", "--checkpoint", "x", "--iwae", "999999999999"], "--iwae takes at most 268435456 samples"),
         (["eval", "--checkpoint", "x", "--batch-size", "0"], "--batch-size must be positive"),
         (["bench", "--repetitions=-2"], "--repetitions must be positive"),

@@ -102,6 +102,33 @@ struct RunRecordCLITests {
         #expect(try MetricsLog(contentsOf: out + "/metrics.csv").records.map(\.klWeight) == [0.25, 0.5, 0.5])
     }
 
+    /// A cosine learning rate: announced, recorded per epoch in metrics.csv, metrics.jsonl, TensorBoard-ready
+    /// run.json settings, and kept on resume (the decay's length is the first start's --epochs, so later
+    /// epochs train at the minimum); a resume that asks for another schedule is refused.
+    @Test func aDecayingLearningRateIsRecordedAndKeptOnResume() throws {
+        let out = scratch() + "/cosine"
+        let decay = ["--lr-schedule", "cosine", "--lr-min", "0.0001", "--no-tensorboard"]
+        let run = try VAERun(["train", "--epochs", "2", "--out", out] + decay + Self.small)
+        try #require(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("lr 0.001 cosine to 0.0001 over 2 epochs"), "\(run.stdout)")
+        #expect(run.stdout.contains("lr 0.00055\n"), "\(run.stdout)")
+        let settings = try #require(try json(out + "/run.json")["settings"] as? [String: Any])
+        #expect(settings["lr_schedule"] as? String == "cosine" && settings["lr_decay_epochs"] as? Int == 2)
+        #expect(try MetricsLog(contentsOf: out + "/metrics.csv").records.map(\.learningRate) == [0.001, 0.00055])
+
+        let other = try VAERun(
+            ["train", "--epochs", "3", "--resume", "--out", out, "--lr-schedule", "constant"] + Self.small)
+        #expect(
+            other.status == 1 && other.stderr.contains("--lr-schedule constant (the run has cosine)"), "\(other.stderr)"
+        )
+        let resumed = try VAERun(["train", "--epochs", "3", "--resume", "--out", out] + Self.small)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(
+            try MetricsLog(contentsOf: out + "/metrics.csv").records.map(\.learningRate) == [0.001, 0.00055, 0.0001])
+        let epochs = try jsonLines(out + "/metrics.jsonl").filter { $0["kind"] as? String == "epoch" }
+        #expect(epochs.map { $0["lr"] as? Double } == [0.001, 0.00055, 0.0001])
+    }
+
     /// A run saved before these records existed (9-column metrics.csv, no metrics.jsonl or run.json) resumes
     /// and gains them, its earlier epochs' KL weights taken from its own settings.
     @Test func aRunFromBeforeTheRecordsResumesAndGainsThem() throws {

@@ -134,20 +134,29 @@ struct HostileFileTests {
     }
 
     @Test func metricsRowsMustBeCompleteAndInRange() throws {
-        // The legacy layout (9 columns) and today's (11, with the KL weight and β, which may be empty).
+        // The legacy layouts (9 columns; 11 with the KL weight and β) and today's (12, with the learning rate;
+        // the last three may be empty).
         let header = EpochRecord.legacyHeader
         let good = "1,100.0,90.0,10.0,101.0,91.0,10.0,0.5,1000.0"
         #expect(try MetricsLog(data: Data("\(header)\n\(good)\n".utf8), name: "m.csv").records.count == 1)
         #expect(try MetricsLog(data: Data("\(header)\r\n\(good)\r\n".utf8), name: "m.csv").records.count == 1)
-        let current = EpochRecord.csvHeader
-        let read = try MetricsLog(data: Data("\(current)\n\(good),0.25,0.5\n2\(good.dropFirst()),,\n".utf8), name: "m")
+        let weights = EpochRecord.weightsHeader
+        let read = try MetricsLog(data: Data("\(weights)\n\(good),0.25,0.5\n2\(good.dropFirst()),,\n".utf8), name: "m")
         #expect(read.records.map(\.klWeight) == [0.25, nil] && read.records.map(\.beta) == [0.5, nil])
         #expect(try MetricsLog(data: read.encoded(), name: "again").records == read.records)
+        let current = EpochRecord.csvHeader
+        let rated = try MetricsLog(
+            data: Data("\(current)\n\(good),0.25,0.5,0.0005\n2\(good.dropFirst()),,,\n".utf8), name: "m")
+        #expect(rated.records.map(\.learningRate) == [0.0005, nil] && rated.records.map(\.beta) == [0.5, nil])
+        #expect(try MetricsLog(data: rated.encoded(), name: "again").records == rated.records)
         let cases: [(String, String)] = [
-            ("\(current)\n\(good)\n", "line 2 is not a metrics row (11 fields"),
-            ("\(current)\n\(good),-1,1\n", "line 2"),
-            ("\(current)\n\(good),0.5,inf\n", "line 2"),
-            ("\(current)\n\(good),0.5,x\n", "line 2"),
+            ("\(weights)\n\(good)\n", "line 2 is not a metrics row (11 fields"),
+            ("\(current)\n\(good),0.5,1\n", "line 2 is not a metrics row (12 fields"),
+            ("\(weights)\n\(good),-1,1\n", "line 2"),
+            ("\(weights)\n\(good),0.5,inf\n", "line 2"),
+            ("\(weights)\n\(good),0.5,x\n", "line 2"),
+            ("\(current)\n\(good),0.5,1,-0.001\n", "line 2"),
+            ("\(current)\n\(good),0.5,1,nan\n", "line 2"),
             ("\(good)\n", "line 1 is not the metrics header"),
             ("\(header)\n1,100.0,,10.0,101.0,91.0,10.0,0.5,1000.0,7\n", "line 2"),
             ("\(header)\n1,100.0,90.0,10.0,101.0,91.0,10.0,0.5\n", "line 2"),

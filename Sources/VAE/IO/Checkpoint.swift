@@ -330,12 +330,14 @@ public enum Checkpoint {
         }
         guard let step = file.metadata["step"].flatMap(UInt32.init),
             let lr = file.metadata["learning_rate"].flatMap(Float.init),
-            lr > 0, lr.isFinite
+            lr >= 0, lr.isFinite
         else {
-            throw DataError.corrupt(file: path, reason: "optimizer state lacks its step or a positive learning rate")
+            throw DataError.corrupt(
+                file: path, reason: "optimizer state lacks its step or a learning rate (a finite number ≥ 0)")
         }
         for (e, tensor) in checked { try model.device.upload(e.values, to: tensor) }
         try model.device.upload([step, lr.bitPattern], to: model.schedule)
+        model.scheduledRate = lr
         return file.metadata
     }
 }

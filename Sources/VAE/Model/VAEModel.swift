@@ -17,6 +17,9 @@ public final class VAEModel {
     /// uint32 [step, learning-rate bits]: advanced on the device each step (Adam's t, the noise counter).
     let schedule: Tensor
     private(set) var workspaces: [Int: Workspace] = [:]
+    /// The learning rate the schedule tensor holds, mirrored so that setting an unchanged rate touches
+    /// nothing on the device (a read of the tensor waits for the device).
+    var scheduledRate: Float
 
     /// Adam's constants (PyTorch's defaults).
     public static let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
@@ -42,6 +45,7 @@ public final class VAEModel {
         pixelLogVariance = try PixelLogVariance(configuration, device: device)
         schedule = try device.makeTensor(shape: [2], elementType: .uint32)
         try device.upload([0, learningRate.bitPattern], to: schedule)
+        scheduledRate = learningRate
         for (index, layer) in layers.enumerated() {
             if let norm = layer as? BatchNorm2dLayer {
                 try norm.reset(on: device)
@@ -99,4 +103,17 @@ public final class VAEModel {
 
     /// Steps taken so far (Adam's t).
     public func step() throws -> Int { Int(try device.downloadUInt32(schedule)[0]) }
+
+    /// Adam's learning rate from the next step on (the device reads it from the schedule tensor, so steps
+    /// recorded once and replayed pick it up too).
+    public func setLearningRate(_ rate: Float) throws {
+        guard rate.bitPattern != scheduledRate.bitPattern else { return }
+        var words = try device.downloadUInt32(schedule)
+        words[1] = rate.bitPattern
+        try device.upload(words, to: schedule)
+        scheduledRate = rate
+    }
+
+    /// Adam's learning rate.
+    public func learningRate() throws -> Float { Float(bitPattern: try device.downloadUInt32(schedule)[1]) }
 }

@@ -9,12 +9,18 @@ public struct RunSettings: Sendable, Equatable {
     public var learningRate: Float
     public var beta: Float
     public var klWarmupEpochs: Int
+    public var learningRateSchedule: LearningRateSchedule
+    public var minimumLearningRate: Float
+    /// The epochs the schedule decays over (the first run's `--epochs` unless given).
+    public var decayEpochs: Int
     /// Training images the run uses (after `--train-limit`).
     public var trainImages: Int
 
     public init(options: TrainingOptions, trainImages: Int) {
         seed = options.seed; binarization = options.binarization; batchSize = options.batchSize
         learningRate = options.learningRate; beta = options.beta; klWarmupEpochs = options.klWarmupEpochs
+        learningRateSchedule = options.learningRateSchedule; minimumLearningRate = options.minimumLearningRate
+        decayEpochs = options.decayEpochs ?? max(1, options.epochs)
         self.trainImages = trainImages
     }
 
@@ -23,7 +29,8 @@ public struct RunSettings: Sendable, Equatable {
         [
             "seed": String(seed), "vae.binarize": binarization.rawValue, "train.batch_size": String(batchSize),
             "train.lr": String(learningRate), "train.beta": String(beta), "train.kl_warmup": String(klWarmupEpochs),
-            "train.images": String(trainImages),
+            "train.images": String(trainImages), "train.lr_schedule": learningRateSchedule.rawValue,
+            "train.lr_min": String(minimumLearningRate), "train.lr_decay_epochs": String(decayEpochs),
         ]
     }
 
@@ -33,6 +40,8 @@ public struct RunSettings: Sendable, Equatable {
         let keys = [
             "--seed": "seed", "--binarize": "vae.binarize", "--batch-size": "train.batch_size", "--lr": "train.lr",
             "--beta": "train.beta", "--kl-warmup": "train.kl_warmup", "train images": "train.images",
+            "--lr-schedule": "train.lr_schedule", "--lr-min": "train.lr_min",
+            "--lr-decay-epochs": "train.lr_decay_epochs",
         ]
         var result: [String: String] = [:]
         for (option, key) in keys {
@@ -41,7 +50,8 @@ public struct RunSettings: Sendable, Equatable {
             switch key {
             case "seed": valid = UInt64(value) != nil
             case "vae.binarize": valid = Binarization(rawValue: value) != nil
-            case "train.lr", "train.beta": valid = Float(value).map { $0.isFinite && $0 >= 0 } ?? false
+            case "train.lr_schedule": valid = LearningRateSchedule(rawValue: value) != nil
+            case "train.lr", "train.beta", "train.lr_min": valid = Float(value).map { $0.isFinite && $0 >= 0 } ?? false
             default: valid = Int(value).map { $0 >= 0 } ?? false
             }
             guard valid else {

@@ -115,7 +115,8 @@ public final class Trainer {
         return p
     }
 
-    /// One pass over the training set; returns its mean losses per image.
+    /// One pass over the training set at the epoch's learning rate (`TrainingOptions.learningRate(epoch:)`);
+    /// returns its mean losses per image.
     /// `shouldStop` is asked after every step; when it answers true the epoch ends there with
     /// `TrainingInterrupted` (the model then holds part of an epoch: do not save it).
     public func trainEpoch(
@@ -123,6 +124,7 @@ public final class Trainer {
         shouldStop: () -> Bool = { false }
     ) throws -> LossSummary {
         let beta = options.klWeight(epoch: epoch)
+        try model.setLearningRate(options.learningRate(epoch: epoch))
         try trainImages.setOrder(Self.permutation(count: trainCount, seed: options.seed, epoch: epoch))
         let batches = stride(from: 0, to: trainCount, by: options.batchSize).map {
             ($0, min(options.batchSize, trainCount - $0))
