@@ -67,14 +67,20 @@ public struct MatmulVariant: Sendable, Hashable, CustomStringConvertible {
         ((m + tileRows - 1) / tileRows) * ((n + tileColumns - 1) / tileColumns)
     }
 
-    /// k-slices for a product on a GPU when its grid of tiles has too few workgroups to keep the compute
-    /// units busy (under 64: fc1's forward on a batch of 128 is 4×13 tiles of 32, conv28's 3136→256 product
-    /// 4×8): enough slices for about 128 workgroups, at most 8, each at least 128 deep so the partial sums
-    /// still amortize the second launch. 1 means no split.
-    public static func automaticSlices(m: Int, n: Int, k: Int, tile: MatmulVariant) -> Int {
-        let groups = tile.workgroups(m: m, n: n)
-        guard groups > 0, groups < 64 else { return 1 }
-        return max(1, min(8, (128 + groups - 1) / groups, k / 128))
+    /// The compute units (SMs, CUs, cores) the GPU decisions assume where the driver does not say: a
+    /// mid-range discrete GPU's. Integrated GPUs are assumed to have `assumedIntegratedComputeUnits`.
+    public static let assumedComputeUnits = 64, assumedIntegratedComputeUnits = 16
+
+    /// k-slices for a product on a GPU of `computeUnits` compute units when its grid of tiles has fewer
+    /// workgroups than there are units (with 64: fc1's forward on a batch of 128 is 4×13 tiles of 32,
+    /// conv28's 3136→256 product 4×8): enough slices for about two workgroups per unit, at most 8, each at
+    /// least 128 deep so the partial sums still amortize the second launch. 1 means no split.
+    public static func automaticSlices(
+        m: Int, n: Int, k: Int, tile: MatmulVariant, computeUnits: Int = assumedComputeUnits
+    ) -> Int {
+        let groups = tile.workgroups(m: m, n: n), units = max(computeUnits, 1)
+        guard groups > 0, groups < units else { return 1 }
+        return max(1, min(8, (2 * units + groups - 1) / groups, k / 128))
     }
 
     /// How `slices` requested k-slices cover `k` with slabs `depth` deep: each slice a whole number of slabs
@@ -86,13 +92,14 @@ public struct MatmulVariant: Sendable, Hashable, CustomStringConvertible {
         return (chunk, (k + chunk - 1) / chunk)
     }
 
-    /// The shared-memory preset for a product on a GPU: the largest tile that still gives enough
-    /// workgroups to spread over the GPU's compute units (a few dozen to over a hundred), since a
-    /// large tile on a small product leaves most of them idle.
-    public static func forGPU(m: Int, n: Int) -> MatmulVariant {
+    /// The shared-memory preset for a product on a GPU of `computeUnits` compute units: the largest tile
+    /// that still gives enough workgroups to spread over them (two per unit for the 128-wide tiles, one per
+    /// unit for the 64-wide ones), since a large tile on a small product leaves most of them idle.
+    public static func forGPU(m: Int, n: Int, computeUnits: Int = assumedComputeUnits) -> MatmulVariant {
         func groups(_ v: MatmulVariant) -> Int { v.workgroups(m: m, n: n) }
-        if groups(.tiled128) >= 128 { return .tiled128 }
-        if groups(.tiled64) >= 64 { return .tiled64 }
+        let units = max(computeUnits, 1)
+        if groups(.tiled128) >= 2 * units { return .tiled128 }
+        if groups(.tiled64) >= units { return .tiled64 }
         return .tiled32
     }
 

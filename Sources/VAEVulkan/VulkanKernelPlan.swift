@@ -74,7 +74,7 @@ struct VulkanKernelPlan {
                 device.options.matmul
                 ?? (physical.kind == .cpu
                     ? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
-                    : MatmulVariant.forGPU(m: m, n: n))
+                    : MatmulVariant.forGPU(m: m, n: n, computeUnits: physical.parallelism))
             let tiles: (UInt32, UInt32, UInt32) =
                 m == 0 || n == 0
                 ? (0, 0, 0) : (u((n + v.tileColumns - 1) / v.tileColumns), u((m + v.tileRows - 1) / v.tileRows), 1)
@@ -93,7 +93,9 @@ struct VulkanKernelPlan {
             let vec4 = [a.columns % 4 == 0 ? 1 : 0, b.columns % 4 == 0 ? 1 : 0] as [UInt32]
             // Split-K where the grid of tiles is too small for the GPU (or where the variant forces it).
             let requested =
-                v.splitK ?? (physical.kind == .cpu ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v))
+                v.splitK
+                ?? (physical.kind == .cpu
+                    ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v, computeUnits: physical.parallelism))
             let (chunk, slices) = MatmulVariant.sliceDepth(k: k, slices: requested, depth: depth)
             let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
             guard slices > 1, m > 0, n > 0, scratchFloats <= Self.splitScratchLimit / 4 else {
@@ -162,12 +164,10 @@ struct VulkanKernelPlan {
         case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream, offset):
             self = try philoxBlocks(
                 "reparameterize", [mu, logvar, eps, z, schedule], mu.count, seed: seed, stream: stream, offset: offset)
-        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
-            self = elementwise("reparameterize_backward", [dz, logvar, eps, dmu, dlogvar], dz.count, [])
         case let .klDivergence(mu, logvar, out, beta):
             self = perRow("kl_divergence", [mu, logvar, out], rows: mu.rows, cols: mu.columns, [bits(beta)])
-        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
-            self = elementwise("kl_divergence_backward", [mu, logvar, dmu, dlogvar], mu.count, [bits(beta)])
+        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, beta):
+            self = elementwise("latent_backward", [dz, mu, logvar, eps, dmu, dlogvar], dz.count, [bits(beta)])
         case let .importanceLogWeight(z, eps, logvar, nll, out):
             self = perRow("importance_log_weight", [z, eps, logvar, nll, out], rows: z.rows, cols: z.columns, [])
         case let .logSumExpAccumulate(x, m, s):

@@ -21,20 +21,63 @@ struct VulkanPhysicalDevice {
     /// wide and wrap).
     let computeTimestampBits: UInt32
     let extensions: Set<String>
+    /// The GPU's compute units (NVIDIA's SMs, AMD's CUs, Arm's shader cores) where the driver reports them
+    /// (VK_NV_shader_sm_builtins, VK_AMD_shader_core_properties, VK_ARM_shader_core_builtins); Intel's and
+    /// lavapipe's drivers do not.
+    let computeUnits: Int?
     /// What a pipeline cache made by this device and driver is stamped with.
     let pipelineCacheIdentity: PipelineCacheFile.Identity
 
     init(_ handle: VkPhysicalDevice, index: Int) {
         self.handle = handle
         self.index = index
+        var extensionCount: UInt32 = 0
+        vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil)
+        var extensionList = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(extensionCount))
+        vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionList)
+        let available = Set(extensionList.map { cString($0.extensionName) })
+        extensions = available
+
         var subgroup = VkPhysicalDeviceSubgroupProperties()
         subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
+        // The vendors' core counts, chained only where the extension is there (a driver may reject
+        // structures of extensions it lacks).
+        var nvidia = VkPhysicalDeviceShaderSMBuiltinsPropertiesNV()
+        nvidia.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV
+        var amd = VkPhysicalDeviceShaderCorePropertiesAMD()
+        amd.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_AMD
+        var arm = VkPhysicalDeviceShaderCoreBuiltinsPropertiesARM()
+        arm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_BUILTINS_PROPERTIES_ARM
         var properties = VkPhysicalDeviceProperties2()
         properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
         withUnsafeMutablePointer(to: &subgroup) { sp in
-            properties.pNext = UnsafeMutableRawPointer(sp)
-            vkGetPhysicalDeviceProperties2(handle, &properties)
+            withUnsafeMutablePointer(to: &nvidia) { np in
+                withUnsafeMutablePointer(to: &amd) { ap in
+                    withUnsafeMutablePointer(to: &arm) { rp in
+                        var chain: UnsafeMutableRawPointer? = nil
+                        if available.contains("VK_ARM_shader_core_builtins") {
+                            rp.pointee.pNext = chain
+                            chain = UnsafeMutableRawPointer(rp)
+                        }
+                        if available.contains("VK_AMD_shader_core_properties") {
+                            ap.pointee.pNext = chain
+                            chain = UnsafeMutableRawPointer(ap)
+                        }
+                        if available.contains("VK_NV_shader_sm_builtins") {
+                            np.pointee.pNext = chain
+                            chain = UnsafeMutableRawPointer(np)
+                        }
+                        sp.pointee.pNext = chain
+                        properties.pNext = UnsafeMutableRawPointer(sp)
+                        vkGetPhysicalDeviceProperties2(handle, &properties)
+                    }
+                }
+            }
         }
+        let amdUnits =
+            Int(amd.shaderEngineCount) * Int(amd.shaderArraysPerEngineCount)
+            * Int(amd.computeUnitsPerShaderArray)
+        computeUnits = [Int(nvidia.shaderSMCount), amdUnits, Int(arm.shaderCoreCount)].first { $0 > 0 }
         let p = properties.properties
         name = cString(p.deviceName)
         switch p.deviceType {
@@ -70,12 +113,14 @@ struct VulkanPhysicalDevice {
         let any = families.indices.first { families[$0].queueFlags & compute != 0 }
         computeQueueFamily = (dedicated ?? any).map(UInt32.init)
         computeTimestampBits = computeQueueFamily.map { families[Int($0)].timestampValidBits } ?? 0
+    }
 
-        var extensionCount: UInt32 = 0
-        vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, nil)
-        var extensionList = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(extensionCount))
-        vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionList)
-        extensions = Set(extensionList.map { cString($0.extensionName) })
+    /// The compute units the GPU decisions (tile preset, split-K) plan for: the driver's count, else an
+    /// assumption by kind (`MatmulVariant.assumedComputeUnits`).
+    var parallelism: Int {
+        computeUnits
+            ?? (kind == .integratedGPU
+                ? MatmulVariant.assumedIntegratedComputeUnits : MatmulVariant.assumedComputeUnits)
     }
 
     /// The memory types as (flags, heap size) pairs.
@@ -120,6 +165,7 @@ struct VulkanPhysicalDevice {
                 "pushDescriptors": extensions.contains("VK_KHR_push_descriptor") ? "yes" : "no",
                 "subgroupArithmetic": subgroupArithmetic ? "yes" : "no",
                 "maxComputeWorkGroupInvocations": String(limits.maxComputeWorkGroupInvocations),
+                "computeUnits": computeUnits.map(String.init) ?? "unknown",
             ])
         info.maxTensorBytes = Int(limits.maxStorageBufferRange)
         return info

@@ -122,12 +122,37 @@ struct MatmulTests {
         #expect(MatmulVariant.automaticSlices(m: 128, n: 784, k: 400, tile: .tiled32) == 1)
         #expect(MatmulVariant.automaticSlices(m: 400, n: 784, k: 128, tile: .tiled32) == 1)
         #expect(MatmulVariant.automaticSlices(m: 20, n: 20, k: 200, tile: .tiled32) == 1)
+        // Planned for the GPU's own compute units: an H200's 132 SMs want more slices (6 for fc1: 312
+        // workgroups; k = 784 allows 6 of ≥ 128), a 16-unit integrated GPU is already busy with 52 tiles.
+        #expect(MatmulVariant.automaticSlices(m: 128, n: 400, k: 784, tile: .tiled32, computeUnits: 132) == 6)
+        #expect(MatmulVariant.automaticSlices(m: 128, n: 256, k: 3136, tile: .tiled32, computeUnits: 132) == 8)
+        #expect(MatmulVariant.automaticSlices(m: 128, n: 400, k: 784, tile: .tiled32, computeUnits: 16) == 1)
+        #expect(MatmulVariant.automaticSlices(m: 128, n: 784, k: 400, tile: .tiled32, computeUnits: 132) == 3)
         #expect(MatmulVariant.sliceDepth(k: 784, slices: 2, depth: 16) == (400, 2))
         #expect(MatmulVariant.sliceDepth(k: 130, slices: 3, depth: 16) == (48, 3))
         #expect(MatmulVariant.sliceDepth(k: 17, slices: 8, depth: 16) == (16, 2))
         #expect(MatmulVariant.sliceDepth(k: 7, slices: 3, depth: 16) == (16, 1))
         #expect(MatmulVariant.sliceDepth(k: 0, slices: 3, depth: 16) == (1, 1))
         #expect(MatmulVariant.sliceDepth(k: 500, slices: 1, depth: 16) == (500, 1))
+    }
+
+    /// The tile preset for a GPU: the largest whose grid still covers its compute units (2 workgroups per
+    /// unit for 128-wide tiles, 1 for 64-wide), so the same product takes smaller tiles on a bigger GPU.
+    @Test func tilePresetsFollowTheComputeUnits() {
+        // 4096³: 1024 tiles of 128 cover every GPU.
+        for units in [8, 64, 132, 512] {
+            #expect(MatmulVariant.forGPU(m: 4096, n: 4096, computeUnits: units) == .tiled128)
+        }
+        // 1024×1024: 64 tiles of 128, 256 of 64: 128-wide on a 16-unit GPU, 64-wide on 64 and 132 units.
+        #expect(MatmulVariant.forGPU(m: 1024, n: 1024, computeUnits: 16) == .tiled128)
+        #expect(MatmulVariant.forGPU(m: 1024, n: 1024) == .tiled64)
+        #expect(MatmulVariant.forGPU(m: 1024, n: 1024, computeUnits: 132) == .tiled64)
+        #expect(MatmulVariant.forGPU(m: 1024, n: 1024, computeUnits: 512) == .tiled32)
+        // The MLP's fc1 forward on a batch of 128 (2×7 tiles of 64): 32-wide tiles on any GPU but a tiny one.
+        #expect(MatmulVariant.forGPU(m: 128, n: 400, computeUnits: 132) == .tiled32)
+        #expect(MatmulVariant.forGPU(m: 128, n: 400, computeUnits: 4) == .tiled64)
+        #expect(MatmulVariant.forGPU(m: 128, n: 400, computeUnits: 2) == .tiled128)
+        #expect(MatmulVariant.forGPU(m: 0, n: 0, computeUnits: 0) == .tiled32)
     }
 
     /// op(A)·Bᵀ + bias through every activation on `device` (and Aᵀ·B + bias with `transposedAToo`).
