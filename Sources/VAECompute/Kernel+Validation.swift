@@ -123,13 +123,12 @@ extension Kernel {
             if offset < 0 || offset > Int(UInt32.max) - mu.count {
                 throw fail("element offset \(offset) is out of range")
             }
-        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
-            try requireFloat(dz, logvar, eps, dmu, dlogvar); try requireSameCount(dz, logvar, eps, dmu, dlogvar)
         case let .klDivergence(mu, logvar, out, _):
             try requireFloat(mu, logvar, out); try requireSameCount(mu, logvar)
             try requireCount(out, mu.rows, "out")
-        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _):
-            try requireFloat(mu, logvar, dmu, dlogvar); try requireSameCount(mu, logvar, dmu, dlogvar)
+        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, _):
+            try requireFloat(dz, mu, logvar, eps, dmu); try requireFloat(dlogvar)
+            try requireSameCount(dz, mu, logvar, eps, dmu); try requireSameCount(dz, dlogvar)
         case let .bernoulliNLL(l, t, out):
             try requireFloat(l, t, out); try requireSameCount(l, t)
             try requireCount(out, l.rows, "out")

@@ -63,12 +63,12 @@ public enum Kernel: @unchecked Sendable {
     case reparameterize(
         mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32,
         offset: Int = 0)
-    /// Backward of `reparameterize`: `dmu = dz`, `dlogvar = dz ⊙ eps ⊙ exp(logvar / 2) / 2`.
-    case reparameterizeBackward(dz: Tensor, logvar: Tensor, eps: Tensor, dmu: Tensor, dlogvar: Tensor)
     /// `out[i] = β · KL(N(mu_i, exp(logvar_i)) ‖ N(0, I)) = −β/2 Σ_j (1 + logvar − mu² − exp(logvar))`.
     case klDivergence(mu: Tensor, logvar: Tensor, out: Tensor, beta: Float)
-    /// Adds the KL gradient: `dmu += β·mu`, `dlogvar += β/2·(exp(logvar) − 1)`.
-    case klDivergenceBackward(mu: Tensor, logvar: Tensor, dmu: Tensor, dlogvar: Tensor, beta: Float)
+    /// The backward pass of `reparameterize` (the noise held fixed) and of the KL term, in one launch:
+    /// `dmu = dz + β·mu`, `dlogvar = dz ⊙ eps ⊙ exp(logvar / 2) / 2 + β/2·(exp(logvar) − 1)`.
+    case latentBackward(
+        dz: Tensor, mu: Tensor, logvar: Tensor, eps: Tensor, dmu: Tensor, dlogvar: Tensor, beta: Float)
     /// The log importance weight of each row's sample z = mu + σ·eps:
     /// `out[i] = log p(x|z) + log p(z) − log q(z|x) = −nll[i] − ½Σ_j z² + ½Σ_j (eps² + logvar)`
     /// (the ½·log 2π terms of p and q cancel).
@@ -147,9 +147,8 @@ public enum Kernel: @unchecked Sendable {
         case .rowSum: return "row_sum"
         case .sum: return "sum"
         case .reparameterize: return "reparameterize"
-        case .reparameterizeBackward: return "reparameterize_backward"
         case .klDivergence: return "kl_divergence"
-        case .klDivergenceBackward: return "kl_divergence_backward"
+        case .latentBackward: return "latent_backward"
         case .importanceLogWeight: return "importance_log_weight"
         case .logSumExpAccumulate: return "log_sum_exp_accumulate"
         case .bernoulliNLL: return "bernoulli_nll"
@@ -186,9 +185,8 @@ public enum Kernel: @unchecked Sendable {
         case let .rowSum(x, _): return TensorList(x)
         case let .sum(x, out, acc): return TensorList(x, acc ? out : nil)
         case let .reparameterize(mu, logvar, _, _, schedule, _, _, _): return TensorList(mu, logvar, schedule)
-        case let .reparameterizeBackward(dz, logvar, eps, _, _): return TensorList(dz, logvar, eps)
         case let .klDivergence(mu, logvar, _, _): return TensorList(mu, logvar)
-        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, _): return TensorList(mu, logvar, dmu, dlogvar)
+        case let .latentBackward(dz, mu, logvar, eps, _, _, _): return TensorList(dz, mu, logvar, eps)
         case let .importanceLogWeight(z, eps, logvar, nll, _): return TensorList(z, eps, logvar, nll)
         case let .logSumExpAccumulate(x, m, s): return TensorList(x, m, s)
         case let .bernoulliNLL(l, t, _): return TensorList(l, t)
@@ -224,9 +222,8 @@ public enum Kernel: @unchecked Sendable {
         case let .activationBackward(_, _, _, dx): return TensorList(dx)
         case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return TensorList(out)
         case let .reparameterize(_, _, eps, z, _, _, _, _): return TensorList(eps, z)
-        case let .reparameterizeBackward(_, _, _, dmu, dlogvar): return TensorList(dmu, dlogvar)
         case let .klDivergence(_, _, out, _): return TensorList(out)
-        case let .klDivergenceBackward(_, _, dmu, dlogvar, _): return TensorList(dmu, dlogvar)
+        case let .latentBackward(_, _, _, _, dmu, dlogvar, _): return TensorList(dmu, dlogvar)
         case let .importanceLogWeight(_, _, _, _, out): return TensorList(out)
         case let .logSumExpAccumulate(_, m, s): return TensorList(m, s)
         case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, _, out): return TensorList(out)

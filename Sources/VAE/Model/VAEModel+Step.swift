@@ -89,8 +89,9 @@ extension VAEModel {
                 dx: i > 0 ? w.dDecoder[i - 1] : w.dz, accumulate: false, on: d)
         }
         // Through the sampling step and the KL term to mu and logvar.
-        try d.launch(.reparameterizeBackward(dz: w.dz, logvar: w.logvar, eps: w.eps, dmu: w.dmu, dlogvar: w.dlogvar))
-        try d.launch(.klDivergenceBackward(mu: w.mu, logvar: w.logvar, dmu: w.dmu, dlogvar: w.dlogvar, beta: beta))
+        try d.launch(
+            .latentBackward(
+                dz: w.dz, mu: w.mu, logvar: w.logvar, eps: w.eps, dmu: w.dmu, dlogvar: w.dlogvar, beta: beta))
         // The heads (both add into the top encoder layer's gradient), then the encoder back to the input,
         // whose gradient is not needed.
         let top = encoder.count - 1

@@ -96,17 +96,14 @@ enum FastKernels {
                 for i in (r * cols)..<((r + 1) * cols) { s += 1 + lv[i] - m[i] * m[i] - exp(lv[i]) }
                 o[r] = -0.5 * beta * s
             }
-        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
-            let m = floats(mu), lv = floats(logvar), dm = floats(dmu), dl = floats(dlogvar)
-            for i in 0..<m.count {
-                dm[i] += beta * m[i]
-                dl[i] += 0.5 * beta * (exp(lv[i]) - 1)
-            }
-        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
-            let g = floats(dz), lv = floats(logvar), e = floats(eps), dm = floats(dmu), dl = floats(dlogvar)
+        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, beta):
+            let g = floats(dz), m = floats(mu), lv = floats(logvar), e = floats(eps)
+            let dm = floats(dmu), dl = floats(dlogvar)
             for i in 0..<g.count {
-                dm[i] = g[i]
-                dl[i] = g[i] * e[i] * 0.5 * exp(0.5 * lv[i])
+                // The sampling step's term rounded to float first, then the KL's added (as two kernels did).
+                dm[i] = g[i] + beta * m[i]
+                let sampling: Float = g[i] * e[i] * 0.5 * exp(0.5 * lv[i])
+                dl[i] = sampling + 0.5 * beta * (exp(lv[i]) - 1)
             }
         case let .sum(x, out, acc):
             // Double accumulation in a fixed order, like the reference.

@@ -66,18 +66,16 @@ enum ReferenceKernels {
             let epsF = noise.map { Double(Float($0)) }
             store(epsF, eps)
             store(ReferenceMath.reparameterize(mu: load(mu), logvar: load(logvar), eps: epsF), z)
-        case let .reparameterizeBackward(dz, logvar, eps, dmu, dlogvar):
-            let r = ReferenceMath.reparameterizeBackward(dz: load(dz), logvar: load(logvar), eps: load(eps))
-            store(r.dmu, dmu); store(r.dlogvar, dlogvar)
         case let .klDivergence(mu, logvar, out, beta):
             store(
                 ReferenceMath.klDivergence(
                     mu: load(mu), logvar: load(logvar), rows: mu.rows, columns: mu.columns,
                     beta: Double(beta)), out)
-        case let .klDivergenceBackward(mu, logvar, dmu, dlogvar, beta):
+        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, beta):
+            let r = ReferenceMath.reparameterizeBackward(dz: load(dz), logvar: load(logvar), eps: load(eps))
             let g = ReferenceMath.klDivergenceGradient(mu: load(mu), logvar: load(logvar), beta: Double(beta))
-            store(zip(load(dmu), g.dmu).map(+), dmu)
-            store(zip(load(dlogvar), g.dlogvar).map(+), dlogvar)
+            store(zip(r.dmu, g.dmu).map(+), dmu)
+            store(zip(r.dlogvar, g.dlogvar).map(+), dlogvar)
         case let .importanceLogWeight(z, eps, logvar, nll, out):
             let zv = load(z), ev = load(eps), lv = load(logvar), nv = load(nll), cols = z.columns
             store(

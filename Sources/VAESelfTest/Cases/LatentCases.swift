@@ -41,13 +41,6 @@ public enum LatentCases {
             }
             let eps = HostTensor.uniform([r, c], -3, 3, seed: seed + 2),
                 dz = HostTensor.uniform([r, c], seed: seed + 3)
-            cases.append(
-                KernelCase(
-                    "reparameterize_backward \(r)x\(c)", inputs: [dz, logvar, eps],
-                    outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(1e-6, relative: 1e-5)
-                ) { i, o in
-                    .reparameterizeBackward(dz: i[0], logvar: i[1], eps: i[2], dmu: o[0], dlogvar: o[1])
-                })
             for beta: Float in [1, 0.25] {
                 cases.append(
                     KernelCase(
@@ -58,11 +51,11 @@ public enum LatentCases {
                     })
                 cases.append(
                     KernelCase(
-                        "kl_divergence_backward \(r)x\(c) beta \(beta)", inputs: [mu, logvar],
-                        outputs: [.uniform([r, c], seed: seed + 4), .uniform([r, c], seed: seed + 5)],
-                        tolerance: .within(1e-6, relative: 1e-5)
+                        "latent_backward \(r)x\(c) beta \(beta)", inputs: [dz, mu, logvar, eps],
+                        outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(1e-6, relative: 1e-5)
                     ) { i, o in
-                        .klDivergenceBackward(mu: i[0], logvar: i[1], dmu: o[0], dlogvar: o[1], beta: beta)
+                        .latentBackward(
+                            dz: i[0], mu: i[1], logvar: i[2], eps: i[3], dmu: o[0], dlogvar: o[1], beta: beta)
                     })
             }
         }
