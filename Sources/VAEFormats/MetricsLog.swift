@@ -43,9 +43,9 @@ public struct EpochRecord: Sendable, Equatable {
     static let legacyHeader =
         "epoch,train_loss,train_reconstruction,train_kl,test_loss,test_reconstruction,test_kl,seconds,samples_per_second"
     /// The header of files written before the learning rate was a column (still read).
-    public static let weightsHeader = legacyHeader + ",kl_weight,beta"
+    static let weightsHeader = legacyHeader + ",kl_weight,beta"
     /// New columns go last, so a reader that takes columns by position keeps working.
-    public static let csvHeader = weightsHeader + ",lr"
+    static let csvHeader = weightsHeader + ",lr"
     /// The columns under each header this version reads.
     static let layouts = [csvHeader: 12, weightsHeader: 11, legacyHeader: 9]
 

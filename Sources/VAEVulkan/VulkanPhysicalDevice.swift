@@ -38,47 +38,42 @@ struct VulkanPhysicalDevice {
         let available = Set(extensionList.map { cString($0.extensionName) })
         extensions = available
 
+        /// The device's properties with `extra` chained behind them, `extra` filled in by the driver.
+        func properties<Extra>(with extra: inout Extra) -> VkPhysicalDeviceProperties {
+            var properties = VkPhysicalDeviceProperties2()
+            properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+            withUnsafeMutablePointer(to: &extra) {
+                properties.pNext = UnsafeMutableRawPointer($0)
+                vkGetPhysicalDeviceProperties2(handle, &properties)
+            }
+            return properties.properties
+        }
         var subgroup = VkPhysicalDeviceSubgroupProperties()
         subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
-        // The vendors' core counts, chained only where the extension is there (a driver may reject
-        // structures of extensions it lacks).
-        var nvidia = VkPhysicalDeviceShaderSMBuiltinsPropertiesNV()
-        nvidia.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV
-        var amd = VkPhysicalDeviceShaderCorePropertiesAMD()
-        amd.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_AMD
-        var arm = VkPhysicalDeviceShaderCoreBuiltinsPropertiesARM()
-        arm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_BUILTINS_PROPERTIES_ARM
-        var properties = VkPhysicalDeviceProperties2()
-        properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
-        withUnsafeMutablePointer(to: &subgroup) { sp in
-            withUnsafeMutablePointer(to: &nvidia) { np in
-                withUnsafeMutablePointer(to: &amd) { ap in
-                    withUnsafeMutablePointer(to: &arm) { rp in
-                        var chain: UnsafeMutableRawPointer? = nil
-                        if available.contains("VK_ARM_shader_core_builtins") {
-                            rp.pointee.pNext = chain
-                            chain = UnsafeMutableRawPointer(rp)
-                        }
-                        if available.contains("VK_AMD_shader_core_properties") {
-                            ap.pointee.pNext = chain
-                            chain = UnsafeMutableRawPointer(ap)
-                        }
-                        if available.contains("VK_NV_shader_sm_builtins") {
-                            np.pointee.pNext = chain
-                            chain = UnsafeMutableRawPointer(np)
-                        }
-                        sp.pointee.pNext = chain
-                        properties.pNext = UnsafeMutableRawPointer(sp)
-                        vkGetPhysicalDeviceProperties2(handle, &properties)
-                    }
-                }
-            }
+        let p = properties(with: &subgroup)
+        // The vendors' core counts, asked for only where the extension is there (a driver may reject the
+        // structure of an extension it lacks).
+        var units: [Int] = []
+        if available.contains("VK_NV_shader_sm_builtins") {
+            var nvidia = VkPhysicalDeviceShaderSMBuiltinsPropertiesNV()
+            nvidia.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV
+            _ = properties(with: &nvidia)
+            units.append(Int(nvidia.shaderSMCount))
         }
-        let amdUnits =
-            Int(amd.shaderEngineCount) * Int(amd.shaderArraysPerEngineCount)
-            * Int(amd.computeUnitsPerShaderArray)
-        computeUnits = [Int(nvidia.shaderSMCount), amdUnits, Int(arm.shaderCoreCount)].first { $0 > 0 }
-        let p = properties.properties
+        if available.contains("VK_AMD_shader_core_properties") {
+            var amd = VkPhysicalDeviceShaderCorePropertiesAMD()
+            amd.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_AMD
+            _ = properties(with: &amd)
+            units.append(
+                Int(amd.shaderEngineCount) * Int(amd.shaderArraysPerEngineCount) * Int(amd.computeUnitsPerShaderArray))
+        }
+        if available.contains("VK_ARM_shader_core_builtins") {
+            var arm = VkPhysicalDeviceShaderCoreBuiltinsPropertiesARM()
+            arm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_BUILTINS_PROPERTIES_ARM
+            _ = properties(with: &arm)
+            units.append(Int(arm.shaderCoreCount))
+        }
+        computeUnits = units.first { $0 > 0 }
         name = cString(p.deviceName)
         switch p.deviceType {
         case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: kind = .discreteGPU

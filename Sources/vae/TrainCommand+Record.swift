@@ -19,7 +19,7 @@ extension TrainCommand {
         ]
         if options.learningRateSchedule != .constant {
             settings["lr_min"] = Double("\(options.minimumLearningRate)") ?? 0
-            settings["lr_decay_epochs"] = options.decayEpochs ?? options.epochs
+            settings["lr_decay_epochs"] = options.decayLength
         }
         if let trainLimit { settings["train_limit"] = trainLimit }
         if let testLimit { settings["test_limit"] = testLimit }
@@ -30,7 +30,7 @@ extension TrainCommand {
     static func describeDecay(_ options: TrainingOptions) -> String {
         guard options.learningRateSchedule != .constant else { return "" }
         return " \(options.learningRateSchedule.rawValue) to \(options.minimumLearningRate) over "
-            + "\(options.decayEpochs ?? options.epochs) epochs"
+            + "\(options.decayLength) epochs"
     }
 
     /// The model's architecture as run.json records it (the checkpoint holds the same in its metadata).

@@ -424,8 +424,9 @@ struct TrainCommand: ParsableCommand {
             try model.parameterFingerprint() + [
                 Double(options.batchSize), Double(options.seed), Double(options.learningRate), Double(options.beta),
                 Double(options.klWarmupEpochs), Double(epochs), Double(firstEpoch), Double(mnist.train.count),
-                Double(mnist.test.count), Double(options.learningRate(epoch: firstEpoch)),
-                Double(options.learningRate(epoch: max(epochs, firstEpoch))),
+                Double(mnist.test.count),
+                Double(LearningRateSchedule.allCases.firstIndex(of: options.learningRateSchedule)!),
+                Double(options.minimumLearningRate), Double(options.decayLength),
             ], about: "the model, its settings or its data")
         let settings = RunSettings(options: options, trainImages: mnist.train.count)
         print(

@@ -20,7 +20,7 @@ public struct RunSettings: Sendable, Equatable {
         seed = options.seed; binarization = options.binarization; batchSize = options.batchSize
         learningRate = options.learningRate; beta = options.beta; klWarmupEpochs = options.klWarmupEpochs
         learningRateSchedule = options.learningRateSchedule; minimumLearningRate = options.minimumLearningRate
-        decayEpochs = options.decayEpochs ?? max(1, options.epochs)
+        decayEpochs = options.decayLength
         self.trainImages = trainImages
     }
 

@@ -69,13 +69,16 @@ public struct TrainingOptions: Sendable, Equatable {
         guard logInterval > 0 else { throw ConfigurationError("the log interval must be positive") }
     }
 
+    /// The epochs a decaying schedule takes: `decayEpochs`, else `epochs` (at least 1).
+    public var decayLength: Int { max(1, decayEpochs ?? epochs) }
+
     /// The learning rate of epoch `epoch` (1-based). Cosine: min + (lr − min)·(1 + cos(π·(epoch − 1)/D))/2
     /// over D decay epochs, so epoch 1 trains at `learningRate`; the minimum from epoch D + 1 on.
     public func learningRate(epoch: Int) -> Float {
         switch learningRateSchedule {
         case .constant: return learningRate
         case .cosine:
-            let span = max(1, decayEpochs ?? epochs)
+            let span = decayLength
             let done = Double(min(max(epoch - 1, 0), span)) / Double(span)
             let (top, bottom) = (Double(learningRate), Double(minimumLearningRate))
             return Float(bottom + (top - bottom) * (1 + cos(Double.pi * done)) / 2)
