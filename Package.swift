@@ -99,11 +99,14 @@ let package = Package(
             ]),
 
         // MARK: - Tests
+        // Scratch folders for the test targets, removed when the test process exits.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest"]),
         .testTarget(
-            name: "VAETests", dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan", "CMinizip"],
+            name: "VAETests",
+            dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan", "CMinizip", "TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["vae", "VAE", "CMinizip"]),
-        .testTarget(name: "TensorBoardTests", dependencies: ["VAETensorBoard", "VAEFormats"]),
+        .testTarget(name: "CLITests", dependencies: ["vae", "VAE", "CMinizip", "TestSupport"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["VAETensorBoard", "VAEFormats", "TestSupport"]),
     ]
 )

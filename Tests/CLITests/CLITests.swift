@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VAE
@@ -26,7 +27,7 @@ struct VAERun {
         process.currentDirectoryURL = URL(filePath: directory ?? Self.root)
         // Decoded image folders and pipelines are cached under the tests' temporary folder, not the user's home.
         process.environment = ProcessInfo.processInfo.environment.merging([
-            "XDG_CACHE_HOME": NSTemporaryDirectory() + "vae-cli-cache"
+            "XDG_CACHE_HOME": scratchRoot + "/cache"
         ]) { $1 }.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -52,7 +53,7 @@ extension VAERun {
         process.arguments = arguments
         process.currentDirectoryURL = URL(filePath: root)
         process.environment = ProcessInfo.processInfo.environment.merging([
-            "XDG_CACHE_HOME": NSTemporaryDirectory() + "vae-cli-cache"
+            "XDG_CACHE_HOME": scratchRoot + "/cache"
         ]) { $1 }
         let out = Pipe()
         process.standardOutput = out
@@ -65,15 +66,9 @@ extension VAERun {
     }
 }
 
-func scratch() -> String {
-    let path = NSTemporaryDirectory() + "vae-cli-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// A folder of MNIST-format files (raw IDX) of blank `side`×`side` images: 20 training, 10 test.
 func blankMNISTFolder(side: UInt32) -> String {
-    let data = scratch()
+    let data = temporaryDirectory()
     func idx(_ name: String, _ dims: [UInt32]) {
         var d = Data([0, 0, 8, UInt8(dims.count)])
         for x in dims { withUnsafeBytes(of: x.bigEndian) { d.append(contentsOf: $0) } }
@@ -95,7 +90,7 @@ let quick = [
 @Suite("vae command line")
 struct CLITests {
     @Test func trainWritesEveryOutputAndEvalReadsIt() throws {
-        let out = scratch()
+        let out = temporaryDirectory()
         let run = try VAERun(["train"] + quick + ["--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("epoch  1  train"))
@@ -126,7 +121,7 @@ struct CLITests {
     }
 
     @Test func vulkanTrainingRunsOnLavapipe() throws {
-        let out = scratch()
+        let out = temporaryDirectory()
         let run = try VAERun([
             "train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--hidden", "32", "--latent", "4",
             "--device", "vulkan", "--validate", "--out", out,
@@ -166,7 +161,7 @@ struct CLITests {
 
     /// A diverging run stops with an error and leaves the previous checkpoint untouched.
     @Test func nonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
-        let out = scratch()
+        let out = temporaryDirectory()
         #expect(try VAERun(["train"] + quick + ["--out", out]).status == 0)
         let before = try Data(contentsOf: URL(filePath: out + "/model.safetensors"))
         let run = try VAERun(["train"] + quick + ["--out", out, "--lr", "1e30", "--overwrite"])
@@ -177,7 +172,7 @@ struct CLITests {
 
     /// One small trained model shared by the exploration tests.
     static let explorationRun: String = {
-        let out = scratch()
+        let out = temporaryDirectory()
         _ = try? VAERun(["train"] + quick + ["--out", out])
         return out
     }()
@@ -223,7 +218,7 @@ struct CLITests {
     static func expectPicture(
         _ arguments: [String], checkpoint: String, _ width: Int, _ height: Int, colourType: UInt8 = 0
     ) throws {
-        let out = scratch() + "/picture.png"
+        let out = temporaryDirectory() + "/picture.png"
         let scale = arguments.contains("--scale") ? [] : ["--scale", "1"]
         let run = try VAERun(arguments + scale + ["--checkpoint", checkpoint, "--out", out, "--device", "cpu"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -259,7 +254,7 @@ struct CLITests {
     }
 
     @Test func plotRedrawsTheLossCurves() throws {
-        let out = scratch() + "/curves.png"
+        let out = temporaryDirectory() + "/curves.png"
         let run = try VAERun(["plot", Self.explorationRun, "--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try Self.pngSize(out) == (720, 720))
@@ -277,7 +272,8 @@ struct CLITests {
         let run = try VAERun(
             arguments
                 + [
-                    "--checkpoint", Self.explorationRun + "/model.safetensors", "--out", scratch() + "/x.png",
+                    "--checkpoint", Self.explorationRun + "/model.safetensors", "--out",
+                    temporaryDirectory() + "/x.png",
                     "--device", "cpu",
                 ]
                 .filter { !(arguments[0] == "eval" && ($0 == "--out" || $0.hasSuffix("x.png"))) })
@@ -287,14 +283,14 @@ struct CLITests {
     }
 
     @Test func missingLabelsFileIsReported() throws {
-        let data = scratch()
+        let data = temporaryDirectory()
         for f in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"] {
             try FileManager.default.copyItem(atPath: VAERun.root + "/Data/mnist/" + f, toPath: data + "/" + f)
         }
         let run = try VAERun([
             "attribute", "--from-label", "1", "--to-label", "7", "--checkpoint",
             Self.explorationRun + "/model.safetensors",
-            "--out", scratch() + "/x.png", "--data", data,
+            "--out", temporaryDirectory() + "/x.png", "--data", data,
         ])
         #expect(run.status != 0 && run.stderr.contains("t10k-labels-idx1-ubyte"), "stderr: \(run.stderr)")
     }
@@ -328,7 +324,7 @@ struct CLITests {
     /// `eval --json` uses the same keys for either split, names the model, device and version, and writes
     /// paths as they are.
     @Test func evalJSONKeysDoNotDependOnTheSplit() throws {
-        let out = scratch()
+        let out = temporaryDirectory()
         let run = try VAERun([
             "train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--device", "cpu", "--out", out,
         ])
@@ -355,7 +351,7 @@ struct CLITests {
     func progressFitsTheTerminal(columns: Int) throws {
         let command =
             "stty cols \(columns) rows 24; \(VAERun.executable.path) train --epochs 2 --train-limit 3200 --test-limit 64 "
-            + "--device cpu --out \(scratch())"
+            + "--device cpu --out \(temporaryDirectory())"
         let run = try VAERun.shell(["script", "-q", "-e", "-c", command, "/dev/null"])
         #expect(run.status == 0, "\(run.stdout)")
         let pieces = run.stdout.replacingOccurrences(of: "\u{1B}[K", with: "")
@@ -376,7 +372,7 @@ struct CLITests {
         }
         let piped = try VAERun([
             "train", "--epochs", "1", "--train-limit", "12800", "--test-limit", "64", "--device", "cpu", "--out",
-            scratch(),
+            temporaryDirectory(),
         ])
         #expect(!piped.stdout.contains(" step ") && piped.stderr.contains("epoch 1 step 50/100"), "\(piped.stderr)")
     }
@@ -398,22 +394,22 @@ struct CLITests {
     /// The quick start works from any folder: the bundled MNIST is found beside the executable, and the run
     /// records where, so eval from yet another folder needs no --data.
     @Test func trainsFromAnotherFolder() throws {
-        let elsewhere = scratch(), out = scratch()
+        let elsewhere = temporaryDirectory(), out = temporaryDirectory()
         let run = try VAERun(
             ["train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--device", "cpu", "--out", out],
             directory: elsewhere)
         #expect(run.status == 0, "\(run.stderr)")
         let eval = try VAERun(
             ["eval", "--checkpoint", out + "/model.safetensors", "--device", "cpu", "--limit", "32"],
-            directory: scratch())
+            directory: temporaryDirectory())
         #expect(eval.status == 0 && eval.stdout.contains("test loss"), "\(eval.stderr)")
         // VAE_DATA comes first: pointing it at a folder without mnist/ does not hide the other places.
         let env = try VAERun(
             [
                 "train", "--epochs", "0", "--train-limit", "8", "--test-limit", "8", "--device", "cpu", "--out",
-                scratch(),
+                temporaryDirectory(),
             ],
-            environment: ["VAE_DATA": scratch()], directory: elsewhere)
+            environment: ["VAE_DATA": temporaryDirectory()], directory: elsewhere)
         #expect(env.status == 0, "\(env.stderr)")
     }
 

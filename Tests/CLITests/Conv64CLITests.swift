@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VAE
@@ -15,7 +16,7 @@ struct Conv64CLITests {
     ]
 
     static let run: String = {
-        let out = scratch()
+        let out = temporaryDirectory()
         _ = try? VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", out] + small)
         return out
     }()
@@ -33,7 +34,7 @@ struct Conv64CLITests {
             #expect(try CLITests.pngColourType(Self.run + "/" + file) == 2, "\(file) is not RGB")
         }
         // Resuming without --data trains on the data the run trained on.
-        let copy = scratch()
+        let copy = temporaryDirectory()
         for file in ["model.safetensors", "optimizer.safetensors", "metrics.csv"] {
             try FileManager.default.copyItem(atPath: Self.run + "/" + file, toPath: copy + "/" + file)
         }
@@ -51,7 +52,7 @@ struct Conv64CLITests {
 
     @Test func trainsOnLavapipe() throws {
         let run = try VAERun(
-            ["train", "--epochs", "1", "--device", "vulkan", "--validate", "--out", scratch()]
+            ["train", "--epochs", "1", "--device", "vulkan", "--validate", "--out", temporaryDirectory()]
                 + Self.small.map { $0 == "96" ? "32" : $0 == "24" ? "8" : $0 })
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("device: vulkan") && run.stdout.contains("model: conv64 3×64×64"), "\(run.stdout)")
@@ -96,7 +97,8 @@ struct Conv64CLITests {
                 "--data synthetic:faces: no such synthetic set (there is synthetic:shapes)"
             ),
         ] {
-            let run = try VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", scratch()] + arguments)
+            let run = try VAERun(
+                ["train", "--epochs", "1", "--device", "cpu", "--out", temporaryDirectory()] + arguments)
             #expect(run.status == 1 && run.stderr.contains(expected), "\(arguments): \(run.stderr)")
             #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(run.stderr)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import VAECPU
 
@@ -15,7 +16,7 @@ struct ConvCLITests {
     ]
 
     static let run: String = {
-        let out = scratch()
+        let out = temporaryDirectory()
         _ = try? VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", out] + small)
         return out
     }()
@@ -28,14 +29,15 @@ struct ConvCLITests {
             #expect(FileManager.default.fileExists(atPath: Self.run + "/" + file), "\(file) missing")
         }
         let resumed = try VAERun([
-            "train", "--epochs", "2", "--device", "cpu", "--out", scratch(), "--arch", "conv28", "--conv-channels", "4",
+            "train", "--epochs", "2", "--device", "cpu", "--out", temporaryDirectory(), "--arch", "conv28",
+            "--conv-channels", "4",
             "--hidden", "", "--train-limit", "128", "--test-limit", "32",
         ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(
             resumed.stdout.contains("model: conv28 1×28×28, channels 4, dense none, latent 20"), "\(resumed.stdout)")
         // Resuming keeps the architecture; asking for another one is refused.
-        let copy = scratch()
+        let copy = temporaryDirectory()
         for file in ["model.safetensors", "optimizer.safetensors", "metrics.csv"] {
             try FileManager.default.copyItem(atPath: Self.run + "/" + file, toPath: copy + "/" + file)
         }
@@ -51,7 +53,7 @@ struct ConvCLITests {
     }
 
     @Test func trainsOnLavapipe() throws {
-        let out = scratch()
+        let out = temporaryDirectory()
         let run = try VAERun(
             ["train", "--epochs", "1", "--device", "vulkan", "--validate", "--out", out]
                 + Self.small.map { $0 == "256" ? "64" : $0 })
@@ -92,7 +94,8 @@ struct ConvCLITests {
             (["--arch", "conv28", "--conv-channels", "4,4,4,4,4"], "too many stride-2 layers for 28×28 images"),
             (["--arch", "conv28", "--conv-channels", "4,0"], "--conv-channels must be positive sizes"),
         ] {
-            let run = try VAERun(["train", "--epochs", "1", "--device", "cpu", "--out", scratch()] + arguments)
+            let run = try VAERun(
+                ["train", "--epochs", "1", "--device", "cpu", "--out", temporaryDirectory()] + arguments)
             #expect(run.status == 1 && run.stderr.contains(expected), "\(arguments): \(run.stderr)")
             #expect(run.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1, "\(run.stderr)")
         }

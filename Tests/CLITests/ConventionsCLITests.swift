@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VAE
@@ -10,7 +11,7 @@ struct ConventionsCLITests {
     @Test func negativeNumbersAreValues() throws {
         let lr = try VAERun(["train", "--lr", "-1"])
         #expect(lr.status == 1 && lr.stderr == "vae: error: --lr must be a positive number, got -1.0\n", "\(lr.stderr)")
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         let gaussian = try VAERun(
             [
                 "train", "--epochs", "0", "--likelihood", "gaussian", "--log-variance", "-2", "--no-tensorboard",
@@ -36,7 +37,7 @@ struct ConventionsCLITests {
     }
 
     @Test func plotComparesRunsAndTakesMetricsFiles() throws {
-        let dir = scratch()
+        let dir = temporaryDirectory()
         for (name, beta) in [("a", "1"), ("b", "4")] {
             let run = try VAERun(
                 ["train", "--epochs", "2", "--beta", beta, "--no-tensorboard", "--out", dir + "/" + name]

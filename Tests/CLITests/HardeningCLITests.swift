@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VAE
@@ -148,7 +149,8 @@ struct HardeningCLITests {
     func hostilePictureSizesFailWithOneLine(arguments: [String], expected: String) throws {
         let run = try VAERun(
             arguments + [
-                "--checkpoint", CLITests.explorationRun + "/model.safetensors", "--out", scratch() + "/x.png",
+                "--checkpoint", CLITests.explorationRun + "/model.safetensors", "--out",
+                temporaryDirectory() + "/x.png",
                 "--device", "cpu",
             ])
         #expect(run.status == 1)
@@ -160,7 +162,7 @@ struct HardeningCLITests {
     @Test func picturesNeverOverwriteInputsOrOtherFiles() throws {
         let checkpoint = CLITests.explorationRun + "/model.safetensors"
         let before = try Data(contentsOf: URL(filePath: checkpoint))
-        let dir = scratch()
+        let dir = temporaryDirectory()
         FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data("mine".utf8))
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.png", withDestinationPath: checkpoint)
         for (out, expected) in [
@@ -203,7 +205,7 @@ struct HardeningCLITests {
     /// A folder that holds a run is continued or replaced only when asked; --resume takes the run's own
     /// settings and refuses options that contradict them.
     @Test func runsAreNotOverwrittenAndResumeKeepsTheirSettings() throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         let first = try VAERun(["train"] + quick + ["--out", out, "--seed", "9", "--batch-size", "64"])
         #expect(first.status == 0, "\(first.stderr)")
         let model = try Data(contentsOf: URL(filePath: out + "/model.safetensors"))
@@ -238,13 +240,13 @@ struct HardeningCLITests {
         let replaced = try VAERun(["train"] + quick + ["--out", out, "--overwrite"])
         #expect(replaced.status == 0, "\(replaced.stderr)")
         #expect(try Checkpoint.metadata(at: out + "/model.safetensors")["epoch"] == "1")
-        let nothing = try VAERun(["train"] + quick + ["--out", scratch() + "/empty", "--resume"])
+        let nothing = try VAERun(["train"] + quick + ["--out", temporaryDirectory() + "/empty", "--resume"])
         #expect(nothing.status == 1 && nothing.stderr.contains("holds no run to resume"), "\(nothing.stderr)")
     }
 
     /// Inconsistent files (an epoch's metrics row dropped, a model from another save) are named on --resume.
     @Test func resumeRefusesAMixedRun() throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         #expect(try VAERun(["train"] + quick.map { $0 == "1" ? "2" : $0 } + ["--out", out]).status == 0)
         let metrics = out + "/metrics.csv"
         let rows = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n")
@@ -257,7 +259,7 @@ struct HardeningCLITests {
 
     /// `--epochs 0` writes the untrained model (and says exactly what it wrote); --resume continues it.
     @Test func zeroEpochsSaysWhatItWrote() throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         let run = try VAERun(["train"] + quick.map { $0 == "1" ? "0" : $0 } + ["--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(
@@ -273,7 +275,7 @@ struct HardeningCLITests {
     }
 
     @Test func nonFiniteCheckpointsAreRefusedByEveryReader() throws {
-        let dir = scratch()
+        let dir = temporaryDirectory()
         var file = try SafeTensors(contentsOf: CLITests.explorationRun + "/model.safetensors")
         file.tensors["fc4.bias"]!.values[3] = .nan
         try file.write(to: dir + "/nan.safetensors")
@@ -296,7 +298,8 @@ struct HardeningCLITests {
         let data = blankMNISTFolder(side: 14)
         let checkpoint = CLITests.explorationRun + "/model.safetensors"
         for command in [
-            ["eval"], ["reconstruct", "--out", scratch() + "/r.png"], ["traverse", "--out", scratch() + "/t.png"],
+            ["eval"], ["reconstruct", "--out", temporaryDirectory() + "/r.png"],
+            ["traverse", "--out", temporaryDirectory() + "/t.png"],
         ] {
             let run = try VAERun(command + ["--checkpoint", checkpoint, "--data", data, "--device", "cpu"])
             #expect(
@@ -316,14 +319,14 @@ struct HardeningCLITests {
     /// Hostile data and checkpoint files through the binary: a gzip whose trailer understates its size (a
     /// decompression bomb stops early), and a checkpoint that defines a tensor twice.
     @Test func hostileFilesThroughTheBinary() throws {
-        let data = scratch()
+        let data = temporaryDirectory()
         for name in ["train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
             try FileManager.default.copyItem(atPath: VAERun.root + "/Data/mnist/" + name, toPath: data + "/" + name)
         }
         var bomb = try Data(contentsOf: URL(filePath: VAERun.root + "/Data/mnist/train-images-idx3-ubyte.gz"))
         bomb.replaceSubrange((bomb.count - 4)..<bomb.count, with: [0x10, 0x27, 0, 0])  // "10000 bytes"
         try bomb.write(to: URL(filePath: data + "/train-images-idx3-ubyte.gz"))
-        let train = try VAERun(["train"] + quick + ["--data", data, "--out", scratch() + "/run"])
+        let train = try VAERun(["train"] + quick + ["--data", data, "--out", temporaryDirectory() + "/run"])
         #expect(
             train.status == 1
                 && train.stderr.contains(
@@ -338,7 +341,7 @@ struct HardeningCLITests {
         let twice = header.replacingOccurrences(of: "\"fc21.bias\"", with: "\"fc22.bias\"")
         var file = good
         file.replaceSubrange(8..<(8 + length), with: Data(twice.utf8))
-        let path = scratch() + "/twice.safetensors"
+        let path = temporaryDirectory() + "/twice.safetensors"
         try file.write(to: URL(filePath: path))
         let eval = try VAERun(["eval", "--checkpoint", path, "--device", "cpu"])
         #expect(
@@ -348,7 +351,7 @@ struct HardeningCLITests {
 
     /// A second training into a folder in use fails at once and names the owner.
     @Test func aRunningTrainingLocksItsFolder() throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         let first = try LiveRun(["train"] + Self.long + ["--out", out])
         #expect(first.waitFor("epoch 1 step"), "\(first.stderr)")
         let second = try VAERun(["train"] + quick + ["--out", out, "--resume"])
@@ -367,7 +370,7 @@ struct HardeningCLITests {
     /// run continues from it.
     @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
     func signalsStopCleanlyAndTheRunResumes(signal: Int32, status: Int32) throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         let run = try LiveRun(["train"] + Self.long + ["--out", out])
         #expect(run.waitFor("epoch  1  train"), "\(run.stderr)")
         run.signal(signal)
@@ -386,7 +389,7 @@ struct HardeningCLITests {
 
     /// A second Ctrl-C stops at once.
     @Test func aSecondInterruptStopsAtOnce() throws {
-        let run = try LiveRun(["train"] + Self.long + ["--out", scratch() + "/run"])
+        let run = try LiveRun(["train"] + Self.long + ["--out", temporaryDirectory() + "/run"])
         #expect(run.waitFor("epoch 1 step"), "\(run.stderr)")
         run.signal(SIGINT)
         run.signal(SIGINT)
@@ -403,11 +406,11 @@ struct HardeningCLITests {
             "--latent", "4",
             "--device", "cpu",
         ]
-        let straight = scratch() + "/straight"
+        let straight = temporaryDirectory() + "/straight"
         let start = Date()
         #expect(try VAERun(arguments + ["--out", straight]).status == 0)
         let whole = Date().timeIntervalSince(start)
-        let killed = scratch() + "/killed"
+        let killed = temporaryDirectory() + "/killed"
         // Delays from one fixed sequence (golden-ratio steps over 5…60 % of the uninterrupted run's time, so
         // the kills land in loading, training, evaluating and committing however fast the build is, and the
         // first three together cover less than one run: at least three kills).
@@ -444,7 +447,7 @@ struct HardeningCLITests {
     /// A full disk names the file that could not be written and the reason, keeps nothing half-written,
     /// and a later run in the same folder starts clean.
     @Test func aFullDiskNamesTheFile() throws {
-        let dir = scratch()
+        let dir = temporaryDirectory()
         // A private mount namespace with a 128 kB tmpfs: the first checkpoint (about 200 kB) cannot fit.
         let script = """
             mount -t tmpfs -o size=128k tmpfs "$1" && "$0" train --epochs 1 --train-limit 512 --test-limit 64 --hidden 32 --latent 4 \

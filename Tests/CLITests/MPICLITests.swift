@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VAE
@@ -37,7 +38,7 @@ import Testing
 
         @Test(arguments: ["cpu", "vulkan"])
         func twoRanksTrainAsOneProcess(device: String) throws {
-            let dir = scratch()
+            let dir = temporaryDirectory()
             let arguments = ["train", "--epochs", "2", "--device", device] + Self.small
             let one = try VAERun(arguments + ["--out", dir + "/one"])
             try #require(one.status == 0, "\(one.stderr)")
@@ -56,7 +57,7 @@ import Testing
 
         /// A run saved by two ranks resumes with one, and one saved by one resumes with three.
         @Test func resumeAcrossRankCounts() throws {
-            let dir = scratch()
+            let dir = temporaryDirectory()
             let base = ["train", "--device", "cpu"] + Self.small
             try #require(try VAERun(base + ["--epochs", "3", "--out", dir + "/straight"]).status == 0)
             try #require(try Self.mpirun(2, base + ["--epochs", "1", "--out", dir + "/a"]).status == 0)
@@ -70,7 +71,7 @@ import Testing
         /// Ranks started with different settings are refused before training; a rank that fails ends the job
         /// naming itself, and leaves no run behind.
         @Test func disagreementAndFailureEndTheJob() throws {
-            let dir = scratch()
+            let dir = temporaryDirectory()
             let base = ["train", "--epochs", "1", "--device", "cpu"] + Self.small
             let exe = VAERun.executable.path
             let mixed = try VAERun.shell(
@@ -92,7 +93,7 @@ import Testing
         /// A rank killed mid-run (SIGKILL, as the out-of-memory killer sends) ends the whole job, mpirun names
         /// it, and the run's last saved epoch stays whole: it resumes.
         @Test func aKilledRankEndsTheJobAndTheRunResumes() throws {
-            let dir = scratch()
+            let dir = temporaryDirectory()
             let base = ["train", "--device", "cpu"] + Self.small
             let exe = VAERun.executable.path, run = dir + "/run"
             let args = (base + ["--epochs", "1000", "--out", run]).joined(separator: " ")
@@ -122,7 +123,7 @@ import Testing
         /// A loss that stops being a number (here from a learning rate far too high) stops every rank at the
         /// same step with one clear line, and leaves no run behind.
         @Test func aNonFiniteLossEndsTheJob() throws {
-            let run = scratch() + "/run"
+            let run = temporaryDirectory() + "/run"
             let blown = try Self.mpirun(
                 2, ["train", "--device", "cpu", "--epochs", "3", "--lr", "1e9", "--out", run] + Self.small)
             #expect(blown.status != 0, "\(blown.stdout)")

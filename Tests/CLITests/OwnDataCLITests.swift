@@ -1,5 +1,6 @@
 import CMinizip
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VAE
@@ -10,7 +11,7 @@ import Testing
 struct OwnDataCLITests {
     /// 24 colour images of 12×10 in two class folders, PNG and JPEG, with one file that is not an image.
     static let folder: String = {
-        let root = scratch()
+        let root = temporaryDirectory()
         for i in 0..<24 {
             let image = DecodedImage(
                 width: 12, height: 10, channels: 3,
@@ -30,7 +31,7 @@ struct OwnDataCLITests {
     /// Trained at 8×8 from 12×10 images; eval, reconstruct and attribute need no data options: they take
     /// the folder and the resize from the checkpoint.
     @Test func folderTrainsAndCommandsReuseItsOptions() throws {
-        let out = scratch()
+        let out = temporaryDirectory()
         let run = try VAERun(
             ["train", "--epochs", "1", "--out", out, "--data", Self.folder, "--image-size", "8", "--test-split", "0.5"]
                 + Self.tiny)
@@ -52,7 +53,7 @@ struct OwnDataCLITests {
 
     /// CIFAR-10 batches at 32×32 train conv64 after --image-size 64, and an .npz trains the MLP.
     @Test func cifarAndNumPyTrain() throws {
-        let cifar = scratch() + "/cifar-10-batches-bin"
+        let cifar = temporaryDirectory() + "/cifar-10-batches-bin"
         try FileManager.default.createDirectory(atPath: cifar, withIntermediateDirectories: true)
         for (name, n) in [("data_batch_1.bin", 16), ("test_batch.bin", 4)] {
             var records = [UInt8]()
@@ -62,7 +63,7 @@ struct OwnDataCLITests {
             }
             FileManager.default.createFile(atPath: cifar + "/" + name, contents: Data(records))
         }
-        let out = scratch()
+        let out = temporaryDirectory()
         let run = try VAERun([
             "train", "--epochs", "1", "--out", out, "--data", (cifar as NSString).deletingLastPathComponent,
             "--arch", "conv64", "--image-size", "64", "--conv-channels", "4,8", "--latent", "2", "--batch-size", "8",
@@ -71,7 +72,9 @@ struct OwnDataCLITests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("16 training and 4 test images"), "\(run.stdout)")
         #expect(try CLITests.pngColourType(out + "/reconstructions.png") == 2)
-        let plain = try VAERun(["train", "--epochs", "1", "--out", scratch(), "--data", cifar, "--arch", "conv64"])
+        let plain = try VAERun([
+            "train", "--epochs", "1", "--out", temporaryDirectory(), "--data", cifar, "--arch", "conv64",
+        ])
         #expect(plain.status == 1 && plain.stderr.contains("--image-size 64 resizes them"), "\(plain.stderr)")
     }
 
@@ -86,7 +89,7 @@ struct OwnDataCLITests {
             return d
         }
         func images(_ n: Int) -> [Float] { (0..<(n * 6 * 6 * 3)).map { Float(($0 * 7) % 11) / 10 } }
-        let path = scratch() + "/set.npz"
+        let path = temporaryDirectory() + "/set.npz"
         let zip = zipOpen64(path, 0)!
         for (name, data) in [("train", npy([20, 6, 6, 3], images(20))), ("test", npy([4, 6, 6, 3], images(4)))] {
             var info = zip_fileinfo()
@@ -95,7 +98,7 @@ struct OwnDataCLITests {
             zipCloseFileInZip(zip)
         }
         zipClose(zip, nil)
-        let out = scratch()
+        let out = temporaryDirectory()
         let run = try VAERun(["train", "--epochs", "1", "--out", out, "--data", path] + Self.tiny)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(
@@ -109,7 +112,7 @@ struct OwnDataCLITests {
     @Test func streamedImagesTrainAsResidentOnes() throws {
         var losses: [[Substring]] = []
         for placement in ["device", "host"] {
-            let out = scratch()
+            let out = temporaryDirectory()
             let run = try VAERun(
                 [
                     // --no-cache: the folder's cached decoding would hide another test's warnings.
@@ -144,7 +147,7 @@ struct OwnDataCLITests {
     ])
     func badDataOptionsFailWithOneLine(arguments: [String], expected: String) throws {
         let base = arguments.contains("--data") ? [] : ["--data", Self.folder]
-        let run = try VAERun(["train", "--epochs", "1", "--out", scratch()] + base + arguments + Self.tiny)
+        let run = try VAERun(["train", "--epochs", "1", "--out", temporaryDirectory()] + base + arguments + Self.tiny)
         #expect(run.status == 1, "\(run.stdout)")
         let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("vae: error") }
         #expect(lines.count == 1 && lines[0].contains(expected), "\(run.stderr)")

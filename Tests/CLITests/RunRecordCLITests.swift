@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VAE
@@ -31,7 +32,7 @@ struct RunRecordCLITests {
     }
 
     @Test func aRunRecordsItsSettingsLossesAndPictures() throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         let run = try VAERun(
             [
                 "train", "--epochs", "2", "--beta", "0.5", "--kl-warmup", "2", "--latent", "2", "--keep-pictures",
@@ -106,7 +107,7 @@ struct RunRecordCLITests {
     /// run.json settings, and kept on resume (the decay's length is the first start's --epochs, so later
     /// epochs train at the minimum); a resume that asks for another schedule is refused.
     @Test func aDecayingLearningRateIsRecordedAndKeptOnResume() throws {
-        let out = scratch() + "/cosine"
+        let out = temporaryDirectory() + "/cosine"
         let decay = ["--lr-schedule", "cosine", "--lr-min", "0.0001", "--no-tensorboard"]
         let run = try VAERun(["train", "--epochs", "2", "--out", out] + decay + Self.small)
         try #require(run.status == 0, "\(run.stderr)")
@@ -132,7 +133,7 @@ struct RunRecordCLITests {
     /// A run saved before these records existed (9-column metrics.csv, no metrics.jsonl or run.json) resumes
     /// and gains them, its earlier epochs' KL weights taken from its own settings.
     @Test func aRunFromBeforeTheRecordsResumesAndGainsThem() throws {
-        let out = scratch() + "/old"
+        let out = temporaryDirectory() + "/old"
         try #require(
             try VAERun(["train", "--epochs", "1", "--beta", "2", "--no-tensorboard", "--out", out] + Self.small).status
                 == 0)
@@ -156,7 +157,7 @@ struct RunRecordCLITests {
     }
 
     @Test func tensorBoardOptions() throws {
-        let dir = scratch()
+        let dir = temporaryDirectory()
         let run = try VAERun(
             ["train", "--epochs", "1", "--tensorboard", dir + "/board", "--out", dir + "/run"] + Self.small)
         try #require(run.status == 0, "\(run.stderr)")
@@ -179,7 +180,7 @@ struct RunRecordCLITests {
     /// --overwrite replaces the run's records with its pictures: no old event file, epoch picture or run.json
     /// mixes into the new run.
     @Test func overwriteRemovesTheOldRecords() throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         try #require(
             try VAERun(["train", "--epochs", "2", "--keep-pictures", "all", "--out", out] + Self.small).status == 0)
         let run = try VAERun(["train", "--epochs", "1", "--overwrite", "--out", out] + Self.small)
@@ -192,7 +193,7 @@ struct RunRecordCLITests {
 
     /// Commands that read a checkpoint take the run folder that holds it.
     @Test func aRunFolderStandsForItsCheckpoint() throws {
-        let dir = scratch()
+        let dir = temporaryDirectory()
         let train = try VAERun(["train", "--epochs", "1", "--no-tensorboard", "--out", dir + "/run"] + Self.small)
         try #require(train.status == 0, "\(train.stderr)")
         let eval = try VAERun(["eval", "--checkpoint", dir + "/run", "--limit", "64", "--json", "--device", "cpu"])
@@ -205,7 +206,7 @@ struct RunRecordCLITests {
 
     /// Training on a CPU-emulated Vulkan device (lavapipe here) says so.
     @Test func anEmulatedGPUIsNamedAsSuch() throws {
-        let out = scratch() + "/run"
+        let out = temporaryDirectory() + "/run"
         let run = try VAERun(
             [
                 "train", "--epochs", "1", "--device", "vulkan", "--no-tensorboard", "--out", out, "--train-limit",

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import VAEFormats
 
@@ -10,12 +11,6 @@ import VAEFormats
 struct EventFileTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-
-    func temporaryDirectory() -> String {
-        let dir = NSTemporaryDirectory() + "vae-tb-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
 
     /// What TensorBoard's loader reads from `folder`: (exit status, stdout, stderr).
     static func readWithTensorBoard(_ folder: String) throws -> (Int32, [String: Any], String) {

@@ -1,15 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 import VAECPU
 import VAECompute
 
 @testable import VAE
-
-func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "vae-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 @Suite("checkpoints")
 struct CheckpointTests {

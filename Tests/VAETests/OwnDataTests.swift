@@ -1,5 +1,6 @@
 import CMinizip
 import Foundation
+import TestSupport
 import Testing
 import VAEFormats
 
