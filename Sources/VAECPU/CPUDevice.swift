@@ -95,6 +95,29 @@ public final class CPUDevice: ComputeDevice {
         return Tensor(shape: shape, elementType: elementType, storage: storage, deviceID: ObjectIdentifier(self))
     }
 
+    public func makeTensorGroup(shapes: [[Int]], elementType: ElementType) throws -> TensorGroup {
+        let counts = try shapes.map { shape in
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw ComputeError.invalidArguments(kernel: "makeTensorGroup", reason: "negative dimension in \(shape)")
+            }
+            return try CheckedSize.tensorElements(shape)
+        }
+        // 64-byte starts, as the allocator gives a tensor of its own, so vector loads see the same alignment.
+        let layout = try TensorGroupLayout(
+            reserved: counts, alignment: counts.map { _ in max(1, 64 / elementType.size) })
+        let whole = try makeTensor(shape: [layout.count], elementType: elementType)
+        let owner = whole.storage as! CPUStorage
+        let parts = zip(shapes, zip(counts, layout.offsets)).map { shape, place in
+            Tensor(
+                shape: shape, elementType: elementType,
+                storage: CPUStorage(
+                    partOf: owner, byteOffset: place.1 * elementType.size,
+                    byteCount: elementType.storageBytes(count: place.0)),
+                deviceID: ObjectIdentifier(self))
+        }
+        return TensorGroup(whole: whole, parts: parts, offsets: layout.offsets)
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws {
         try refuseWhileRecording("write")
         let s = try storage(tensor, "write")

@@ -84,6 +84,10 @@ public protocol ComputeDevice: AnyObject {
 
     /// Makes a tensor of `shape`; its contents are unspecified until written.
     func makeTensor(shape: [Int], elementType: ElementType) throws -> Tensor
+    /// Makes tensors of `shapes` in one allocation, all zero, and a vector over all of them (see
+    /// `TensorGroup`). Each part starts where the device can bind it on its own (Vulkan: the buffer's memory
+    /// alignment; the CPU: 64 bytes, for vector loads); the padding between parts belongs to the whole.
+    func makeTensorGroup(shapes: [[Int]], elementType: ElementType) throws -> TensorGroup
     /// Writes `bytes` (the tensor's `storageBytes`, or fewer for a prefix) into a tensor, after every
     /// earlier launch that uses it.
     func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws

@@ -42,15 +42,15 @@ final class VulkanCommandStream: @unchecked Sendable {
     private var recording: Batch?
     /// The program being recorded, if any: launches go there instead of to `recording`.
     private var program: Batch?
-    private var savedHazards: (read: Set<ObjectIdentifier>, written: Set<ObjectIdentifier>)?
+    private var savedHazards: (read: HazardSet, written: HazardSet)?
     private var inFlight: [Batch] = []
     private var idle: [Batch] = []
     private var allBatches: [Batch] = []
     private var nextSerial: UInt64 = 1
     /// Every batch with a serial at or below this has finished on the device.
     private(set) var completedSerial: UInt64 = 0
-    private var readSinceBarrier = Set<ObjectIdentifier>()
-    private var writtenSinceBarrier = Set<ObjectIdentifier>()
+    private var readSinceBarrier = HazardSet()
+    private var writtenSinceBarrier = HazardSet()
     var counters = DeviceCounters()
     /// (kernel name, nanoseconds) of finished launches, when profiling.
     private(set) var profile: [(name: String, nanoseconds: Double)] = []
@@ -95,7 +95,7 @@ final class VulkanCommandStream: @unchecked Sendable {
     ) throws {
         let batch = try current()
         let cb = batch.commandBuffer
-        orderAfterHazards(reads: reads.map(ObjectIdentifier.init), writes: writes.map(ObjectIdentifier.init), cb: cb)
+        orderAfterHazards(reads: reads.map(\.hazardRegion), writes: writes.map(\.hazardRegion), cb: cb)
         vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline)
         var infos = buffers.map {
             VkDescriptorBufferInfo(buffer: $0.buffer, offset: 0, range: VkDeviceSize(VK_WHOLE_SIZE))
@@ -132,17 +132,17 @@ final class VulkanCommandStream: @unchecked Sendable {
     /// Records a buffer-to-buffer copy (`src` is read, `dst` written), for staging transfers.
     func copy(
         from src: VkBuffer, srcOffset: Int = 0, to dst: VkBuffer, dstOffset: Int = 0, bytes: Int,
-        readID: ObjectIdentifier, writeID: ObjectIdentifier, retain: [AnyObject]
+        read: MemoryRegion, written: MemoryRegion, retain: [AnyObject]
     ) throws {
         let batch = try current()
-        orderAfterHazards(reads: [readID], writes: [writeID], cb: batch.commandBuffer)
+        orderAfterHazards(reads: [read], writes: [written], cb: batch.commandBuffer)
         var region = VkBufferCopy(
             srcOffset: VkDeviceSize(srcOffset), dstOffset: VkDeviceSize(dstOffset), size: VkDeviceSize(bytes))
         vkCmdCopyBuffer(batch.commandBuffer, src, dst, 1, &region)
         batch.retained.append(contentsOf: retain)
         for case let b as VulkanBuffer in retain {
             b.lastUse = batch.serial
-            if ObjectIdentifier(b) == writeID { b.lastWrite = batch.serial }
+            if b.hazardRegion == written { b.lastWrite = batch.serial }
         }
     }
 
@@ -205,8 +205,9 @@ final class VulkanCommandStream: @unchecked Sendable {
         for case let b as VulkanBuffer in program.batch.retained { b.lastUse = batch.serial }
         for b in program.batch.written { b.lastWrite = batch.serial }
         // What comes after is ordered after the program's reads and writes.
-        readSinceBarrier.formUnion(program.batch.retained.map { ObjectIdentifier($0) })
-        writtenSinceBarrier.formUnion(program.batch.written.map { ObjectIdentifier($0) })
+        readSinceBarrier.formUnion(
+            program.batch.retained.map { ($0 as? VulkanBuffer)?.hazardRegion ?? MemoryRegion(whole: $0) })
+        writtenSinceBarrier.formUnion(program.batch.written.map(\.hazardRegion))
         counters.launches += program.batch.launches * times
         counters.barriers += program.batch.barriers * times
         try flush(after: [VkCommandBuffer](repeating: program.batch.commandBuffer, count: times))
@@ -392,15 +393,15 @@ final class VulkanCommandStream: @unchecked Sendable {
         vkCmdPipelineBarrier(cb, stages, stages, 0, 1, &barrier, 0, nil, 0, nil)
     }
 
-    private func orderAfterHazards(reads: [ObjectIdentifier], writes: [ObjectIdentifier], cb: VkCommandBuffer) {
+    private func orderAfterHazards(reads: [MemoryRegion], writes: [MemoryRegion], cb: VkCommandBuffer) {
         let conflict =
-            reads.contains { writtenSinceBarrier.contains($0) }
-            || writes.contains { writtenSinceBarrier.contains($0) || readSinceBarrier.contains($0) }
+            reads.contains { writtenSinceBarrier.overlaps($0) }
+            || writes.contains { writtenSinceBarrier.overlaps($0) || readSinceBarrier.overlaps($0) }
         if conflict {
             Self.globalBarrier(cb)
             if let p = program { p.barriers += 1 } else { counters.barriers += 1 }
-            readSinceBarrier.removeAll(keepingCapacity: true)
-            writtenSinceBarrier.removeAll(keepingCapacity: true)
+            readSinceBarrier.removeAll()
+            writtenSinceBarrier.removeAll()
         }
         readSinceBarrier.formUnion(reads)
         writtenSinceBarrier.formUnion(writes)
@@ -411,7 +412,9 @@ final class VulkanCommandStream: @unchecked Sendable {
             batch.retained.append(contentsOf: buffers as [AnyObject])
             return
         }
-        for b in buffers where b.lastUse != batch.serial {
+        // A part of a group shares its group's serials, so "already used in this batch" may mean another
+        // part: parts are always retained.
+        for b in buffers where b.owner != nil || b.lastUse != batch.serial {
             b.lastUse = batch.serial
             batch.retained.append(b)
         }

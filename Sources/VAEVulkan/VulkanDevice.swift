@@ -175,6 +175,35 @@ public final class VulkanDevice: ComputeDevice {
         return Tensor(shape: shape, elementType: elementType, storage: buffer, deviceID: ObjectIdentifier(self))
     }
 
+    public func makeTensorGroup(shapes: [[Int]], elementType: ElementType) throws -> TensorGroup {
+        let group = try VulkanInstance.lifecycle.shared {
+            let counts = try shapes.map { shape in
+                guard shape.allSatisfy({ $0 >= 0 }) else {
+                    throw ComputeError.invalidArguments(
+                        kernel: "makeTensorGroup", reason: "negative dimension in \(shape)")
+                }
+                return try CheckedSize.tensorElements(shape)
+            }
+            let made = try memory.allocateGroup(
+                byteCounts: counts.map { elementType.storageBytes(count: $0) }, elementSize: elementType.size)
+            peakBytes = max(peakBytes, memory.allocatedBytes)
+            let id = ObjectIdentifier(self)
+            return TensorGroup(
+                whole: Tensor(
+                    shape: [made.whole.byteCount / elementType.size], elementType: elementType, storage: made.whole,
+                    deviceID: id),
+                parts: zip(shapes, made.parts).map {
+                    Tensor(shape: $0, elementType: elementType, storage: $1, deviceID: id)
+                },
+                offsets: made.byteOffsets.map { $0 / elementType.size })
+        }
+        // Device memory starts undefined; the padding too must be zero (a launch on the whole reads it).
+        try [UInt8](repeating: 0, count: group.whole.count * elementType.size).withUnsafeBytes {
+            try write($0, to: group.whole)
+        }
+        return group
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws {
         try VulkanInstance.lifecycle.shared { try writeLocked(bytes, to: tensor) }
     }
@@ -196,7 +225,7 @@ public final class VulkanDevice: ComputeDevice {
         staging.mapped.copyMemory(from: source, byteCount: bytes.count)
         try stream.copy(
             from: staging.buffer, to: buffer.buffer, bytes: bytes.count,
-            readID: ObjectIdentifier(staging), writeID: ObjectIdentifier(buffer), retain: [staging, buffer])
+            read: MemoryRegion(whole: staging), written: buffer.hazardRegion, retain: [staging, buffer])
     }
 
     public func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
@@ -216,7 +245,7 @@ public final class VulkanDevice: ComputeDevice {
         let staging = try memory.staging.take(bytes: count, forReading: true)
         try stream.copy(
             from: buffer.buffer, to: staging.buffer, bytes: count,
-            readID: ObjectIdentifier(buffer), writeID: ObjectIdentifier(staging), retain: [staging, buffer])
+            read: buffer.hazardRegion, written: MemoryRegion(whole: staging), retain: [staging, buffer])
         try stream.wait(for: try stream.recordingSerial)
         destination.copyMemory(from: staging.mapped, byteCount: count)
     }

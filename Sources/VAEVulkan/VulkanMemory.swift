@@ -72,8 +72,51 @@ final class VulkanMemory: @unchecked Sendable {
         }
     }
 
-    /// A buffer of `bytes` in tensor memory.
-    func allocate(bytes requested: Int) throws -> VulkanBuffer {
+    /// Buffers of `byteCounts` inside one buffer of tensor memory (the parts of a `TensorGroup`), each bound
+    /// at an offset that meets its memory requirements and the device's storage-buffer offset alignment;
+    /// returns the whole, the parts, and each part's offset in the whole in bytes.
+    func allocateGroup(
+        byteCounts: [Int], elementSize: Int
+    ) throws -> (whole: VulkanBuffer, parts: [VulkanBuffer], byteOffsets: [Int]) {
+        let device = context.device
+        var partBuffers: [VkBuffer] = []
+        var bound = false
+        defer { if !bound { for b in partBuffers { vkDestroyBuffer(device, b, nil) } } }
+        var reserved: [Int] = [], alignment: [Int] = []
+        let offsetAlignment = max(Int(context.physical.limits.minStorageBufferOffsetAlignment), 16)
+        for bytes in byteCounts {
+            guard bytes <= maxTensorBytes else {
+                throw ComputeError.bufferTooLarge(device: context.label, requestedBytes: bytes, limit: maxTensorBytes)
+            }
+            let buffer = try makeBuffer(bytes: (max(bytes, 4) + 15) / 16 * 16)
+            partBuffers.append(buffer)
+            var requirements = VkMemoryRequirements()
+            vkGetBufferMemoryRequirements(device, buffer, &requirements)
+            // Whole elements: the layout counts in them (every alignment here is a power of two ≥ 16).
+            reserved.append((Int(requirements.size) + elementSize - 1) / elementSize)
+            alignment.append(max(Int(requirements.alignment), offsetAlignment) / elementSize)
+        }
+        let layout = try TensorGroupLayout(reserved: reserved, alignment: alignment)
+        let whole = try allocate(
+            bytes: try CheckedSize.multiply(layout.count, elementSize, "a tensor group's bytes"),
+            alignment: (alignment.max() ?? 1) * elementSize)
+        let offsets = layout.offsets.map { whole.offset + $0 * elementSize }
+        for (buffer, offset) in zip(partBuffers, offsets) {
+            try vkCheck(
+                vkBindBufferMemory(device, buffer, whole.block.memory, VkDeviceSize(offset)), "vkBindBufferMemory",
+                device: context.label)
+        }
+        bound = true  // from here each VkBuffer belongs to its VulkanBuffer
+        let parts = partBuffers.indices.map { i in
+            VulkanBuffer(
+                memory: self, buffer: partBuffers[i], block: whole.block, offset: offsets[i],
+                size: reserved[i] * elementSize, byteCount: byteCounts[i], owner: whole)
+        }
+        return (whole, parts, layout.offsets.map { $0 * elementSize })
+    }
+
+    /// A buffer of `bytes` in tensor memory, its start a multiple of `alignment` bytes (at least 256).
+    func allocate(bytes requested: Int, alignment wanted: Int = 256) throws -> VulkanBuffer {
         let bytes = max(requested, 4)
         let limit = maxTensorBytes
         if bytes > limit {
@@ -88,7 +131,7 @@ final class VulkanMemory: @unchecked Sendable {
         let buffer = try makeBuffer(bytes: min((bytes + 15) / 16 * 16, limit))
         var requirements = VkMemoryRequirements()
         vkGetBufferMemoryRequirements(context.device, buffer, &requirements)
-        let size = Int(requirements.size), alignment = max(Int(requirements.alignment), 256)
+        let size = Int(requirements.size), alignment = max(Int(requirements.alignment), wanted, 256)
         do {
             let (block, offset) = try place(size: size, alignment: alignment)
             try vkCheck(
@@ -180,30 +223,51 @@ final class VulkanMemory: @unchecked Sendable {
 /// One tensor's buffer: a `VkBuffer` over a range of a memory block. Released when the last reference
 /// goes, and command batches hold references until their fence signals, so the GPU never sees a freed
 /// buffer.
+///
+/// A part of a tensor group (`TensorGroup`) is a `VkBuffer` of its own bound inside the group's memory
+/// (aliasing it): it binds at offset 0 like any tensor, while its use is tracked as a use of the whole
+/// group's buffer (`owner`), since launches on the whole touch the part.
 final class VulkanBuffer: @unchecked Sendable {
     let memory: VulkanMemory
     let buffer: VkBuffer
     let block: VulkanMemory.Block
+    /// Where the buffer starts in `block`.
     let offset: Int
     let size: Int
     /// The bytes the tensor asked for (`size` may be larger).
     let byteCount: Int
-    /// The serial of the last command batch that used this buffer (see `VulkanCommandStream`).
-    var lastUse: UInt64 = 0
-    /// The serial of the last batch that wrote it.
-    var lastWrite: UInt64 = 0
+    /// For a part of a group: the group's buffer, which owns the memory and stands for the part in hazard
+    /// tracking (kept alive by this reference).
+    let owner: VulkanBuffer?
+    private var ownLastUse: UInt64 = 0, ownLastWrite: UInt64 = 0
 
-    init(memory: VulkanMemory, buffer: VkBuffer, block: VulkanMemory.Block, offset: Int, size: Int, byteCount: Int) {
+    init(
+        memory: VulkanMemory, buffer: VkBuffer, block: VulkanMemory.Block, offset: Int, size: Int, byteCount: Int,
+        owner: VulkanBuffer? = nil
+    ) {
         self.memory = memory; self.buffer = buffer; self.block = block
-        self.offset = offset; self.size = size; self.byteCount = byteCount
+        self.offset = offset; self.size = size; self.byteCount = byteCount; self.owner = owner
+    }
+
+    /// The serial of the last command batch that used this buffer (see `VulkanCommandStream`); a part's is
+    /// its group's.
+    var lastUse: UInt64 {
+        get { owner?.lastUse ?? ownLastUse }
+        set { if let owner { owner.lastUse = newValue } else { ownLastUse = newValue } }
+    }
+    /// The serial of the last batch that wrote it; a part's is its group's.
+    var lastWrite: UInt64 {
+        get { owner?.lastWrite ?? ownLastWrite }
+        set { if let owner { owner.lastWrite = newValue } else { ownLastWrite = newValue } }
     }
 
     static let slackPattern: UInt8 = 0xA5
 
     /// Whether the bytes between the tensor's end and its allocation's end still hold the pattern written at
-    /// allocation (true when memory is not mapped, where it cannot be checked).
+    /// allocation (true when memory is not mapped, where it cannot be checked, and for a part of a group,
+    /// whose padding belongs to the group).
     var slackIntact: Bool {
-        guard let mapped else { return true }
+        guard let mapped, owner == nil else { return true }
         return UnsafeRawBufferPointer(start: mapped + byteCount, count: size - byteCount).allSatisfy {
             $0 == Self.slackPattern
         }
@@ -216,6 +280,6 @@ final class VulkanBuffer: @unchecked Sendable {
         VulkanInstance.lifecycle.beginShared()
         defer { VulkanInstance.lifecycle.end() }
         vkDestroyBuffer(memory.context.device, buffer, nil)
-        memory.release(block: block, offset: offset, size: size)
+        if owner == nil { memory.release(block: block, offset: offset, size: size) }
     }
 }

@@ -27,6 +27,9 @@ final class SabotagedDevice: ComputeDevice {
         made.append(t)
         return t
     }
+    func makeTensorGroup(shapes: [[Int]], elementType: ElementType) throws -> TensorGroup {
+        try inner.makeTensorGroup(shapes: shapes, elementType: elementType)
+    }
     func write(_ bytes: UnsafeRawBufferPointer, to tensor: Tensor) throws { try inner.write(bytes, to: tensor) }
     func read(_ tensor: Tensor, into bytes: UnsafeMutableRawBufferPointer) throws {
         try inner.read(tensor, into: bytes)
