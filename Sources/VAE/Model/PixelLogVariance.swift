@@ -11,12 +11,18 @@ final class PixelLogVariance {
     let learned: Bool
     let gradient: Tensor?, m: Tensor?, v: Tensor?
 
-    init(_ c: VAEConfiguration, device: any ComputeDevice) throws {
-        value = try device.tensor([Float](repeating: c.gaussianLogVariance, count: c.inputSize), shape: [c.inputSize])
+    /// Learned, it is the next parameter of `parameters` (planned last); fixed, a tensor of its own.
+    init(_ c: VAEConfiguration, parameters: ParameterStore, device: any ComputeDevice) throws {
         learned = c.learnedVariance
-        gradient = learned ? try device.zeros([c.inputSize]) : nil
-        m = learned ? try device.zeros([c.inputSize]) : nil
-        v = learned ? try device.zeros([c.inputSize]) : nil
+        let start = [Float](repeating: c.gaussianLogVariance, count: c.inputSize)
+        if learned {
+            let p = parameters.next(Self.checkpointName)
+            try device.upload(start, to: p.value)
+            (value, gradient, m, v) = (p.value, p.gradient, p.m, p.v)
+        } else {
+            value = try device.tensor(start, shape: [c.inputSize])
+            (gradient, m, v) = (nil, nil, nil)
+        }
     }
 
     var parameters: [(name: String, value: Tensor, gradient: Tensor, m: Tensor, v: Tensor)] {

@@ -1,11 +1,9 @@
 import VAECompute
 
 extension VAEModel {
-    /// Every gradient Adam reads, in `optimizerStep`'s order (the same on every rank), straight from the
-    /// layers: no names built, as a step needs none.
-    var gradientTensors: [Tensor] {
-        layers.flatMap { [$0.weight.gradient, $0.bias.gradient] } + [pixelLogVariance.gradient].compactMap { $0 }
-    }
+    /// Every gradient Adam reads: the parameter store's one tensor of them (the padding between parameters
+    /// is zero on every rank, so summing it changes nothing).
+    var gradientTensors: [Tensor] { [parameterStore.gradients.whole] }
 
     /// Floats in all of `gradientTensors`.
     var gradientCount: Int { gradientTensors.reduce(0) { $0 + $1.count } }

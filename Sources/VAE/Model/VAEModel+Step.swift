@@ -106,23 +106,14 @@ extension VAEModel {
         }
     }
 
-    /// Records one Adam update of every parameter, after advancing the device-side step counter.
+    /// Records one Adam update of every parameter, after advancing the device-side step counter: one launch
+    /// over the parameter store's wholes.
     func optimizerStep() throws {
-        func adam(_ value: Tensor, _ gradient: Tensor, _ m: Tensor, _ v: Tensor) throws {
-            try device.launch(
-                .adam(
-                    parameter: value, gradient: gradient, m: m, v: v, schedule: schedule,
-                    beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon))
-        }
-        // Straight from the layers: `trainedParameters` builds names and arrays, work a step need not do.
-        for l in layers {
-            let (w, b) = (l.weight, l.bias)
-            try adam(w.value, w.gradient, w.m, w.v)
-            try adam(b.value, b.gradient, b.m, b.v)
-        }
-        if let g = pixelLogVariance.gradient, let m = pixelLogVariance.m, let v = pixelLogVariance.v {
-            try adam(pixelLogVariance.value, g, m, v)
-        }
+        let p = parameterStore
+        try device.launch(
+            .adam(
+                parameter: p.values.whole, gradient: p.gradients.whole, m: p.m.whole, v: p.v.whole,
+                schedule: schedule, beta1: Self.beta1, beta2: Self.beta2, epsilon: Self.epsilon))
         if pixelLogVariance.learned {
             let r = PixelLogVariance.range
             try device.launch(.clamp(x: pixelLogVariance.value, lower: r.lowerBound, upper: r.upperBound))

@@ -14,6 +14,8 @@ public final class VAEModel {
     let layers: [any Layer]
     /// The Gaussian likelihood's log-variance per pixel (fixed or learned; unused for Bernoulli).
     let pixelLogVariance: PixelLogVariance
+    /// Every trained tensor, gradient and Adam moment, each kind in one allocation (`ParameterStore`).
+    let parameterStore: ParameterStore
     /// uint32 [step, learning-rate bits]: advanced on the device each step (Adam's t, the noise counter).
     let schedule: Tensor
     private(set) var workspaces: [Int: Workspace] = [:]
@@ -37,12 +39,19 @@ public final class VAEModel {
         self.configuration = configuration
         self.device = device
         let plan = try configuration.plan()
-        encoder = try plan.encoder.map { try makeLayer($0, device: device) }
-        mu = try makeLayer(plan.mu, device: device)
-        logvar = try makeLayer(plan.logvar, device: device)
-        decoder = try plan.decoder.map { try makeLayer($0, device: device) }
+        let planned = plan.encoder + [plan.mu, plan.logvar] + plan.decoder
+        let store = try ParameterStore(
+            shapes: ParameterStore.shapes(
+                of: planned, learnedPixels: configuration.learnedVariance ? configuration.inputSize : nil),
+            device: device)
+        parameterStore = store
+        encoder = try plan.encoder.map { try makeLayer($0, parameters: store, device: device) }
+        mu = try makeLayer(plan.mu, parameters: store, device: device)
+        logvar = try makeLayer(plan.logvar, parameters: store, device: device)
+        decoder = try plan.decoder.map { try makeLayer($0, parameters: store, device: device) }
         layers = encoder + [mu, logvar] + decoder
-        pixelLogVariance = try PixelLogVariance(configuration, device: device)
+        pixelLogVariance = try PixelLogVariance(configuration, parameters: store, device: device)
+        precondition(store.allHandedOut, "every planned parameter belongs to a layer")
         schedule = try device.makeTensor(shape: [2], elementType: .uint32)
         try device.upload([0, learningRate.bitPattern], to: schedule)
         scheduledRate = learningRate

@@ -16,10 +16,10 @@ final class BatchNorm2dLayer: Layer {
     let savedMean: Tensor, savedInvStd: Tensor
     let plane: Int
 
-    init(_ plan: PlannedLayer, device: any ComputeDevice) throws {
+    init(_ plan: PlannedLayer, parameters: ParameterStore, device: any ComputeDevice) throws {
         guard case let .batchNorm2d(channels, plane) = plan.kind else { preconditionFailure("not a BatchNorm2d plan") }
         self.plan = plan; self.plane = plane
-        (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
+        (weight, bias) = parameters.weightAndBias()
         runningMean = try device.zeros([channels]); runningVar = try device.zeros([channels])
         savedMean = try device.zeros([channels]); savedInvStd = try device.zeros([channels])
     }

@@ -6,10 +6,10 @@ final class Conv2dLayer: Layer {
     let geometry: ConvGeometry
     let weight: LayerParameter, bias: LayerParameter
 
-    init(_ plan: PlannedLayer, device: any ComputeDevice) throws {
+    init(_ plan: PlannedLayer, parameters: ParameterStore) {
         guard case let .conv2d(g) = plan.kind else { preconditionFailure("not a Conv2d plan") }
         self.plan = plan; geometry = g
-        (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
+        (weight, bias) = parameters.weightAndBias()
     }
 
     func forward(_ x: Tensor, into y: Tensor, training: Bool, on device: any ComputeDevice) throws {
@@ -40,10 +40,10 @@ final class ConvTranspose2dLayer: Layer {
     let geometry: ConvGeometry
     let weight: LayerParameter, bias: LayerParameter
 
-    init(_ plan: PlannedLayer, device: any ComputeDevice) throws {
+    init(_ plan: PlannedLayer, parameters: ParameterStore) {
         guard case let .convTranspose2d(g) = plan.kind else { preconditionFailure("not a ConvTranspose2d plan") }
         self.plan = plan; geometry = g
-        (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
+        (weight, bias) = parameters.weightAndBias()
     }
 
     func forward(_ x: Tensor, into y: Tensor, training: Bool, on device: any ComputeDevice) throws {

@@ -5,9 +5,9 @@ final class DenseLayer: Layer {
     let plan: PlannedLayer
     let weight: LayerParameter, bias: LayerParameter
 
-    init(_ plan: PlannedLayer, device: any ComputeDevice) throws {
+    init(_ plan: PlannedLayer, parameters: ParameterStore) {
         self.plan = plan
-        (weight, bias) = try LayerParameter.weightAndBias(plan, device: device)
+        (weight, bias) = parameters.weightAndBias()
     }
 
     func forward(_ x: Tensor, into y: Tensor, training: Bool, on device: any ComputeDevice) throws {

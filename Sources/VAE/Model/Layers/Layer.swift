@@ -1,27 +1,10 @@
 import VAECompute
 
-/// A trained tensor with its gradient and Adam moments, named as its checkpoint entry ends ("weight").
+/// A trained tensor with its gradient and Adam moments, named as its checkpoint entry ends ("weight"): parts
+/// of the model's `ParameterStore`.
 struct LayerParameter {
     let name: String
     let value: Tensor, gradient: Tensor, m: Tensor, v: Tensor
-
-    init(_ name: String, shape: [Int], device: any ComputeDevice) throws {
-        self.name = name
-        value = try device.zeros(shape); gradient = try device.zeros(shape)
-        m = try device.zeros(shape); v = try device.zeros(shape)
-    }
-}
-
-extension LayerParameter {
-    /// A layer's weight and bias, shaped as its plan says.
-    static func weightAndBias(
-        _ plan: PlannedLayer, device: any ComputeDevice
-    ) throws -> (LayerParameter, LayerParameter) {
-        (
-            try LayerParameter("weight", shape: plan.weightShape, device: device),
-            try LayerParameter("bias", shape: [plan.biasCount], device: device)
-        )
-    }
 }
 
 /// A layer with parameters that owns its forward and backward launches (Caffe and ncnn style).
@@ -63,12 +46,12 @@ extension Layer {
     }
 }
 
-/// Makes the layer a plan describes.
-func makeLayer(_ plan: PlannedLayer, device: any ComputeDevice) throws -> any Layer {
+/// Makes the layer a plan describes, its weight and bias the next two of `parameters`.
+func makeLayer(_ plan: PlannedLayer, parameters: ParameterStore, device: any ComputeDevice) throws -> any Layer {
     switch plan.kind {
-    case .dense: try DenseLayer(plan, device: device)
-    case .conv2d: try Conv2dLayer(plan, device: device)
-    case .convTranspose2d: try ConvTranspose2dLayer(plan, device: device)
-    case .batchNorm2d: try BatchNorm2dLayer(plan, device: device)
+    case .dense: DenseLayer(plan, parameters: parameters)
+    case .conv2d: Conv2dLayer(plan, parameters: parameters)
+    case .convTranspose2d: ConvTranspose2dLayer(plan, parameters: parameters)
+    case .batchNorm2d: try BatchNorm2dLayer(plan, parameters: parameters, device: device)
     }
 }
