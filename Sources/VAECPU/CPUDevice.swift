@@ -96,12 +96,7 @@ public final class CPUDevice: ComputeDevice {
     }
 
     public func makeTensorGroup(shapes: [[Int]], elementType: ElementType) throws -> TensorGroup {
-        let counts = try shapes.map { shape in
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw ComputeError.invalidArguments(kernel: "makeTensorGroup", reason: "negative dimension in \(shape)")
-            }
-            return try CheckedSize.tensorElements(shape)
-        }
+        let counts = try shapes.map(CheckedSize.tensorElements)
         // 64-byte starts, as the allocator gives a tensor of its own, so vector loads see the same alignment.
         let layout = try TensorGroupLayout(
             reserved: counts, alignment: counts.map { _ in max(1, 64 / elementType.size) })

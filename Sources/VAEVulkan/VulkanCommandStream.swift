@@ -412,9 +412,8 @@ final class VulkanCommandStream: @unchecked Sendable {
             batch.retained.append(contentsOf: buffers as [AnyObject])
             return
         }
-        // A part of a group shares its group's serials, so "already used in this batch" may mean another
-        // part: parts are always retained.
-        for b in buffers where b.owner != nil || b.lastUse != batch.serial {
+        for b in buffers where b.retainedBy != batch.serial {
+            b.retainedBy = batch.serial
             b.lastUse = batch.serial
             batch.retained.append(b)
         }

@@ -177,13 +177,7 @@ public final class VulkanDevice: ComputeDevice {
 
     public func makeTensorGroup(shapes: [[Int]], elementType: ElementType) throws -> TensorGroup {
         let group = try VulkanInstance.lifecycle.shared {
-            let counts = try shapes.map { shape in
-                guard shape.allSatisfy({ $0 >= 0 }) else {
-                    throw ComputeError.invalidArguments(
-                        kernel: "makeTensorGroup", reason: "negative dimension in \(shape)")
-                }
-                return try CheckedSize.tensorElements(shape)
-            }
+            let counts = try shapes.map(CheckedSize.tensorElements)
             let made = try memory.allocateGroup(
                 byteCounts: counts.map { elementType.storageBytes(count: $0) }, elementSize: elementType.size)
             peakBytes = max(peakBytes, memory.allocatedBytes)

@@ -240,6 +240,9 @@ final class VulkanBuffer: @unchecked Sendable {
     /// tracking (kept alive by this reference).
     let owner: VulkanBuffer?
     private var ownLastUse: UInt64 = 0, ownLastWrite: UInt64 = 0
+    /// The serial of the last batch that holds a reference to this very object (a part's `lastUse` is its
+    /// group's, so it cannot say whether the part itself is held).
+    var retainedBy: UInt64 = 0
 
     init(
         memory: VulkanMemory, buffer: VkBuffer, block: VulkanMemory.Block, offset: Int, size: Int, byteCount: Int,

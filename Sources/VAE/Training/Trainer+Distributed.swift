@@ -27,7 +27,7 @@ extension Trainer {
         var staging: [Float] = []
         // The stop signal, summed over the ranks after every step.
         var stop: [Float] = [0]
-        reduction.bytes = model.gradientCount * MemoryLayout<Float>.size
+        reduction.bytes = model.gradients.count * MemoryLayout<Float>.size
         do {
             for (index, ((first, _), slice)) in zip(batches, slices).enumerated() {
                 lastStep = index + 1
