@@ -1,11 +1,11 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
-// out[i] = -beta/2 * sum_j (1 + logvar - mu^2 - exp(logvar)): one workgroup per row.
+// out[i] = -beta/2 * sum_j (1 + logvar - mu^2 - exp(logvar)), with row i of the posterior holding mu (cols
+// values) then logvar (cols values): one workgroup per row.
 #include "workgroup_sum.glsl"
-layout(set = 0, binding = 0) readonly buffer Mu { float mu[]; };
-layout(set = 0, binding = 1) readonly buffer LogVar { float logvar[]; };
-layout(set = 0, binding = 2) writeonly buffer Out { float out_[]; };
+layout(set = 0, binding = 0) readonly buffer Posterior { float posterior[]; };
+layout(set = 0, binding = 1) writeonly buffer Out { float out_[]; };
 layout(push_constant) uniform Params { uint rows; uint cols; float beta; } p;
 
 void main() {
@@ -13,8 +13,9 @@ void main() {
     if (row >= p.rows) return;
     float s = 0.0;
     for (uint j = gl_LocalInvocationID.x; j < p.cols; j += gl_WorkGroupSize.x) {
-        uint i = row * p.cols + j;
-        s += 1.0 + logvar[i] - mu[i] * mu[i] - exp(logvar[i]);
+        uint i = 2u * row * p.cols + j;
+        float mu = posterior[i], logvar = posterior[i + p.cols];
+        s += 1.0 + logvar - mu * mu - exp(logvar);
     }
     float total = workgroup_sum(s);
     if (gl_LocalInvocationID.x == 0u) out_[row] = -0.5 * p.beta * total;

@@ -110,7 +110,7 @@ static inline void philox4x32_10(uint32_t c[4], uint32_t k0, uint32_t k1) {
 static inline float uniform24(uint32_t bits) { return (float)(bits >> 8) * 0x1p-24f; }
 
 VAE_CLONES
-void vae_reparameterize(const float *restrict mu, const float *restrict logvar, float *restrict eps, float *restrict z, long n,
+void vae_reparameterize(const float *restrict posterior, float *restrict eps, float *restrict z, long n, long latent,
                         long offset, uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1) {
     // Element i is element offset + i of the whole batch: block (offset + i) / 4, lane (offset + i) % 4.
     for (long block = offset / 4; block * 4 < offset + n; block++) {
@@ -130,7 +130,11 @@ void vae_reparameterize(const float *restrict mu, const float *restrict logvar, 
             if (g >= offset && g < offset + n) eps[g - offset] = normal[lane];
         }
     }
-    for (long i = 0; i < n; i++) z[i] = mu[i] + exp_poly(0.5f * logvar[i]) * eps[i];
+    for (long r = 0; r * latent < n; r++) {
+        const float *mu = posterior + 2 * r * latent, *logvar = mu + latent;
+        const long first = r * latent;
+        for (long j = 0; j < latent; j++) z[first + j] = mu[j] + exp_poly(0.5f * logvar[j]) * eps[first + j];
+    }
 }
 
 VAE_CLONES

@@ -39,6 +39,13 @@ extension Kernel {
                 throw fail("schedule must be uint32 with 2 elements, got \(s)")
             }
         }
+        // The posterior's parameters for latents `z` [N, Z]: [N, 2Z], mu then logvar in each row.
+        func requirePosterior(_ posterior: Tensor, of z: Tensor) throws {
+            if z.shape.count != 2 || posterior.shape != [z.rows, 2 * z.columns] {
+                throw fail(
+                    "posterior must be [N, 2Z] = [\(z.rows), \(2 * z.columns)] for latents \(z), got \(posterior)")
+            }
+        }
         // The convolution side of `input` is [N, inputFeatures], of `output` [N, outputFeatures], for the same N.
         func requireConvolution(input: Tensor, output: Tensor, weight: Tensor, _ g: ConvGeometry) throws {
             try requireFloat(input, output, weight)
@@ -117,26 +124,32 @@ extension Kernel {
             try requireFloat(x, out); try requireCount(out, x.rows, "out")
         case let .sum(x, out, _):
             try requireFloat(x, out); try requireCount(out, 1, "out")
-        case let .reparameterize(mu, logvar, eps, z, schedule, _, _, offset):
-            try requireFloat(mu, logvar, eps, z); try requireSameCount(mu, logvar, eps, z)
+        case let .reparameterize(posterior, eps, z, schedule, _, _, offset):
+            try requireFloat(posterior, eps, z); try requireSameCount(eps, z)
+            try requirePosterior(posterior, of: z)
             try requireSchedule(schedule)
-            if offset < 0 || offset > Int(UInt32.max) - mu.count {
+            if offset < 0 || offset > Int(UInt32.max) - z.count {
                 throw fail("element offset \(offset) is out of range")
             }
-        case let .klDivergence(mu, logvar, out, _):
-            try requireFloat(mu, logvar, out); try requireSameCount(mu, logvar)
-            try requireCount(out, mu.rows, "out")
-        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, _):
-            try requireFloat(dz, mu, logvar, eps, dmu); try requireFloat(dlogvar)
-            try requireSameCount(dz, mu, logvar, eps, dmu); try requireSameCount(dz, dlogvar)
+        case let .klDivergence(posterior, out, _):
+            try requireFloat(posterior, out)
+            if posterior.shape.count != 2 || posterior.columns % 2 != 0 {
+                throw fail("posterior must be [N, 2Z] (mu then logvar per row), got \(posterior)")
+            }
+            try requireCount(out, posterior.rows, "out")
+        case let .latentBackward(dz, posterior, eps, dposterior, _):
+            try requireFloat(dz, posterior, eps, dposterior); try requireSameCount(dz, eps)
+            try requireSameCount(posterior, dposterior)
+            try requirePosterior(posterior, of: dz)
         case let .bernoulliNLL(l, t, out):
             try requireFloat(l, t, out); try requireSameCount(l, t)
             try requireCount(out, l.rows, "out")
         case let .gaussianNLL(m, t, v, out):
             try requireFloat(m, t, v, out); try requireSameCount(m, t)
             try requireCount(out, m.rows, "out"); try requireCount(v, m.columns, "logVariance")
-        case let .importanceLogWeight(z, eps, logvar, nll, out):
-            try requireFloat(z, eps, logvar, nll, out); try requireSameCount(z, eps, logvar)
+        case let .importanceLogWeight(z, eps, posterior, nll, out):
+            try requireFloat(z, eps, posterior, nll, out); try requireSameCount(z, eps)
+            try requirePosterior(posterior, of: z)
             try requireCount(nll, z.rows, "nll"); try requireCount(out, z.rows, "out")
         case let .logSumExpAccumulate(x, m, s):
             try requireFloat(x, m, s); try requireSameCount(x, m, s)

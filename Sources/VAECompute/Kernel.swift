@@ -56,23 +56,25 @@ public enum Kernel: @unchecked Sendable {
     /// `out[0] = Σ x` (or `out[0] += Σ x` with `accumulate`), summed in a fixed order.
     case sum(x: Tensor, out: Tensor, accumulate: Bool)
     /// Reparameterization: `eps ~ N(0, I)` from Philox-4x32-10 (see `Philox`), then
-    /// `z = mu + exp(logvar / 2) ⊙ eps`. The Philox counter's second word is `schedule[0]` (the step
-    /// number, advanced on the device), so a recorded step draws fresh noise without re-recording.
-    /// `offset`: the index of `mu`'s first element in the whole batch, whose noise is drawn (a slice of a
-    /// batch, as a data-parallel rank holds, draws the noise the whole batch would give those elements).
+    /// `z = mu + exp(logvar / 2) ⊙ eps`. `posterior` is [N, 2Z], each row mu (its first Z values) then
+    /// logvar (its last Z), as the encoder's two heads write them in one product; `eps` and `z` are [N, Z].
+    /// The Philox counter's second word is `schedule[0]` (the step number, advanced on the device), so a
+    /// recorded step draws fresh noise without re-recording. `offset`: the index of `z`'s first element in
+    /// the whole batch, whose noise is drawn (a slice of a batch, as a data-parallel rank holds, draws the
+    /// noise the whole batch would give those elements).
     case reparameterize(
-        mu: Tensor, logvar: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32,
-        offset: Int = 0)
-    /// `out[i] = β · KL(N(mu_i, exp(logvar_i)) ‖ N(0, I)) = −β/2 Σ_j (1 + logvar − mu² − exp(logvar))`.
-    case klDivergence(mu: Tensor, logvar: Tensor, out: Tensor, beta: Float)
+        posterior: Tensor, eps: Tensor, z: Tensor, schedule: Tensor, seed: UInt64, stream: UInt32, offset: Int = 0)
+    /// `out[i] = β · KL(N(mu_i, exp(logvar_i)) ‖ N(0, I)) = −β/2 Σ_j (1 + logvar − mu² − exp(logvar))`, with
+    /// row i of `posterior` [N, 2Z] holding mu_i then logvar_i (as for `reparameterize`).
+    case klDivergence(posterior: Tensor, out: Tensor, beta: Float)
     /// The backward pass of `reparameterize` (the noise held fixed) and of the KL term, in one launch:
-    /// `dmu = dz + β·mu`, `dlogvar = dz ⊙ eps ⊙ exp(logvar / 2) / 2 + β/2·(exp(logvar) − 1)`.
-    case latentBackward(
-        dz: Tensor, mu: Tensor, logvar: Tensor, eps: Tensor, dmu: Tensor, dlogvar: Tensor, beta: Float)
+    /// `dmu = dz + β·mu`, `dlogvar = dz ⊙ eps ⊙ exp(logvar / 2) / 2 + β/2·(exp(logvar) − 1)`, written to
+    /// `dposterior` [N, 2Z] as each row dmu then dlogvar (the layout of `posterior`).
+    case latentBackward(dz: Tensor, posterior: Tensor, eps: Tensor, dposterior: Tensor, beta: Float)
     /// The log importance weight of each row's sample z = mu + σ·eps:
     /// `out[i] = log p(x|z) + log p(z) − log q(z|x) = −nll[i] − ½Σ_j z² + ½Σ_j (eps² + logvar)`
-    /// (the ½·log 2π terms of p and q cancel).
-    case importanceLogWeight(z: Tensor, eps: Tensor, logvar: Tensor, nll: Tensor, out: Tensor)
+    /// (the ½·log 2π terms of p and q cancel); logvar is the second half of each row of `posterior`.
+    case importanceLogWeight(z: Tensor, eps: Tensor, posterior: Tensor, nll: Tensor, out: Tensor)
     /// A streaming log-sum-exp, element by element: with `maximum` m and `sum` s (start at −∞ and 0),
     /// `m' = max(m, x)`, `s = s·exp(m − m') + exp(x − m')`, `m = m'`; then log Σ exp(x) = m + log s.
     case logSumExpAccumulate(x: Tensor, maximum: Tensor, sum: Tensor)
@@ -184,10 +186,10 @@ public enum Kernel: @unchecked Sendable {
         case let .columnSum(x, out, acc): return TensorList(x, acc ? out : nil)
         case let .rowSum(x, _): return TensorList(x)
         case let .sum(x, out, acc): return TensorList(x, acc ? out : nil)
-        case let .reparameterize(mu, logvar, _, _, schedule, _, _, _): return TensorList(mu, logvar, schedule)
-        case let .klDivergence(mu, logvar, _, _): return TensorList(mu, logvar)
-        case let .latentBackward(dz, mu, logvar, eps, _, _, _): return TensorList(dz, mu, logvar, eps)
-        case let .importanceLogWeight(z, eps, logvar, nll, _): return TensorList(z, eps, logvar, nll)
+        case let .reparameterize(posterior, _, _, schedule, _, _, _): return TensorList(posterior, schedule)
+        case let .klDivergence(posterior, _, _): return TensorList(posterior)
+        case let .latentBackward(dz, posterior, eps, _, _): return TensorList(dz, posterior, eps)
+        case let .importanceLogWeight(z, eps, posterior, nll, _): return TensorList(z, eps, posterior, nll)
         case let .logSumExpAccumulate(x, m, s): return TensorList(x, m, s)
         case let .bernoulliNLL(l, t, _): return TensorList(l, t)
         case let .bernoulliNLLBackward(l, t, _, _): return TensorList(l, t)
@@ -221,9 +223,9 @@ public enum Kernel: @unchecked Sendable {
         case let .activation(_, _, y): return TensorList(y)
         case let .activationBackward(_, _, _, dx): return TensorList(dx)
         case let .columnSum(_, out, _), let .rowSum(_, out), let .sum(_, out, _): return TensorList(out)
-        case let .reparameterize(_, _, eps, z, _, _, _, _): return TensorList(eps, z)
-        case let .klDivergence(_, _, out, _): return TensorList(out)
-        case let .latentBackward(_, _, _, _, dmu, dlogvar, _): return TensorList(dmu, dlogvar)
+        case let .reparameterize(_, eps, z, _, _, _, _): return TensorList(eps, z)
+        case let .klDivergence(_, out, _): return TensorList(out)
+        case let .latentBackward(_, _, _, dposterior, _): return TensorList(dposterior)
         case let .importanceLogWeight(_, _, _, _, out): return TensorList(out)
         case let .logSumExpAccumulate(_, m, s): return TensorList(m, s)
         case let .bernoulliNLL(_, _, out), let .gaussianNLL(_, _, _, out): return TensorList(out)

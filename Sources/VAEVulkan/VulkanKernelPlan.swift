@@ -48,7 +48,8 @@ struct VulkanKernelPlan {
         }
         /// The Philox kernels: one invocation per noise block that holds elements offset ..< offset + n.
         func philoxBlocks(
-            _ name: String, _ tensors: [Tensor], _ n: Int, seed: UInt64, stream: UInt32, offset: Int
+            _ name: String, _ tensors: [Tensor], _ n: Int, seed: UInt64, stream: UInt32, offset: Int,
+            _ push: [UInt32] = []
         ) throws -> VulkanKernelPlan {
             guard offset >= 0, offset + n <= Int(UInt32.max) else {
                 throw ComputeError.invalidArguments(kernel: name, reason: "element offset \(offset) is out of range")
@@ -57,7 +58,7 @@ struct VulkanKernelPlan {
                 shader: name, constants: [wg], bindings: tensors,
                 pushConstants: [
                     u(n), UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32), stream, u(offset),
-                ],
+                ] + push,
                 groups: Self.grid(items: (offset % 4 + n + 3) / 4, groupSize: elementwiseGroup))
         }
         func perRow(_ name: String, _ tensors: [Tensor], rows: Int, cols: Int, _ push: [UInt32]) -> VulkanKernelPlan {
@@ -161,15 +162,18 @@ struct VulkanKernelPlan {
             self.init(
                 shader: Self.reduction("sum", device), constants: [rg], bindings: [x, out],
                 pushConstants: [u(x.count), acc ? 1 : 0], groups: (1, 1, 1))
-        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream, offset):
+        case let .reparameterize(posterior, eps, z, schedule, seed, stream, offset):
             self = try philoxBlocks(
-                "reparameterize", [mu, logvar, eps, z, schedule], mu.count, seed: seed, stream: stream, offset: offset)
-        case let .klDivergence(mu, logvar, out, beta):
-            self = perRow("kl_divergence", [mu, logvar, out], rows: mu.rows, cols: mu.columns, [bits(beta)])
-        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, beta):
-            self = elementwise("latent_backward", [dz, mu, logvar, eps, dmu, dlogvar], dz.count, [bits(beta)])
-        case let .importanceLogWeight(z, eps, logvar, nll, out):
-            self = perRow("importance_log_weight", [z, eps, logvar, nll, out], rows: z.rows, cols: z.columns, [])
+                "reparameterize", [posterior, eps, z, schedule], z.count, seed: seed, stream: stream, offset: offset,
+                [u(z.columns)])
+        case let .klDivergence(posterior, out, beta):
+            self = perRow(
+                "kl_divergence", [posterior, out], rows: posterior.rows, cols: posterior.columns / 2, [bits(beta)])
+        case let .latentBackward(dz, posterior, eps, dposterior, beta):
+            self = elementwise(
+                "latent_backward", [dz, posterior, eps, dposterior], dz.count, [u(dz.columns), bits(beta)])
+        case let .importanceLogWeight(z, eps, posterior, nll, out):
+            self = perRow("importance_log_weight", [z, eps, posterior, nll, out], rows: z.rows, cols: z.columns, [])
         case let .logSumExpAccumulate(x, m, s):
             self = elementwise("log_sum_exp_accumulate", [x, m, s], x.count, [])
         case let .bernoulliNLL(l, t, out):

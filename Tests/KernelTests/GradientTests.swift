@@ -105,20 +105,20 @@ struct GradientTests {
         let dmu = Self.finiteDifference(mud) { loss($0, lvd) }
         let dlv = Self.finiteDifference(lvd) { loss(mud, $0) }
         for device in try TestDevices.all() {
-            let mut = try device.tensor(mu, shape: [r, c]), lvt = try device.tensor(logvar, shape: [r, c])
+            // The posterior's rows hold mu then logvar, as the heads' one product writes them.
+            let posterior = try device.tensor(
+                Self.floats(ReferenceMath.joinPosterior(mu: mud, logvar: lvd, latent: c)), shape: [r, 2 * c])
             let epst = try device.tensor(eps, shape: [r, c]), dz = try device.tensor(w, shape: [r, c])
-            let dmut = try device.zeros([r, c]), dlvt = try device.zeros([r, c])
-            // Outputs start as NaN: the kernel writes them, it does not add to them.
-            try device.launch(.fill(x: dmut, value: .nan))
-            try device.launch(.fill(x: dlvt, value: .nan))
+            let dposterior = try device.zeros([r, 2 * c])
+            // The output starts as NaN: the kernel writes it, it does not add to it.
+            try device.launch(.fill(x: dposterior, value: .nan))
             try device.launch(
-                .latentBackward(
-                    dz: dz, mu: mut, logvar: lvt, eps: epst, dmu: dmut, dlogvar: dlvt, beta: Float(beta)))
+                .latentBackward(dz: dz, posterior: posterior, eps: epst, dposterior: dposterior, beta: Float(beta)))
+            let (dmuOut, dlvOut) = ReferenceMath.splitPosterior(
+                Self.doubles(try device.download(dposterior)), latent: c)
+            compare(.floats(Self.floats(dmuOut)), .floats(Self.floats(dmu)), Self.tolerance, "dmu on \(device.info)")
             compare(
-                .floats(try device.download(dmut)), .floats(Self.floats(dmu)), Self.tolerance, "dmu on \(device.info)")
-            compare(
-                .floats(try device.download(dlvt)), .floats(Self.floats(dlv)), Self.tolerance,
-                "dlogvar on \(device.info)")
+                .floats(Self.floats(dlvOut)), .floats(Self.floats(dlv)), Self.tolerance, "dlogvar on \(device.info)")
         }
     }
 

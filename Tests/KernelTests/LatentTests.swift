@@ -10,13 +10,14 @@ struct LatentTests {
     /// The noise is standard normal: mean ≈ 0 and variance ≈ 1 over many draws, on every device, and a new
     /// step gives new noise.
     @Test func noiseIsStandardNormal() throws {
-        let n = 40_000
+        let (rows, latent) = (500, 80), n = rows * latent
         for device in try TestDevices.all() {
-            let zeros = try device.zeros([n]), eps = try device.zeros([n]), z = try device.zeros([n])
+            let zeros = try device.zeros([rows, 2 * latent])
+            let eps = try device.zeros([rows, latent]), z = try device.zeros([rows, latent])
             let schedule = try device.makeTensor(shape: [2], elementType: .uint32)
             try device.upload([5, 0] as [UInt32], to: schedule)
             try device.launch(
-                .reparameterize(mu: zeros, logvar: zeros, eps: eps, z: z, schedule: schedule, seed: 42, stream: 0))
+                .reparameterize(posterior: zeros, eps: eps, z: z, schedule: schedule, seed: 42, stream: 0))
             let first = try device.download(eps)
             let mean = first.reduce(0, +) / Float(n)
             let variance = first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(n)
@@ -25,7 +26,7 @@ struct LatentTests {
             #expect(try device.download(z) == first, "z = eps when mu = 0 and logvar = 0")
             try device.launch(.advanceStep(schedule: schedule))
             try device.launch(
-                .reparameterize(mu: zeros, logvar: zeros, eps: eps, z: z, schedule: schedule, seed: 42, stream: 0))
+                .reparameterize(posterior: zeros, eps: eps, z: z, schedule: schedule, seed: 42, stream: 0))
             let second = try device.download(eps)
             #expect(zip(first, second).filter { $0 == $1 }.count < 10, "a new step must draw new noise")
         }
@@ -40,11 +41,11 @@ struct LatentTests {
             let schedule = try device.makeTensor(shape: [2], elementType: .uint32)
             try device.upload([4, 0] as [UInt32], to: schedule)
             func noise(_ count: Int, offset: Int) throws -> [Float] {
-                let zeros = try device.zeros([count]), eps = try device.zeros([count]), z = try device.zeros([count])
+                let zeros = try device.zeros([count / cols, 2 * cols])
+                let eps = try device.zeros([count / cols, cols]), z = try device.zeros([count / cols, cols])
                 try device.launch(
                     .reparameterize(
-                        mu: zeros, logvar: zeros, eps: eps, z: z, schedule: schedule, seed: 9, stream: 2,
-                        offset: offset))
+                        posterior: zeros, eps: eps, z: z, schedule: schedule, seed: 9, stream: 2, offset: offset))
                 return try device.download(eps)
             }
             func pixels(_ count: Int, offset: Int) throws -> [Float] {

@@ -25,6 +25,38 @@ struct CheckpointTests {
         }
     }
 
+    /// The two heads run as one layer (one weight of mu's rows then logvar's), yet each is drawn from its own
+    /// Philox streams as a layer of its own was (layer i's weight from stream 2i, its bias from 2i + 1), and
+    /// each is saved and loaded as PyTorch names it: writing one head leaves the other as it was.
+    @Test func theHeadsAreOneLayerButTwoCheckpointLayers() throws {
+        let device = CPUDevice(mode: .fast)
+        let model = try VAEModel(VAEConfiguration(), device: device, seed: 1)
+        #expect(model.heads.weight.value.shape == [40, 400] && model.heads.bias.value.shape == [40])
+        let layers = [("fc1", 784), ("fc21", 400), ("fc22", 400), ("fc3", 20), ("fc4", 400)]
+        for (index, (name, fanIn)) in layers.enumerated() {
+            let weight = try #require(model.trainedParameter("\(name).weight")).value
+            let bias = try #require(model.trainedParameter("\(name).bias")).value
+            let bound = 1 / Float(fanIn).squareRoot(), stream = UInt32(index) << 1
+            #expect(
+                try device.download(weight)
+                    == VAEModel.uniform(count: weight.count, bound: bound, seed: 1, stream: stream), "\(name).weight")
+            #expect(
+                try device.download(bias)
+                    == VAEModel.uniform(count: bias.count, bound: bound, seed: 1, stream: stream | 1), "\(name).bias")
+        }
+        let whole = try device.download(model.heads.weight.value)
+        let mu = try device.download(try #require(model.trainedParameter("fc21.weight")).value)
+        let logvar = try #require(model.trainedParameter("fc22.weight")).value
+        let logvarValues = try device.download(logvar)
+        #expect(Array(whole[..<8000]) == mu && Array(whole[8000...]) == logvarValues)
+        try device.upload([Float](repeating: 0.5, count: 8000), to: logvar)
+        let after = try device.download(model.heads.weight.value)
+        #expect(Array(after[..<8000]) == mu && after[8000...].allSatisfy { $0 == 0.5 })
+        let conv = try VAEModel(VAEConfiguration(architecture: .conv28), device: device, seed: 1)
+        #expect(conv.trainedParameter("mu.weight") != nil)
+        #expect(conv.trainedParameter("logvar.bias") != nil)
+    }
+
     @Test func defaultModelUsesPyTorchExampleNames() throws {
         let model = try VAEModel(VAEConfiguration(), device: CPUDevice(mode: .fast), seed: 1)
         let file = try Checkpoint.contents(of: model)

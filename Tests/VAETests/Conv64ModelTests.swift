@@ -113,7 +113,8 @@ struct Conv64ModelTests {
             var losses: [LossSummary] = []
             for epoch in 1...2 { losses.append(try trainer.trainEpoch(epoch)) }
             let tensors =
-                model.trainedParameters.map { ($0.name, $0.value) } + model.bufferTensors.map { ($0.name, $0.tensor) }
+                model.trainedParameters.map { ($0.name, $0.value) }
+                + model.bufferTensors.map { ($0.name, TensorSlice(whole: $0.tensor)) }
             let values = try watched.map { w in try device.download(try #require(tensors.first { $0.0 == w.name }).1) }
             results.append((losses[1], try trainer.evaluateTestSet(), values))
         }

@@ -40,11 +40,11 @@ struct ImportanceSamplingTests {
         let d = model.device
         try d.upload(w.flatMap { $0 }.map(Float.init), to: model.layer(.output).weight.value)
         try d.upload(b.map(Float.init), to: model.layer(.output).bias.value)
-        try d.upload(muWeight.flatMap { $0 }.map(Float.init), to: model.layer(.mu).weight.value)
-        try d.upload(muBias.map(Float.init), to: model.layer(.mu).bias.value)
-        try d.upload([Float](repeating: 0, count: 6), to: model.layer(.logvar).weight.value)
-        try d.upload(
-            [Float(log(sigma[0][0]) + 0.3), Float(log(sigma[1][1]) + 0.3)], to: model.layer(.logvar).bias.value)
+        func head(_ name: String) throws -> TensorSlice { try #require(model.trainedParameter(name)).value }
+        try d.upload(muWeight.flatMap { $0 }.map(Float.init), to: try head("fc21.weight"))
+        try d.upload(muBias.map(Float.init), to: try head("fc21.bias"))
+        try d.upload([Float](repeating: 0, count: 6), to: try head("fc22.weight"))
+        try d.upload([Float(log(sigma[0][0]) + 0.3), Float(log(sigma[1][1]) + 0.3)], to: try head("fc22.bias"))
         return model
     }
 

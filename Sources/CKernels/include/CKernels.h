@@ -36,8 +36,9 @@ void vae_bernoulli_rows(const float *logits, const float *target, long rows, lon
 
 /// eps = the Philox normals of the `reparameterize` kernel (block b of counter (b, step, stream, 0) under
 /// key (key0, key1), Box–Muller on word pairs) and z = mu + exp(logvar / 2)·eps, for n elements that are
-/// elements offset … offset + n − 1 of the whole batch's noise.
-void vae_reparameterize(const float *mu, const float *logvar, float *eps, float *z, long n, long offset,
+/// elements offset … offset + n − 1 of the whole batch's noise. z and eps are rows of `latent` values;
+/// `posterior` rows of 2·latent, mu then logvar.
+void vae_reparameterize(const float *posterior, float *eps, float *z, long n, long latent, long offset,
                         uint32_t step, uint32_t stream, uint32_t key0, uint32_t key1);
 
 /// destination row r = scale · source row (indices[r] − base) (bytes to floats), for `rows` rows of `cols`.

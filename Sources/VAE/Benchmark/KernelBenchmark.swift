@@ -66,15 +66,14 @@ public enum KernelBenchmark {
                     return .gatherRows(src: src, indices: idx, first: 0, dst: try dev.zeros([b, d]), scale: 1 / 255)
                 }, bytes: b * d * 5),
             matmul(b, h, d, transposeA: false, transposeB: true, bias: true, activation: .relu, label: "fc1"),
-            matmul(b, z, h, transposeA: false, transposeB: true, bias: true, label: "fc21, fc22"),
+            matmul(b, 2 * z, h, transposeA: false, transposeB: true, bias: true, label: "fc21 and fc22"),
             Case(
                 name: "reparameterize", shape: "\(b)×\(z)",
                 make: { dev in
                     let s = try dev.makeTensor(shape: [2], elementType: .uint32)
                     try dev.upload([1, 0] as [UInt32], to: s)
                     return .reparameterize(
-                        mu: try rand(dev, [b, z], seed: 4), logvar: try rand(dev, [b, z], seed: 5),
-                        eps: try dev.zeros([b, z]),
+                        posterior: try rand(dev, [b, 2 * z], seed: 4), eps: try dev.zeros([b, z]),
                         z: try dev.zeros([b, z]), schedule: s, seed: 1, stream: 0)
                 }, bytes: 4 * b * z * 4),
             matmul(b, h, z, transposeA: false, transposeB: true, bias: true, activation: .relu, label: "fc3"),

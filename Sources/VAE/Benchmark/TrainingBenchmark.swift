@@ -82,7 +82,7 @@ public enum TrainingBenchmark {
         func readsImage(_ layer: PlannedLayer) -> Bool {
             switch layer.role {
             case .encoder(let index): index == 0
-            case .mu, .logvar: plan.encoder.isEmpty
+            case .mu, .logvar, .heads: plan.encoder.isEmpty
             case .decoder, .output: false
             }
         }

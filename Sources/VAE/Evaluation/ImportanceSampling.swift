@@ -53,13 +53,13 @@ public enum ImportanceSampling {
             for sample in 0..<k {
                 try d.launch(
                     .reparameterize(
-                        mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: counter, seed: seed,
+                        posterior: w.posterior, eps: w.eps, z: w.z, schedule: counter, seed: seed,
                         stream: 0x6000_0000 | UInt32(sample)))
                 try model.decode(w.z, w)
                 try model.reconstructionLoss(w)
                 try d.launch(
                     .importanceLogWeight(
-                        z: w.z, eps: w.eps, logvar: w.logvar, nll: w.reconstructionPerRow, out: logWeight))
+                        z: w.z, eps: w.eps, posterior: w.posterior, nll: w.reconstructionPerRow, out: logWeight))
                 try d.launch(.logSumExpAccumulate(x: logWeight, maximum: maximum, sum: sum))
                 if sample % 16 == 15 { try d.flush() }
             }

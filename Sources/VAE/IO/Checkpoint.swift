@@ -21,6 +21,7 @@ public enum Checkpoint {
         case let .encoder(i): return depth == 1 ? "fc1" : "encoder.\(i)"
         case .mu: return "fc21"
         case .logvar: return "fc22"
+        case .heads: return "fc21+fc22"  // (run as one layer; saved as the two above)
         case let .decoder(i): return depth == 1 ? "fc3" : "decoder.\(i)"
         case .output: return "fc4"
         }
@@ -312,7 +313,7 @@ public enum Checkpoint {
     /// Restores what `saveOptimizer` wrote; returns its metadata.
     public static func loadOptimizer(from path: String, into model: VAEModel) throws -> [String: String] {
         let file = try SafeTensors(contentsOf: path)
-        var checked: [(SafeTensors.Entry, Tensor)] = []
+        var checked: [(SafeTensors.Entry, TensorSlice)] = []
         for p in model.trainedParameters {
             for (suffix, tensor) in [("exp_avg", p.m), ("exp_avg_sq", p.v)] {
                 guard let e = file.tensors["\(p.name).\(suffix)"], e.shape == tensor.shape else {

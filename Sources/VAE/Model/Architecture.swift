@@ -155,7 +155,20 @@ struct NetworkPlan {
     /// The decoder; its last layer (role `.output`) produces the logits or means.
     var decoder: [PlannedLayer]
 
+    /// Every layer as checkpoints name them (the two heads apart).
     var all: [PlannedLayer] { encoder + [mu, logvar] + decoder }
+    /// The two heads as one dense layer of 2·latent outputs, mu's then logvar's: one product forward and
+    /// one per gradient backward instead of two each. Its weight is mu's rows then logvar's, its bias mu's
+    /// then logvar's, so each head is a contiguous range of it.
+    var heads: PlannedLayer {
+        guard case let .dense(inputs, outputs) = mu.kind else { preconditionFailure("the heads are dense") }
+        return PlannedLayer(
+            role: .heads, name: Checkpoint.layerName(.heads, depth: 0),
+            kind: .dense(inputs: inputs, outputs: 2 * outputs),
+            activation: .identity, input: mu.input, output: FeatureShape(2 * outputs))
+    }
+    /// The layers the model runs: the encoder's, the heads as one, the decoder's.
+    var executed: [PlannedLayer] { encoder + [heads] + decoder }
 
     init(_ c: VAEConfiguration) throws {
         let input = FeatureShape(c.imageChannels, c.imageHeight, c.imageWidth)

@@ -31,7 +31,7 @@ extension VAEConfiguration {
                 // x, output, dOutput (, dLogVariance)
                 try CheckedSize.multiply(inputSize, learnedVariance ? 4 : 3, what),
                 try CheckedSize.multiply(hiddenWidth, 2, what),  // the activations and their gradients
-                try CheckedSize.multiply(latent, 7, what),  // mu, logvar, eps, z and their gradients
+                try CheckedSize.multiply(latent, 7, what),  // the posterior (2), eps, z, dz and dposterior (2)
                 2,  // per-row losses
             ], what)
         return try CheckedSize.multiply(

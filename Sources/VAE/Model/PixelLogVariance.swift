@@ -25,8 +25,11 @@ final class PixelLogVariance {
         }
     }
 
-    var parameters: [(name: String, value: Tensor, gradient: Tensor, m: Tensor, v: Tensor)] {
+    var parameters: [NamedParameter] {
         guard let gradient, let m, let v else { return [] }
-        return [(Self.checkpointName, value, gradient, m, v)]
+        return [
+            NamedParameter(
+                Self.checkpointName, of: LayerParameter(name: "", value: value, gradient: gradient, m: m, v: v))
+        ]
     }
 }

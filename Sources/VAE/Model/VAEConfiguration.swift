@@ -118,9 +118,10 @@ public struct VAEConfiguration: Sendable, Equatable {
 }
 
 /// What a layer does in the model: the i-th layer with parameters of the encoder, a head, the i-th of
-/// the decoder, or the decoder's last (the output).
+/// the decoder, or the decoder's last (the output). `heads` is both heads as the one layer the model runs
+/// (its outputs mu then logvar); checkpoints name the two heads.
 public enum LayerRole: Hashable, Sendable {
-    case encoder(Int), mu, logvar, decoder(Int), output
+    case encoder(Int), mu, logvar, heads, decoder(Int), output
 }
 
 /// A bad option or configuration value.

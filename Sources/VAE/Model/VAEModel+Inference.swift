@@ -9,7 +9,8 @@ extension VAEModel {
         try device.upload(images.flatMap { $0 }, to: w.x)
         try encode(w)
         let l = configuration.latent
-        return (rows(try device.download(w.mu), l), rows(try device.download(w.logvar), l))
+        let posterior = rows(try device.download(w.posterior), 2 * l)
+        return (posterior.map { Array($0[..<l]) }, posterior.map { Array($0[l...]) })
     }
 
     /// Decoded images for latent vectors: Bernoulli means (sigmoid of the logits) or Gaussian means, in [0, 1].

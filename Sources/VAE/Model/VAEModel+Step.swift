@@ -15,7 +15,7 @@ extension VAEModel {
         try encode(w, training: training)
         try d.launch(
             .reparameterize(
-                mu: w.mu, logvar: w.logvar, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream,
+                posterior: w.posterior, eps: w.eps, z: w.z, schedule: schedule, seed: seed, stream: stream,
                 offset: noiseOffset))
         try decode(w.z, w, training: training)
         switch (c.likelihood, outputGradient) {
@@ -32,21 +32,20 @@ extension VAEModel {
         case (_, false):
             try reconstructionLoss(w)
         }
-        try d.launch(.klDivergence(mu: w.mu, logvar: w.logvar, out: w.klPerRow, beta: 1))
+        try d.launch(.klDivergence(posterior: w.posterior, out: w.klPerRow, beta: 1))
         try d.launch(.sum(x: w.reconstructionPerRow, out: w.reconstructionTotal, accumulate: true))
         try d.launch(.sum(x: w.klPerRow, out: w.klTotal, accumulate: true))
     }
 
-    /// Records the encoder on `w.x`, leaving the posterior's parameters in `w.mu` and `w.logvar`
-    /// (evaluation mode unless `training`).
+    /// Records the encoder on `w.x`, leaving the posterior's parameters in `w.posterior` (evaluation mode
+    /// unless `training`).
     func encode(_ w: Workspace, training: Bool = false) throws {
         var h = w.x
         for (layer, out) in zip(encoder, w.encoderActivations) {
             try layer.forward(h, into: out, training: training, on: device)
             h = out
         }
-        try mu.forward(h, into: w.mu, training: training, on: device)
-        try logvar.forward(h, into: w.logvar, training: training, on: device)
+        try heads.forward(h, into: w.posterior, training: training, on: device)
     }
 
     /// Records the reconstruction NLL of `w.x` given the decoder output in `w.output`, per row.
@@ -88,17 +87,14 @@ extension VAEModel {
                 input: i > 0 ? w.decoderActivations[i - 1] : w.z, output: y, dy: dy,
                 dx: i > 0 ? w.dDecoder[i - 1] : w.dz, accumulate: false, on: d)
         }
-        // Through the sampling step and the KL term to mu and logvar.
+        // Through the sampling step and the KL term to the posterior's mu and logvar.
         try d.launch(
-            .latentBackward(
-                dz: w.dz, mu: w.mu, logvar: w.logvar, eps: w.eps, dmu: w.dmu, dlogvar: w.dlogvar, beta: beta))
-        // The heads (both add into the top encoder layer's gradient), then the encoder back to the input,
-        // whose gradient is not needed.
+            .latentBackward(dz: w.dz, posterior: w.posterior, eps: w.eps, dposterior: w.dposterior, beta: beta))
+        // The heads, then the encoder back to the input, whose gradient is not needed.
         let top = encoder.count - 1
         let headInput = encoder.isEmpty ? w.x : w.encoderActivations[top]
         let dHead: Tensor? = encoder.isEmpty ? nil : w.dEncoder[top]
-        try mu.backward(input: headInput, output: w.mu, dy: w.dmu, dx: dHead, accumulate: false, on: d)
-        try logvar.backward(input: headInput, output: w.logvar, dy: w.dlogvar, dx: dHead, accumulate: true, on: d)
+        try heads.backward(input: headInput, output: w.posterior, dy: w.dposterior, dx: dHead, accumulate: false, on: d)
         for i in stride(from: top, through: 0, by: -1) {
             try encoder[i].backward(
                 input: i > 0 ? w.encoderActivations[i - 1] : w.x, output: w.encoderActivations[i], dy: w.dEncoder[i],

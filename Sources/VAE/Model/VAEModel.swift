@@ -10,7 +10,7 @@ import VAECompute
 public final class VAEModel {
     public let configuration: VAEConfiguration
     public let device: any ComputeDevice
-    /// Every layer with parameters: the encoder's, mu, logvar, the decoder's (the last is the output).
+    /// Every layer with parameters: the encoder's, the heads (one layer), the decoder's (the last is the output).
     let layers: [any Layer]
     /// The Gaussian likelihood's log-variance per pixel (fixed or learned; unused for Bernoulli).
     let pixelLogVariance: PixelLogVariance
@@ -39,35 +39,33 @@ public final class VAEModel {
         self.configuration = configuration
         self.device = device
         let plan = try configuration.plan()
-        let planned = plan.encoder + [plan.mu, plan.logvar] + plan.decoder
         let store = try ParameterStore(
             shapes: ParameterStore.shapes(
-                of: planned, learnedPixels: configuration.learnedVariance ? configuration.inputSize : nil),
+                of: plan.executed, learnedPixels: configuration.learnedVariance ? configuration.inputSize : nil),
             device: device)
         parameterStore = store
         encoder = try plan.encoder.map { try makeLayer($0, parameters: store, device: device) }
-        mu = try makeLayer(plan.mu, parameters: store, device: device)
-        logvar = try makeLayer(plan.logvar, parameters: store, device: device)
+        heads = DenseLayer(plan.heads, parameters: store)
+        headPlans = [plan.mu, plan.logvar]
         decoder = try plan.decoder.map { try makeLayer($0, parameters: store, device: device) }
-        layers = encoder + [mu, logvar] + decoder
+        layers = encoder + [heads] + decoder
         pixelLogVariance = try PixelLogVariance(configuration, parameters: store, device: device)
         precondition(store.allHandedOut, "every planned parameter belongs to a layer")
         schedule = try device.makeTensor(shape: [2], elementType: .uint32)
         try device.upload([0, learningRate.bitPattern], to: schedule)
         scheduledRate = learningRate
-        for (index, layer) in layers.enumerated() {
-            if let norm = layer as? BatchNorm2dLayer {
-                try norm.reset(on: device)
-                continue
-            }
-            let bound = 1 / Float(layer.plan.fanIn).squareRoot()
+        for layer in layers { try (layer as? BatchNorm2dLayer)?.reset(on: device) }
+        // Drawn per checkpoint layer (the heads apart), layer i's weight from stream 2i and its bias from
+        // 2i + 1, so the initial values do not depend on how the layers are run.
+        for (index, named) in namedLayers.enumerated() where !named.plan.isBatchNorm {
+            let bound = 1 / Float(named.plan.fanIn).squareRoot()
             let stream = UInt32(index) << 1
             try device.upload(
-                Self.uniform(count: layer.weight.value.count, bound: bound, seed: seed, stream: stream),
-                to: layer.weight.value)
+                Self.uniform(count: named.weight.value.count, bound: bound, seed: seed, stream: stream),
+                to: named.weight.value)
             try device.upload(
-                Self.uniform(count: layer.bias.value.count, bound: bound, seed: seed, stream: stream | 1),
-                to: layer.bias.value)
+                Self.uniform(count: named.bias.value.count, bound: bound, seed: seed, stream: stream | 1),
+                to: named.bias.value)
         }
     }
 
@@ -79,7 +77,11 @@ public final class VAEModel {
     func layer(_ role: LayerRole) -> any Layer { layers.first { $0.role == role }! }
     /// The encoder's layers up to the heads, and the decoder's, in order; the decoder's last is the output layer.
     let encoder: [any Layer], decoder: [any Layer]
-    let mu: any Layer, logvar: any Layer
+    /// mu and logvar as one dense layer: its output rows are the posterior's, mu then logvar (see
+    /// `NetworkPlan.heads`).
+    let heads: DenseLayer
+    /// mu's and logvar's layers as checkpoints name them, in the order of the heads' outputs.
+    let headPlans: [PlannedLayer]
 
     /// Buffers for minibatches of `batchSize` (one set per size, kept for reuse).
     func workspace(batchSize: Int) throws -> Workspace {
@@ -98,12 +100,40 @@ public final class VAEModel {
             + (configuration.learnedVariance ? configuration.inputSize : 0)
     }
 
-    /// Every trained tensor with its checkpoint name, gradient and Adam moments.
-    var trainedParameters: [(name: String, value: Tensor, gradient: Tensor, m: Tensor, v: Tensor)] {
-        layers.flatMap { layer in
-            layer.parameters.map { ("\(layer.plan.name).\($0.name)", $0.value, $0.gradient, $0.m, $0.v) }
-        } + pixelLogVariance.parameters
+    /// Every layer as checkpoints name it, with its weight and bias: the layers run, but for the heads, whose
+    /// one weight and bias are split into mu's and logvar's.
+    var namedLayers: [(plan: PlannedLayer, weight: NamedParameter, bias: NamedParameter)] {
+        layers.flatMap { layer -> [(plan: PlannedLayer, weight: NamedParameter, bias: NamedParameter)] in
+            guard layer.role == .heads else {
+                return [
+                    (
+                        layer.plan, NamedParameter("\(layer.plan.name).weight", of: layer.weight),
+                        NamedParameter("\(layer.plan.name).bias", of: layer.bias)
+                    )
+                ]
+            }
+            return headPlans.enumerated().map { half, head in
+                let weights = head.weightShape.reduce(1, *), biases = head.biasCount
+                return (
+                    head,
+                    NamedParameter(
+                        "\(head.name).weight", of: layer.weight, elements: (half * weights)..<((half + 1) * weights),
+                        shape: head.weightShape),
+                    NamedParameter(
+                        "\(head.name).bias", of: layer.bias, elements: (half * biases)..<((half + 1) * biases),
+                        shape: [biases])
+                )
+            }
+        }
     }
+
+    /// Every trained tensor with its checkpoint name, gradient and Adam moments.
+    var trainedParameters: [NamedParameter] {
+        namedLayers.flatMap { [$0.weight, $0.bias] } + pixelLogVariance.parameters
+    }
+
+    /// The trained tensor of a checkpoint name ("fc21.weight").
+    func trainedParameter(_ name: String) -> NamedParameter? { trainedParameters.first { $0.name == name } }
 
     /// Every saved tensor that is not trained (BatchNorm2d's running statistics) with its checkpoint name.
     var bufferTensors: [(name: String, tensor: Tensor)] {

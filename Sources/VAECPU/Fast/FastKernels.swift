@@ -84,26 +84,31 @@ enum FastKernels {
             Philox.forEachWord(count: xv.count, counter: (0, step, stream, 1), key: key, offset: offset) { i, bits in
                 xv[i] = Float(bits >> 8) * 0x1p-24 < xv[i] ? 1 : 0
             }
-        case let .reparameterize(mu, logvar, eps, z, s, seed, stream, offset):
+        case let .reparameterize(posterior, eps, z, s, seed, stream, offset):
             let step = (s.storage as! CPUStorage).words(2)[0], key = Philox.key(seed: seed)
             vae_reparameterize(
-                floats(mu).baseAddress, floats(logvar).baseAddress, floats(eps).baseAddress, floats(z).baseAddress,
-                mu.count, offset, step, stream, key.0, key.1)
-        case let .klDivergence(mu, logvar, out, beta):
-            let m = floats(mu), lv = floats(logvar), o = floats(out), cols = mu.columns
-            for r in 0..<mu.rows {
+                floats(posterior).baseAddress, floats(eps).baseAddress, floats(z).baseAddress, z.count, z.columns,
+                offset, step, stream, key.0, key.1)
+        case let .klDivergence(posterior, out, beta):
+            let p = floats(posterior), o = floats(out), latent = posterior.columns / 2
+            for r in 0..<posterior.rows {
                 var s: Float = 0
-                for i in (r * cols)..<((r + 1) * cols) { s += 1 + lv[i] - m[i] * m[i] - exp(lv[i]) }
+                for i in (2 * r * latent)..<((2 * r + 1) * latent) {
+                    let lv = p[i + latent]
+                    s += 1 + lv - p[i] * p[i] - exp(lv)
+                }
                 o[r] = -0.5 * beta * s
             }
-        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, beta):
-            let g = floats(dz), m = floats(mu), lv = floats(logvar), e = floats(eps)
-            let dm = floats(dmu), dl = floats(dlogvar)
-            for i in 0..<g.count {
-                // The sampling step's term rounded to float first, then the KL's added (as two kernels did).
-                dm[i] = g[i] + beta * m[i]
-                let sampling: Float = g[i] * e[i] * 0.5 * exp(0.5 * lv[i])
-                dl[i] = sampling + 0.5 * beta * (exp(lv[i]) - 1)
+        case let .latentBackward(dz, posterior, eps, dposterior, beta):
+            let g = floats(dz), p = floats(posterior), e = floats(eps), dp = floats(dposterior), latent = dz.columns
+            for r in 0..<dz.rows {
+                for j in 0..<latent {
+                    let i = r * latent + j, m = 2 * r * latent + j, l = m + latent
+                    // The sampling step's term rounded to float first, then the KL's added (as two kernels did).
+                    dp[m] = g[i] + beta * p[m]
+                    let sampling: Float = g[i] * e[i] * 0.5 * exp(0.5 * p[l])
+                    dp[l] = sampling + 0.5 * beta * (exp(p[l]) - 1)
+                }
             }
         case let .sum(x, out, acc):
             // Double accumulation in a fixed order, like the reference.

@@ -59,25 +59,31 @@ enum ReferenceKernels {
             store(ReferenceMath.rowSum(load(x), rows: x.rows, columns: x.columns), out)
         case let .sum(x, out, acc):
             store([load(x).reduce(0, +) + (acc ? load(out)[0] : 0)], out)
-        case let .reparameterize(mu, logvar, eps, z, schedule, seed, stream, offset):
+        case let .reparameterize(posterior, eps, z, schedule, seed, stream, offset):
             let noise = Philox.gaussianNoise(
-                count: mu.count, seed: seed, step: words(schedule)[0], stream: stream, offset: offset)
+                count: z.count, seed: seed, step: words(schedule)[0], stream: stream, offset: offset)
             // eps is stored as float32 and z computed from the stored value, as a GPU does.
             let epsF = noise.map { Double(Float($0)) }
+            let (mu, logvar) = ReferenceMath.splitPosterior(load(posterior), latent: z.columns)
             store(epsF, eps)
-            store(ReferenceMath.reparameterize(mu: load(mu), logvar: load(logvar), eps: epsF), z)
-        case let .klDivergence(mu, logvar, out, beta):
+            store(ReferenceMath.reparameterize(mu: mu, logvar: logvar, eps: epsF), z)
+        case let .klDivergence(posterior, out, beta):
+            let latent = posterior.columns / 2
+            let (mu, logvar) = ReferenceMath.splitPosterior(load(posterior), latent: latent)
             store(
                 ReferenceMath.klDivergence(
-                    mu: load(mu), logvar: load(logvar), rows: mu.rows, columns: mu.columns,
-                    beta: Double(beta)), out)
-        case let .latentBackward(dz, mu, logvar, eps, dmu, dlogvar, beta):
-            let r = ReferenceMath.reparameterizeBackward(dz: load(dz), logvar: load(logvar), eps: load(eps))
-            let g = ReferenceMath.klDivergenceGradient(mu: load(mu), logvar: load(logvar), beta: Double(beta))
-            store(zip(r.dmu, g.dmu).map(+), dmu)
-            store(zip(r.dlogvar, g.dlogvar).map(+), dlogvar)
-        case let .importanceLogWeight(z, eps, logvar, nll, out):
-            let zv = load(z), ev = load(eps), lv = load(logvar), nv = load(nll), cols = z.columns
+                    mu: mu, logvar: logvar, rows: posterior.rows, columns: latent, beta: Double(beta)), out)
+        case let .latentBackward(dz, posterior, eps, dposterior, beta):
+            let (mu, logvar) = ReferenceMath.splitPosterior(load(posterior), latent: dz.columns)
+            let r = ReferenceMath.reparameterizeBackward(dz: load(dz), logvar: logvar, eps: load(eps))
+            let g = ReferenceMath.klDivergenceGradient(mu: mu, logvar: logvar, beta: Double(beta))
+            store(
+                ReferenceMath.joinPosterior(
+                    mu: zip(r.dmu, g.dmu).map(+), logvar: zip(r.dlogvar, g.dlogvar).map(+), latent: dz.columns),
+                dposterior)
+        case let .importanceLogWeight(z, eps, posterior, nll, out):
+            let zv = load(z), ev = load(eps), nv = load(nll), cols = z.columns
+            let lv = ReferenceMath.splitPosterior(load(posterior), latent: cols).logvar
             store(
                 (0..<z.rows).map { i in
                     var w = -nv[i]

@@ -195,6 +195,30 @@ public enum ReferenceMath {
 
     // MARK: Latent variables
 
+    /// The mu and logvar halves of a posterior's rows ([N, 2Z] → two [N, Z]).
+    public static func splitPosterior(_ posterior: [Double], latent: Int) -> (mu: [Double], logvar: [Double]) {
+        let rows = latent == 0 ? 0 : posterior.count / (2 * latent)
+        var mu: [Double] = [], logvar: [Double] = []
+        mu.reserveCapacity(rows * latent); logvar.reserveCapacity(rows * latent)
+        for r in 0..<rows {
+            mu += posterior[(2 * r * latent)..<((2 * r + 1) * latent)]
+            logvar += posterior[((2 * r + 1) * latent)..<((2 * r + 2) * latent)]
+        }
+        return (mu, logvar)
+    }
+
+    /// Rows of mu then logvar ([N, Z] twice → [N, 2Z]), the inverse of `splitPosterior`.
+    public static func joinPosterior(mu: [Double], logvar: [Double], latent: Int) -> [Double] {
+        var posterior: [Double] = []
+        posterior.reserveCapacity(2 * mu.count)
+        for start in stride(from: 0, to: mu.count, by: max(latent, 1)) {
+            let row = start..<(start + latent)
+            posterior += mu[row]
+            posterior += logvar[row]
+        }
+        return posterior
+    }
+
     public static func reparameterize(mu: [Double], logvar: [Double], eps: [Double]) -> [Double] {
         (0..<mu.count).map { mu[$0] + exp(0.5 * logvar[$0]) * eps[$0] }
     }

@@ -2,41 +2,53 @@ import Foundation
 import VAECPU
 import VAECompute
 
-/// Reparameterization and the KL term on latent-shaped tensors (batch × latent).
+/// Reparameterization and the KL term on latent-shaped tensors (batch × latent), the posterior's parameters
+/// in one [batch, 2 × latent] tensor (mu then logvar per row).
 public enum LatentCases {
     public static let shapes = [(1, 1), (1, 3), (3, 5), (7, 2), (128, 20), (33, 41)]
 
     public static func schedule(step: UInt32) -> HostTensor { HostTensor([2], .words([step, Float(1e-3).bitPattern])) }
 
+    /// A posterior of `rows` × 2·`latent`: means in [−2, 2], log-variances in [−4, 2].
+    public static func posterior(rows: Int, latent: Int, seed: UInt64) -> HostTensor {
+        let mu = SeededRandom.uniform(count: rows * latent, -2, 2, seed: seed)
+        let logvar = SeededRandom.uniform(count: rows * latent, -4, 2, seed: seed + 1)
+        var values: [Float] = []
+        for r in 0..<rows {
+            let row = (r * latent)..<((r + 1) * latent)
+            values += mu[row]
+            values += logvar[row]
+        }
+        return HostTensor([rows, 2 * latent], .floats(values))
+    }
+
     public static var all: [KernelCase] {
         var cases: [KernelCase] = []
         for (r, c) in shapes {
             let seed = UInt64(r * 100 + c)
-            let mu = HostTensor.uniform([r, c], -2, 2, seed: seed),
-                logvar = HostTensor.uniform([r, c], -4, 2, seed: seed + 1)
+            let posterior = Self.posterior(rows: r, latent: c, seed: seed)
             for step: UInt32 in [0, 7] {
                 // eps uses the GPU's log, cos and sin, which Vulkan lets differ from exact by ~1e-6 relative
                 // and sin/cos by up to 2^-11 absolute in the worst case; drivers do far better in practice.
                 cases.append(
                     KernelCase(
-                        "reparameterize \(r)x\(c) step \(step)", inputs: [mu, logvar, schedule(step: step)],
+                        "reparameterize \(r)x\(c) step \(step)", inputs: [posterior, schedule(step: step)],
                         outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(2e-5, relative: 2e-5)
                     ) { i, o in
                         .reparameterize(
-                            mu: i[0], logvar: i[1], eps: o[0], z: o[1], schedule: i[2], seed: 0x1234_5678_9ABC,
-                            stream: 3)
+                            posterior: i[0], eps: o[0], z: o[1], schedule: i[1], seed: 0x1234_5678_9ABC, stream: 3)
                     })
             }
             // A slice of a larger batch (a data-parallel rank's rows): offsets on and off the 4-element blocks.
             for offset in [1, 6, 20 * c + 3] {
                 cases.append(
                     KernelCase(
-                        "reparameterize \(r)x\(c) from element \(offset)", inputs: [mu, logvar, schedule(step: 5)],
+                        "reparameterize \(r)x\(c) from element \(offset)", inputs: [posterior, schedule(step: 5)],
                         outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(2e-5, relative: 2e-5)
                     ) { i, o in
                         .reparameterize(
-                            mu: i[0], logvar: i[1], eps: o[0], z: o[1], schedule: i[2], seed: 0x1234_5678_9ABC,
-                            stream: 3, offset: offset)
+                            posterior: i[0], eps: o[0], z: o[1], schedule: i[1], seed: 0x1234_5678_9ABC, stream: 3,
+                            offset: offset)
                     })
             }
             let eps = HostTensor.uniform([r, c], -3, 3, seed: seed + 2),
@@ -44,18 +56,17 @@ public enum LatentCases {
             for beta: Float in [1, 0.25] {
                 cases.append(
                     KernelCase(
-                        "kl_divergence \(r)x\(c) beta \(beta)", inputs: [mu, logvar], outputs: [.unwritten([r])],
+                        "kl_divergence \(r)x\(c) beta \(beta)", inputs: [posterior], outputs: [.unwritten([r])],
                         tolerance: .within(1e-5 * Float(c), relative: 1e-5)
                     ) { i, o in
-                        .klDivergence(mu: i[0], logvar: i[1], out: o[0], beta: beta)
+                        .klDivergence(posterior: i[0], out: o[0], beta: beta)
                     })
                 cases.append(
                     KernelCase(
-                        "latent_backward \(r)x\(c) beta \(beta)", inputs: [dz, mu, logvar, eps],
-                        outputs: [.unwritten([r, c]), .unwritten([r, c])], tolerance: .within(1e-6, relative: 1e-5)
+                        "latent_backward \(r)x\(c) beta \(beta)", inputs: [dz, posterior, eps],
+                        outputs: [.unwritten([r, 2 * c])], tolerance: .within(1e-6, relative: 1e-5)
                     ) { i, o in
-                        .latentBackward(
-                            dz: i[0], mu: i[1], logvar: i[2], eps: i[3], dmu: o[0], dlogvar: o[1], beta: beta)
+                        .latentBackward(dz: i[0], posterior: i[1], eps: i[2], dposterior: o[0], beta: beta)
                     })
             }
         }
@@ -74,11 +85,11 @@ public enum ImportanceCases {
                     "importance_log_weight \(r)x\(c)",
                     inputs: [
                         .uniform([r, c], -3, 3, seed: seed), .uniform([r, c], -3, 3, seed: seed + 1),
-                        .uniform([r, c], -4, 1, seed: seed + 2), .uniform([r], 50, 200, seed: seed + 3),
+                        .uniform([r, 2 * c], -4, 1, seed: seed + 2), .uniform([r], 50, 200, seed: seed + 3),
                     ],
                     outputs: [.unwritten([r])], tolerance: .within(1e-4 * Float(c), relative: 1e-5)
                 ) { i, o in
-                    .importanceLogWeight(z: i[0], eps: i[1], logvar: i[2], nll: i[3], out: o[0])
+                    .importanceLogWeight(z: i[0], eps: i[1], posterior: i[2], nll: i[3], out: o[0])
                 })
         }
         for n in elementCounts {
