@@ -45,7 +45,7 @@ public enum SelfTest {
 
     /// A Vulkan device as it runs (mapped memory where it has it, subgroup reductions, matmul variants by
     /// shape), and unless `quick` also with device-local memory behind staging copies and the shared-memory
-    /// reductions, and with each matmul variant forced.
+    /// reductions, and with each matmul variant forced (the shared-memory ones with the convolutions).
     public static func vulkanConfigurations(
         _ selection: VulkanDevice.Selection, validation: Bool, quick: Bool
     ) -> [Configuration] {
@@ -59,9 +59,12 @@ public enum SelfTest {
                     .init(selection: selection, validation: validation, forceStaging: true, subgroupReductions: false))
             })
         for variant in MatmulVariant.all {
+            // A shared-memory preset runs the convolutions on its tiles too (implicit GEMMs).
+            let families: Set<String> =
+                variant.stagedDepth == nil ? ["matmul"] : Set(["matmul"] + ConvolutionCases.tiledFamilies)
             list.append(
                 Configuration(
-                    label: "vulkan, matmul \(variant.name)", families: ["matmul"]
+                    label: "vulkan, matmul \(variant.name)", families: families
                 ) {
                     try VulkanDevice(.init(selection: selection, validation: validation, matmul: variant))
                 })

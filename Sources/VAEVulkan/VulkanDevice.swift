@@ -28,8 +28,14 @@ public final class VulkanDevice: ComputeDevice {
         /// Keep tensors in device-only memory with staging transfers even where mapped device memory
         /// exists (tests use it to exercise the staging path on drivers with one memory type).
         public var forceStaging = false
-        /// The matmul kernel's register blocking; nil chooses by shape (`MatmulVariant.forShape`).
+        /// The matmul kernel's register blocking; nil chooses by shape (`MatmulVariant.forShape`). A
+        /// shared-memory preset also runs the convolutions on its tiles (see `convolutions`).
         public var matmul: MatmulVariant? = nil
+        /// How convolutions run: `.automatic` as implicit GEMMs on the shared-memory tiles where products run
+        /// on them (GPUs, or a forced shared-memory `matmul` preset) and the layer has at least
+        /// `ConvolutionGEMM.fewestTiledRows` output channels, else one output per invocation; `.direct` and
+        /// `.tiled` force either (`vae bench --convolutions`).
+        public var convolutions: ConvolutionPath = .automatic
         /// Reductions with subgroupAdd where the device has subgroup arithmetic (false: the shared-memory
         /// tree everywhere; tests run both).
         public var subgroupReductions = true

@@ -67,6 +67,27 @@ struct VulkanKernelPlan {
                 pushConstants: [u(rows), u(cols)] + push,
                 groups: Self.grid(items: rows * reductionGroup, groupSize: reductionGroup))
         }
+        /// The shared-memory tiles a convolution runs on as an implicit GEMM, or nil for the direct kernel.
+        func convolutionTiles(_ gemm: ConvolutionGEMM) -> MatmulVariant? {
+            let forced = device.options.matmul.flatMap { $0.stagedDepth == nil ? nil : $0 }
+            let tiles: MatmulVariant?
+            switch device.options.convolutions {
+            case .direct: tiles = nil
+            case .tiled:
+                tiles = forced ?? MatmulVariant.forGPU(m: gemm.m, n: gemm.n, computeUnits: physical.parallelism)
+            case .automatic:
+                // A forced preset without shared memory (lavapipe's kernels) keeps the direct convolutions.
+                tiles =
+                    device.options.matmul != nil
+                    ? forced : physical.kind == .cpu ? nil : gemm.tilesForGPU(computeUnits: physical.parallelism)
+            }
+            // The tile grid is one dispatch dimension per side of C (at most 65,535 workgroups each, Vulkan's
+            // least maximum); the direct kernels spread larger grids over two dimensions.
+            guard let tiles, gemm.tileGrid(tiles).columns <= Self.maxGroupsPerDimension,
+                gemm.tileGrid(tiles).rows <= Self.maxGroupsPerDimension
+            else { return nil }
+            return tiles
+        }
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
@@ -122,14 +143,32 @@ struct VulkanKernelPlan {
                     writes: [c])
             ]
         case let .conv2d(x, w, bias, y, g, act):
+            let gemm = ConvolutionGEMM(.conv2d, g, batch: x.rows)
+            if let tiles = convolutionTiles(gemm) {
+                self = try Self.tiledConvolution(
+                    gemm, tiles, a: w, x: x, output: y, bias: bias, activation: act, device: device)
+                break
+            }
             self = elementwise("conv2d", [x, w, bias ?? w, y], y.count, [])
             constants = [wg, act.rawValue, bias != nil ? 1 : 0]
             pushConstants = Self.geometry(g, batch: x.rows)
         case let .convTranspose2d(x, w, bias, y, g, act):
+            let gemm = ConvolutionGEMM(.convTranspose2d, g, batch: x.rows)
+            if let tiles = convolutionTiles(gemm) {
+                self = try Self.tiledConvolution(
+                    gemm, tiles, a: w, x: x, output: y, bias: bias, activation: act, device: device)
+                break
+            }
             self = elementwise("conv_transpose2d", [x, w, bias ?? w, y], y.count, [])
             constants = [wg, act.rawValue, bias != nil ? 1 : 0]
             pushConstants = Self.geometry(g, batch: x.rows)
         case let .conv2dWeightGradient(x, dy, dw, g):
+            let gemm = ConvolutionGEMM(.weightGradient, g, batch: x.rows)
+            if let tiles = convolutionTiles(gemm) {
+                self = try Self.tiledConvolution(
+                    gemm, tiles, a: dy, x: x, output: dw, bias: nil, activation: .identity, device: device)
+                break
+            }
             self = elementwise("conv2d_weight_gradient", [x, dy, dw], dw.count, [])
             pushConstants = Self.geometry(g, batch: x.rows)
         case let .channelSum(x, out, plane):
@@ -223,6 +262,55 @@ struct VulkanKernelPlan {
         }
     }
 
+    /// A convolution as an implicit GEMM on the shared-memory tiles (`conv_tiled.comp`): A is the weight (or,
+    /// for the weight gradient, dy), B the image gathered on the fly, C the output in its own layout. The
+    /// weight gradient, whose C is a small row-major matrix with a long k (batch × positions), is split
+    /// along k like a product where its grid would leave the GPU idle.
+    static func tiledConvolution(
+        _ gemm: ConvolutionGEMM, _ v: MatmulVariant, a: Tensor, x: Tensor, output: Tensor, bias: Tensor?,
+        activation: Activation, device: VulkanDevice
+    ) throws -> VulkanKernelPlan {
+        func u(_ i: Int) -> UInt32 { UInt32(i) }
+        let (m, n, k) = (gemm.m, gemm.n, gemm.k)
+        let depth = v.stagedDepth ?? 16
+        let tileGrid = gemm.tileGrid(v)
+        let tiles: (UInt32, UInt32, UInt32) =
+            m == 0 || n == 0 ? (0, 0, 0) : (u(tileGrid.columns), u(tileGrid.rows), 1)
+        func constants(split: Bool) -> [UInt32] {
+            [
+                u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread), gemm.mode.rawValue, 0,
+                activation.rawValue, bias != nil ? 1 : 0, 0, u(depth), split ? 1 : 0,
+            ]
+        }
+        let shape = geometry(gemm.geometry, batch: gemm.batch) + [u(m), u(n), u(k)]
+        let physical = device.context.physical
+        let requested =
+            gemm.mode != .weightGradient
+            ? 1
+            : v.splitK
+                ?? (physical.kind == .cpu
+                    ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v, computeUnits: physical.parallelism))
+        let (chunk, slices) = MatmulVariant.sliceDepth(k: k, slices: requested, depth: depth)
+        let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
+        guard slices > 1, m > 0, n > 0, scratchFloats <= splitScratchLimit / 4 else {
+            return VulkanKernelPlan(
+                shader: "conv_tiled", constants: constants(split: false), bindings: [a, x, output, bias ?? a],
+                pushConstants: shape + [u(max(k, 1))], groups: tiles)
+        }
+        let scratch = try device.splitScratch(floats: scratchFloats)
+        var plan = VulkanKernelPlan(
+            shader: "conv_tiled", constants: constants(split: true), bindings: [a, x, scratch, a],
+            pushConstants: shape + [u(chunk)], groups: (tiles.0, tiles.1, u(slices)), reads: [a, x], writes: [scratch])
+        plan.then = [
+            VulkanKernelPlan(
+                shader: "matmul_split_sum",
+                constants: [u(elementwiseGroup(physical)), Activation.identity.rawValue, 0, 0],
+                bindings: [scratch, output, output], pushConstants: [u(m * n), u(n), u(slices)],
+                groups: grid(items: m * n, groupSize: elementwiseGroup(physical)), reads: [scratch], writes: [output])
+        ]
+        return plan
+    }
+
     /// The push constants of conv_geometry.glsl.
     static func geometry(_ g: ConvGeometry, batch: Int) -> [UInt32] {
         [
@@ -239,12 +327,16 @@ struct VulkanKernelPlan {
         self.pushConstants = pushConstants; self.groups = groups; self.reads = reads; self.writes = writes
     }
 
+    /// The workgroups a dispatch may have along one dimension on every device (Vulkan's least
+    /// maxComputeWorkGroupCount).
+    static let maxGroupsPerDimension = 65_535
+
     /// A grid of workgroups covering `items` invocations; beyond 65535 groups (the minimum per-dimension
     /// limit) the second dimension takes the rest, as `flat_index()` in common.glsl expects.
     static func grid(items: Int, groupSize: Int) -> (UInt32, UInt32, UInt32) {
         let groups = (items + groupSize - 1) / groupSize
         guard groups > 0 else { return (0, 0, 0) }
-        let x = min(groups, 65535)
+        let x = min(groups, maxGroupsPerDimension)
         return (UInt32(x), UInt32((groups + x - 1) / x), 1)
     }
 }

@@ -53,6 +53,11 @@ struct BenchCommand: ParsableCommand {
             "Matmul variant on Vulkan: auto (by shape and device), naive, 2x2, 4x4, 8x4 (no shared memory), tiled32, tiled64, tiled128 (shared-memory tiles), tiled32-split3, tiled64-split8 (split-K forced), or all (kernels and sgemm)."
     )
     var matmul = "auto"
+    @Option(
+        help:
+            "Convolutions on Vulkan: auto (implicit GEMMs on the shared-memory tiles where the products use them, i.e. GPUs), direct (one output per invocation) or tiled."
+    )
+    var convolutions = "auto"
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -66,10 +71,19 @@ struct BenchCommand: ParsableCommand {
         }
         let device = try spec.open(validation: deviceOptions.validate, profiling: profiling)
         guard let vulkan = device as? VulkanDevice else { return device }
-        return try VulkanDevice(
-            .init(
-                selection: .name(vulkan.info.name), validation: deviceOptions.validate, profiling: profiling,
-                matmul: variant))
+        var options = VulkanDevice.Options(
+            selection: .name(vulkan.info.name), validation: deviceOptions.validate, profiling: profiling,
+            matmul: variant)
+        options.convolutions = try convolutionPath()
+        return try VulkanDevice(options)
+    }
+
+    func convolutionPath() throws -> ConvolutionPath {
+        guard let path = ConvolutionPath(rawValue: convolutions) else {
+            throw ConfigurationError(
+                "--convolutions must be auto, direct or tiled, got '\(convolutions)'")
+        }
+        return path
     }
 
     func bench() throws {
@@ -78,6 +92,7 @@ struct BenchCommand: ParsableCommand {
         try require(images, atLeast: 1, "--images")
         if let threads { try require(threads, atLeast: 1, "--threads") }
         if let stepsPerSubmit { try require(stepsPerSubmit, atLeast: 1, "--steps-per-submit") }
+        _ = try convolutionPath()
         let sgemmBytes = try CheckedSize.multiply(
             try CheckedSize.multiply(sgemmSize, sgemmSize, "--sgemm-size \(sgemmSize)"), 12,
             "--sgemm-size \(sgemmSize)")

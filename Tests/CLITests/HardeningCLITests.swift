@@ -93,6 +93,7 @@ struct HardeningCLITests {
         (["eval", "--checkpoint", "x", "--iwae", "999999999999"], "--iwae takes at most 268435456 samples"),
         (["eval", "--checkpoint", "x", "--batch-size", "0"], "--batch-size must be positive"),
         (["bench", "--repetitions=-2"], "--repetitions must be positive"),
+        (["bench", "--convolutions", "fft"], "--convolutions must be auto, direct or tiled, got 'fft'"),
         (["bench", "--sgemm-size", "9223372036854775807"], "--sgemm-size 9223372036854775807"),
         (["bench", "--sgemm-size", "2000000"], "needs 48 TB, the machine has"),
         (["bench", "--images", "0"], "--images must be positive"),

@@ -3,6 +3,8 @@ import VAECPU
 import VAECompute
 import VAESelfTest
 
+@testable import VAEVulkan
+
 @Suite("convolution")
 struct ConvolutionTests {
     @Test(arguments: ConvolutionCases.all)
@@ -39,6 +41,60 @@ struct ConvolutionTests {
             ) { i, o in
                 .conv2dWeightGradient(x: i[0], dy: i[1], dweight: o[0], geometry: g)
             }, devices: devices)
+    }
+
+    /// The convolutions as implicit GEMMs on every shared-memory preset (the GPUs' path; split-K forced on
+    /// the weight gradient by the split presets): every case of the sweep, its odd shapes straddling the
+    /// tiles, under the validation layer.
+    @Test(arguments: MatmulVariant.tiled + MatmulVariant.split)
+    func tiledConvolutionsMatchTheReference(_ variant: MatmulVariant) throws {
+        let device = try TestDevices.vulkan(matmul: variant)
+        for c in ConvolutionCases.all where c.family != "channel_sum" { try check(c, devices: [device]) }
+        #expect(device.validationMessages.isEmpty, "\(device.validationMessages.prefix(3))")
+    }
+
+    /// Which shader each convolution runs: lavapipe's own choice and its forced unstaged presets keep the
+    /// direct kernels; a shared-memory preset or `.tiled` takes the tiles, split along k for the weight
+    /// gradient only (its C is a plain matrix); `.direct` wins over a preset.
+    @Test func theTilesAreChosenWhereProductsRunOnThem() throws {
+        let g = ConvolutionCases.shapes[10].0, batch = 2
+        func shaders(_ options: VulkanDevice.Options) throws -> [[String]] {
+            let device = try VulkanDevice(options)
+            let x = try device.zeros([batch, g.inputFeatures]), w = try device.zeros(g.weightShape)
+            let y = try device.zeros([batch, g.outputFeatures])
+            return try [
+                Kernel.conv2d(x: x, weight: w, bias: nil, y: y, geometry: g, activation: .identity),
+                .convTranspose2d(x: y, weight: w, bias: nil, y: x, geometry: g, activation: .identity),
+                .conv2dWeightGradient(x: x, dy: y, dweight: w, geometry: g),
+            ].map { kernel in
+                let plan = try VulkanKernelPlan(kernel, device: device)
+                return [plan.shader] + plan.then.map(\.shader)
+            }
+        }
+        let direct = [["conv2d"], ["conv_transpose2d"], ["conv2d_weight_gradient"]]
+        #expect(try shaders(.init()) == direct)
+        #expect(try shaders(.init(matmul: .blocked4x4)) == direct)
+        let tiled = [["conv_tiled"], ["conv_tiled"], ["conv_tiled"]]
+        #expect(try shaders(.init(matmul: .tiled64)) == tiled)
+        var forced = VulkanDevice.Options()
+        forced.convolutions = .tiled
+        #expect(try shaders(forced) == tiled)
+        #expect(
+            try shaders(.init(matmul: .tiled32.splitting(3)))
+                == [["conv_tiled"], ["conv_tiled"], ["conv_tiled", "matmul_split_sum"]])
+        forced = VulkanDevice.Options(matmul: .tiled64)
+        forced.convolutions = .direct
+        #expect(try shaders(forced) == direct)
+        // More column tiles than one dispatch dimension may hold (65,536 of 64: 2048² positions): the direct
+        // kernel, whose grid can spread over two dimensions.
+        let device = try VulkanDevice(.init(matmul: .tiled64))
+        let wide = ConvGeometry(inputChannels: 1, inputHeight: 2048, inputWidth: 2048, outputChannels: 1, kernel: 1)
+        let image = try device.zeros([1, wide.inputFeatures]), out = try device.zeros([1, wide.outputFeatures])
+        let plan = try VulkanKernelPlan(
+            .conv2d(
+                x: image, weight: try device.zeros(wide.weightShape), bias: nil, y: out, geometry: wide,
+                activation: .identity), device: device)
+        #expect(plan.shader == "conv2d")
     }
 
     /// Operands that do not fit the geometry are refused before any work, on every backend.

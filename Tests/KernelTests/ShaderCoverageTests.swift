@@ -7,14 +7,16 @@ import VAESelfTest
 
 /// Every shader in Shaders/ is run by the equivalence table (`SelfTest.cases`, which the kernel suites and
 /// `vae selftest` sweep) against the CPU reference: each case's launches are planned on Vulkan (and the
-/// product cases again with the shared-memory tiles forced, and with split-K) and the shaders they use are collected.
+/// product and convolution cases again with the shared-memory tiles forced, and with split-K) and the shaders
+/// they use are collected.
 @Suite("shader coverage")
 struct ShaderCoverageTests {
     /// Every compute shader of the package, by name: a new shader must be added here and to the table.
     static let shaders = [
         "activation", "activation_backward", "adam", "advance_step", "axpby", "batch_norm", "batch_norm_backward",
         "bernoulli_nll", "bernoulli_nll_backward", "bernoulli_nll_with_gradient", "channel_sum", "clamp",
-        "column_sum", "conv2d", "conv2d_weight_gradient", "conv_transpose2d", "copy", "fill", "gather_rows",
+        "column_sum", "conv2d", "conv2d_weight_gradient", "conv_tiled", "conv_transpose2d", "copy", "fill",
+        "gather_rows",
         "gaussian_nll", "gaussian_nll_backward", "importance_log_weight", "kl_divergence", "latent_backward",
         "log_sum_exp_accumulate", "matmul", "matmul_split_sum", "matmul_tiled", "random_bits", "reparameterize",
         "row_sum", "sample_bernoulli", "sum",
@@ -33,7 +35,8 @@ struct ShaderCoverageTests {
         let split = try TestDevices.vulkan(matmul: .tiled32.splitting(3))
         var used = Set<String>()
         for c in SelfTest.cases {
-            for device in c.family == "matmul" ? [plain, tiled, split] : [plain] {
+            let onTiles = c.family == "matmul" || ConvolutionCases.tiledFamilies.contains(c.family)
+            for device in onTiles ? [plain, tiled, split] : [plain] {
                 let inputs = try c.inputs.map { try $0.make(on: device) }
                 let outputs = try c.outputs.map { try $0.make(on: device) }
                 for kernel in c.kernels(inputs, outputs) {

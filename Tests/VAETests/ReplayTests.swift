@@ -87,6 +87,22 @@ struct ReplayTests {
             "\(staged.validationMessages.prefix(3))")
     }
 
+    /// The convolutions as implicit GEMMs on the shared-memory tiles, their weight gradients split along k
+    /// through the shared scratch (the GPU path, forced on lavapipe): replayed steps are the single steps to
+    /// the bit, and the model trains as it does on the CPU.
+    @Test func tiledConvolutionStepsReplayAndTrainAsOnTheCPU() throws {
+        let tiled = try VulkanDevice(.init(validation: true, matmul: .tiled32.splitting(3)))
+        let (data, test) = (Fixtures.mnist.train.prefix(128), Fixtures.mnist.test.prefix(32))
+        func run(_ device: any ComputeDevice, k: Int) throws -> Result {
+            try train(ConvModelTests.small, on: device, k: k, train: data, test: test, logInterval: 1 << 20).0
+        }
+        let one = try run(tiled, k: 1), replayed = try run(tiled, k: 4)
+        #expect(replayed == one, "\(replayed.losses) vs \(one.losses)")
+        let cpu = try run(CPUDevice(mode: .fast), k: 1)
+        for (a, b) in zip(one.losses, cpu.losses) { #expect(abs(a - b) <= 1e-4 * abs(b), "\(a) vs \(b)") }
+        #expect(tiled.validationMessages.isEmpty, "\(tiled.validationMessages.prefix(3))")
+    }
+
     /// With split-K forced on every product (the GPU path; its scratch shared by all products and reused
     /// across replays): replayed steps are still the single steps to the bit, and as right as the default.
     @Test func replayedSplitKStepsTrainAsSingleSteps() throws {

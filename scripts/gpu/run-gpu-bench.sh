@@ -36,9 +36,12 @@ echo "selftest: exit $? in $((SECONDS - start)) s ($(grep -E '^  "(passed|failed
 timeout 120 ./vae bench --device vulkan --what kernels,sgemm --matmul all --sgemm-size 4096 --json > "$out/vae-vulkan-presets.json" 2> "$out/vae-vulkan-presets.err"
 ./vae bench --device vulkan --what kernels,training 2>&1 | tee "$out/vae-vulkan-bench.txt"
 ./vae train --device vulkan --epochs 3 --out "$out/vae-train" 2>&1 | grep -v " step " | tee "$out/vae-train.txt"
-# The convolutional presets (each bounded in time: their GPU kernels are not tuned yet).
+# The convolutional presets (each bounded in time: their GPU kernels are not tuned yet), with the convolutions
+# as implicit GEMMs on the shared-memory tiles (the default on a GPU) and, to compare, one output per invocation.
 for arch in conv28 conv64; do
   timeout 180 ./vae bench --device vulkan --what training --arch "$arch" --images 2560 2>&1 | tee "$out/vae-vulkan-$arch.txt"
+  timeout 120 ./vae bench --device vulkan --what training --arch "$arch" --images 2560 --convolutions direct 2>&1 \
+    | tee "$out/vae-vulkan-$arch-direct-convolutions.txt"
 done
 timeout 300 ./vae train --device vulkan --arch conv64 --data synthetic:shapes --epochs 1 --out "$out/vae-train-conv64" 2>&1 \
   | grep -v " step " | tee "$out/vae-train-conv64.txt"

@@ -77,6 +77,9 @@ public enum ConvolutionCases {
 
     public static func label(_ g: ConvGeometry, _ batch: Int) -> String { "\(batch)× \(g)" }
 
+    /// The families that run as implicit GEMMs on the shared-memory tiles where products do (GPUs).
+    public static let tiledFamilies = ["conv2d", "conv_transpose2d", "conv2d_weight_gradient"]
+
     public static var all: [KernelCase] {
         var cases: [KernelCase] = []
         for (index, (g, batch)) in shapes.enumerated() {
