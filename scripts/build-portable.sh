@@ -14,7 +14,7 @@ cp .build-portable/release/vae "$dist/vae"
 strip "$dist/vae" || true
 ( cd "$dist" && rm -f libvulkan1_*.deb && apt-get download libvulkan1 >/dev/null 2>&1 ) \
   || echo "build-portable: could not download libvulkan1 (no Debian mirror?); the target then needs its own Vulkan loader" >&2
-cp scripts/gpu/run-gpu-bench.sh scripts/gpu/torch_cuda_vae.py "$dist/"
+cp scripts/gpu/run-gpu-bench.sh scripts/gpu/torch_cuda_vae.py scripts/pytorch/vae_presets.py "$dist/"
 mkdir -p "$dist/Data" && cp -r Data/mnist "$dist/Data/"
 echo "dynamic dependencies of $dist/vae:"
 ldd "$dist/vae" | sed 's/^/  /'

@@ -45,5 +45,9 @@ for arch in conv28 conv64; do
 done
 timeout 300 ./vae train --device vulkan --arch conv64 --data synthetic:shapes --epochs 1 --out "$out/vae-train-conv64" 2>&1 \
   | grep -v " step " | tee "$out/vae-train-conv64.txt"
+# conv28 on MNIST for 3 epochs, against the same module in PyTorch with cuDNN below.
+timeout 300 ./vae train --device vulkan --arch conv28 --epochs 3 --out "$out/vae-train-conv28" 2>&1 | grep -v " step " \
+  | tee "$out/vae-train-conv28.txt"
 python3 torch_cuda_vae.py --epochs 3 --json "$out/torch-cuda.json" 2>&1 | tee "$out/torch-cuda.txt"
+python3 torch_cuda_vae.py --arch conv28 --epochs 3 --json "$out/torch-cuda-conv28.json" 2>&1 | tee "$out/torch-cuda-conv28.txt"
 python3 torch_cuda_vae.py --sgemm 4096 2>&1 | tee "$out/torch-sgemm.txt"
