@@ -100,8 +100,8 @@ public enum KernelBenchmark {
             },
             matmul(h, z, b, transposeA: true, transposeB: false, label: "fc3 dW"),
             matmul(b, z, h, transposeA: false, transposeB: false, label: "fc3 dX"),
-            matmul(z, h, b, transposeA: true, transposeB: false, label: "fc21 dW"),
-            matmul(b, h, z, transposeA: false, transposeB: false, label: "fc21 dX"),
+            matmul(2 * z, h, b, transposeA: true, transposeB: false, label: "fc21 and fc22 dW"),
+            matmul(b, h, 2 * z, transposeA: false, transposeB: false, label: "fc21 and fc22 dX"),
             matmul(h, d, b, transposeA: true, transposeB: false, label: "fc1 dW"),
             elementwise("adam", h * d, arrays: 5) { dev in
                 let s = try dev.makeTensor(shape: [2], elementType: .uint32)

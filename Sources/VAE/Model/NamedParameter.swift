@@ -38,6 +38,13 @@ struct NamedParameter {
     init(_ name: String, of p: LayerParameter) {
         self.init(name, of: p, elements: 0..<p.value.count, shape: p.value.shape)
     }
+
+    /// Whole tensors, named `name`.
+    init(_ name: String, value: Tensor, gradient: Tensor, m: Tensor, v: Tensor) {
+        self.name = name
+        self.value = TensorSlice(whole: value); self.gradient = TensorSlice(whole: gradient)
+        self.m = TensorSlice(whole: m); self.v = TensorSlice(whole: v)
+    }
 }
 
 extension ComputeDevice {

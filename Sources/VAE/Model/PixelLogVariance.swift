@@ -27,9 +27,6 @@ final class PixelLogVariance {
 
     var parameters: [NamedParameter] {
         guard let gradient, let m, let v else { return [] }
-        return [
-            NamedParameter(
-                Self.checkpointName, of: LayerParameter(name: "", value: value, gradient: gradient, m: m, v: v))
-        ]
+        return [NamedParameter(Self.checkpointName, value: value, gradient: gradient, m: m, v: v)]
     }
 }
