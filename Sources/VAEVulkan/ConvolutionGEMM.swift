@@ -43,11 +43,6 @@ struct ConvolutionGEMM {
         }
     }
 
-    /// Workgroups along C's columns and rows with the tiles of `v`.
-    func tileGrid(_ v: MatmulVariant) -> (columns: Int, rows: Int) {
-        ((n + v.tileColumns - 1) / v.tileColumns, (m + v.tileRows - 1) / v.tileRows)
-    }
-
     /// The fewest rows of C worth a tile: below this most of even a 32-row tile is padding, and the direct
     /// kernel (one output per invocation) does only the work there is (conv28's last layer has one channel).
     static let fewestTiledRows = 16

@@ -62,9 +62,15 @@ public struct MatmulVariant: Sendable, Hashable, CustomStringConvertible {
     public static let split: [MatmulVariant] = [tiled32.splitting(3), tiled64.splitting(8)]
     public static let all: [MatmulVariant] = unstaged + tiled + split
 
+    /// A product's grid of C tiles with this variant: workgroups along C's columns and rows.
+    public func tileGrid(m: Int, n: Int) -> (columns: Int, rows: Int) {
+        ((n + tileColumns - 1) / tileColumns, (m + tileRows - 1) / tileRows)
+    }
+
     /// The number of workgroups a product's grid of C tiles has with this variant.
     public func workgroups(m: Int, n: Int) -> Int {
-        ((m + tileRows - 1) / tileRows) * ((n + tileColumns - 1) / tileColumns)
+        let grid = tileGrid(m: m, n: n)
+        return grid.columns * grid.rows
     }
 
     /// The compute units (SMs, CUs, cores) the GPU decisions assume where the driver does not say: a

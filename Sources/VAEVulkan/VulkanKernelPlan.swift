@@ -83,10 +83,9 @@ struct VulkanKernelPlan {
             }
             // The tile grid is one dispatch dimension per side of C (at most 65,535 workgroups each, Vulkan's
             // least maximum); the direct kernels spread larger grids over two dimensions.
-            guard let tiles, gemm.tileGrid(tiles).columns <= Self.maxGroupsPerDimension,
-                gemm.tileGrid(tiles).rows <= Self.maxGroupsPerDimension
-            else { return nil }
-            return tiles
+            guard let tiles else { return nil }
+            let grid = tiles.tileGrid(m: gemm.m, n: gemm.n)
+            return grid.columns <= Self.maxGroupsPerDimension && grid.rows <= Self.maxGroupsPerDimension ? tiles : nil
         }
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
@@ -97,9 +96,7 @@ struct VulkanKernelPlan {
                 ?? (physical.kind == .cpu
                     ? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
                     : MatmulVariant.forGPU(m: m, n: n, computeUnits: physical.parallelism))
-            let tiles: (UInt32, UInt32, UInt32) =
-                m == 0 || n == 0
-                ? (0, 0, 0) : (u((n + v.tileColumns - 1) / v.tileColumns), u((m + v.tileRows - 1) / v.tileRows), 1)
+            let tiles = Self.tileGroups(v, m: m, n: n)
             let constants = [
                 u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread), ta ? 1 : 0, tb ? 1 : 0,
                 act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0,
@@ -114,33 +111,21 @@ struct VulkanKernelPlan {
             // vec4 loads of each operand whose stored rows are whole vec4s (see matmul_tiled.comp).
             let vec4 = [a.columns % 4 == 0 ? 1 : 0, b.columns % 4 == 0 ? 1 : 0] as [UInt32]
             // Split-K where the grid of tiles is too small for the GPU (or where the variant forces it).
-            let requested =
-                v.splitK
-                ?? (physical.kind == .cpu
-                    ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v, computeUnits: physical.parallelism))
-            let (chunk, slices) = MatmulVariant.sliceDepth(k: k, slices: requested, depth: depth)
-            let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
-            guard slices > 1, m > 0, n > 0, scratchFloats <= Self.splitScratchLimit / 4 else {
+            guard let split = try Self.splitK(m: m, n: n, k: k, tiles: v, depth: depth, device: device) else {
                 self.init(
                     shader: "matmul_tiled", constants: constants + [u(depth), 0] + vec4,
                     bindings: [a, b, c, bias ?? c],
                     pushConstants: shape + [u(max(k, 1))], groups: tiles)
                 break
             }
-            let scratch = try device.splitScratch(floats: scratchFloats)
             self.init(
                 shader: "matmul_tiled", constants: constants + [u(depth), 1] + vec4,
-                bindings: [a, b, scratch, scratch],
-                pushConstants: shape + [u(chunk)], groups: (tiles.0, tiles.1, u(slices)))
-            reads = [a, b]
-            writes = [scratch]
+                bindings: [a, b, split.scratch, split.scratch],
+                pushConstants: shape + [u(split.chunk)], groups: (tiles.0, tiles.1, u(split.slices)),
+                reads: [a, b], writes: [split.scratch])
             then = [
-                VulkanKernelPlan(
-                    shader: "matmul_split_sum", constants: [wg, act.rawValue, bias != nil ? 1 : 0, acc ? 1 : 0],
-                    bindings: [scratch, c, bias ?? c], pushConstants: [u(m * n), u(n), u(slices)],
-                    groups: Self.grid(items: m * n, groupSize: elementwiseGroup),
-                    reads: [scratch] + [bias].compactMap { $0 } + (acc ? [c] : []),
-                    writes: [c])
+                Self.splitSum(
+                    split, into: c, m: m, n: n, bias: bias, activation: act, accumulate: acc, device: device)
             ]
         case let .conv2d(x, w, bias, y, g, act):
             let gemm = ConvolutionGEMM(.conv2d, g, batch: x.rows)
@@ -273,9 +258,7 @@ struct VulkanKernelPlan {
         func u(_ i: Int) -> UInt32 { UInt32(i) }
         let (m, n, k) = (gemm.m, gemm.n, gemm.k)
         let depth = v.stagedDepth ?? 16
-        let tileGrid = gemm.tileGrid(v)
-        let tiles: (UInt32, UInt32, UInt32) =
-            m == 0 || n == 0 ? (0, 0, 0) : (u(tileGrid.columns), u(tileGrid.rows), 1)
+        let tiles = tileGroups(v, m: m, n: n)
         func constants(split: Bool) -> [UInt32] {
             [
                 u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread), gemm.mode.rawValue, 0,
@@ -283,32 +266,61 @@ struct VulkanKernelPlan {
             ]
         }
         let shape = geometry(gemm.geometry, batch: gemm.batch) + [u(m), u(n), u(k)]
-        let physical = device.context.physical
-        let requested =
-            gemm.mode != .weightGradient
-            ? 1
-            : v.splitK
-                ?? (physical.kind == .cpu
-                    ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v, computeUnits: physical.parallelism))
-        let (chunk, slices) = MatmulVariant.sliceDepth(k: k, slices: requested, depth: depth)
-        let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
-        guard slices > 1, m > 0, n > 0, scratchFloats <= splitScratchLimit / 4 else {
+        // Only the weight gradient's C is a plain row-major matrix that the slices' sum can write.
+        guard gemm.mode == .weightGradient,
+            let split = try splitK(m: m, n: n, k: k, tiles: v, depth: depth, device: device)
+        else {
             return VulkanKernelPlan(
                 shader: "conv_tiled", constants: constants(split: false), bindings: [a, x, output, bias ?? a],
                 pushConstants: shape + [u(max(k, 1))], groups: tiles)
         }
-        let scratch = try device.splitScratch(floats: scratchFloats)
         var plan = VulkanKernelPlan(
-            shader: "conv_tiled", constants: constants(split: true), bindings: [a, x, scratch, a],
-            pushConstants: shape + [u(chunk)], groups: (tiles.0, tiles.1, u(slices)), reads: [a, x], writes: [scratch])
+            shader: "conv_tiled", constants: constants(split: true), bindings: [a, x, split.scratch, a],
+            pushConstants: shape + [u(split.chunk)], groups: (tiles.0, tiles.1, u(split.slices)), reads: [a, x],
+            writes: [split.scratch])
         plan.then = [
-            VulkanKernelPlan(
-                shader: "matmul_split_sum",
-                constants: [u(elementwiseGroup(physical)), Activation.identity.rawValue, 0, 0],
-                bindings: [scratch, output, output], pushConstants: [u(m * n), u(n), u(slices)],
-                groups: grid(items: m * n, groupSize: elementwiseGroup(physical)), reads: [scratch], writes: [output])
+            splitSum(
+                split, into: output, m: m, n: n, bias: nil, activation: .identity, accumulate: false, device: device)
         ]
         return plan
+    }
+
+    /// The workgroups of a product's grid of C tiles on the tiles of `v` (none when C is empty).
+    static func tileGroups(_ v: MatmulVariant, m: Int, n: Int) -> (UInt32, UInt32, UInt32) {
+        guard m > 0, n > 0 else { return (0, 0, 0) }
+        let grid = v.tileGrid(m: m, n: n)
+        return (UInt32(grid.columns), UInt32(grid.rows), 1)
+    }
+
+    /// How an m×n×k product on the tiles of `v` (slabs `depth` deep) splits along k where its grid is too small
+    /// for the GPU or the variant forces it: slices `chunk` deep, partial sums in the device's shared scratch.
+    /// nil when it is not split (one slice, an empty C, or a scratch beyond `splitScratchLimit`).
+    static func splitK(
+        m: Int, n: Int, k: Int, tiles v: MatmulVariant, depth: Int, device: VulkanDevice
+    ) throws -> (chunk: Int, slices: Int, scratch: Tensor)? {
+        let physical = device.context.physical
+        let requested =
+            v.splitK
+            ?? (physical.kind == .cpu
+                ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v, computeUnits: physical.parallelism))
+        let (chunk, slices) = MatmulVariant.sliceDepth(k: k, slices: requested, depth: depth)
+        let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
+        guard slices > 1, m > 0, n > 0, scratchFloats <= splitScratchLimit / 4 else { return nil }
+        return (chunk, slices, try device.splitScratch(floats: scratchFloats))
+    }
+
+    /// The second launch of a split product: C = act(the slices' sum + bias), or C += the sum.
+    static func splitSum(
+        _ split: (chunk: Int, slices: Int, scratch: Tensor), into c: Tensor, m: Int, n: Int, bias: Tensor?,
+        activation: Activation, accumulate: Bool, device: VulkanDevice
+    ) -> VulkanKernelPlan {
+        let group = elementwiseGroup(device.context.physical)
+        return VulkanKernelPlan(
+            shader: "matmul_split_sum",
+            constants: [UInt32(group), activation.rawValue, bias != nil ? 1 : 0, accumulate ? 1 : 0],
+            bindings: [split.scratch, c, bias ?? c], pushConstants: [UInt32(m * n), UInt32(n), UInt32(split.slices)],
+            groups: grid(items: m * n, groupSize: group),
+            reads: [split.scratch] + [bias].compactMap { $0 } + (accumulate ? [c] : []), writes: [c])
     }
 
     /// The push constants of conv_geometry.glsl.
