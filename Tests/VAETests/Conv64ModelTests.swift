@@ -87,28 +87,31 @@ struct Conv64ModelTests {
         #expect(file.tensors["encoder.2.weight"]?.shape == [8, 4, 3, 3])
     }
 
-    /// The same seed on the CPU and on Vulkan, training on the synthetic shapes: the losses agree to float
-    /// rounding (1e-3 relative), and the weights and the batch norms' running variances to well under a step.
+    /// The same seed on the CPU and on Vulkan, training on the synthetic shapes: the losses, the test set's
+    /// among them, agree to float rounding (1e-3 relative), and the weights and the batch norms' running
+    /// statistics to well under a step.
     ///
-    /// A convolution's bias before a batch norm is the exception: the normalization subtracts it again, so
-    /// its gradient is zero but for rounding, and Adam turns that noise into steps of up to the learning
-    /// rate in either direction, differently on each device (as in PyTorch, whose VanillaVAE keeps the
-    /// bias). Those biases, and the running means they enter, may drift apart by up to lr per step.
+    /// A convolution's bias before a batch norm has a gradient of exactly zero (the normalization subtracts
+    /// it again), so it is never summed: it stays at its initial value on both devices. (Summed, as PyTorch
+    /// does, it is rounding noise that Adam turns into steps of up to the learning rate, differently on each
+    /// device; the running means it enters then drifted apart, and the test set's KL, evaluated through them,
+    /// differed by 2.4 %.)
     @Test func cpuAndVulkanTrainTheSameConv64Model() throws {
         var options = TrainingOptions()
         options.batchSize = 8
         options.logInterval = 1
-        let steps = 2 * Self.shapes.count / options.batchSize
-        let drift = Float(steps) * options.learningRate
         let watched: [(name: String, tolerance: Float)] = [
             ("encoder.0.weight", 1e-4), ("decoder.8.weight", 1e-4), ("decoder.6.weight", 1e-4),
-            ("decoder.6.running_var", 1e-4), ("encoder.1.running_var", 1e-4),
-            ("encoder.0.bias", 2 * drift), ("encoder.1.running_mean", drift),
+            ("decoder.6.running_var", 1e-4), ("encoder.1.running_var", 1e-4), ("encoder.1.running_mean", 1e-4),
+            ("encoder.0.bias", 0),
         ]
+        var initialBias: [Float] = []
         var results: [(LossSummary, LossSummary, [[Float]])] = []
         let vulkan = try VulkanTestDevice.make()
         for device in [CPUDevice(mode: .fast), vulkan] as [any ComputeDevice] {
             let model = try VAEModel(Self.small, device: device, seed: 7)
+            initialBias = try device.download(
+                try #require(model.trainedParameters.first { $0.name == "encoder.0.bias" }).value)
             let trainer = try Trainer(model: model, train: Self.shapes, test: Self.shapesTest, options: options)
             var losses: [LossSummary] = []
             for epoch in 1...2 { losses.append(try trainer.trainEpoch(epoch)) }
@@ -119,17 +122,16 @@ struct Conv64ModelTests {
             results.append((losses[1], try trainer.evaluateTestSet(), values))
         }
         let (cpu, gpu) = (results[0], results[1])
-        // The test set is evaluated with batch norm in evaluation mode, through the running means that the
-        // drifting biases enter (see above): its KL, a small number (under 1 nat against a loss of thousands),
-        // moves with them. Measured 0.671 vs 0.655 on one machine type, 2.4 %; 5 % is allowed there.
-        for (a, b, klTolerance) in [(cpu.0, gpu.0, 1e-3), (cpu.1, gpu.1, 5e-2)] {
+        // The test set is evaluated with batch norm in evaluation mode, through the running statistics.
+        for (a, b) in [(cpu.0, gpu.0), (cpu.1, gpu.1)] {
             #expect(abs(a.loss - b.loss) <= 1e-3 * abs(a.loss), "loss \(a.loss) vs \(b.loss)")
-            #expect(abs(a.kl - b.kl) <= klTolerance * abs(a.kl) + 1e-3, "kl \(a.kl) vs \(b.kl)")
+            #expect(abs(a.kl - b.kl) <= 1e-3 * abs(a.kl) + 1e-4, "kl \(a.kl) vs \(b.kl)")
         }
         for (w, (a, b)) in zip(watched, zip(cpu.2, gpu.2)) {
             let maxDiff = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-            #expect(maxDiff < w.tolerance, "\(w.name): largest difference \(maxDiff)")
+            #expect(maxDiff <= w.tolerance, "\(w.name): largest difference \(maxDiff)")
         }
+        #expect(cpu.2.last == initialBias, "the bias before a batch norm stays where it was drawn")
         #expect(vulkan.validationMessages.isEmpty, "\(vulkan.validationMessages.prefix(3))")
     }
 

@@ -44,10 +44,10 @@ public final class VAEModel {
                 of: plan.executed, learnedPixels: configuration.learnedVariance ? configuration.inputSize : nil),
             device: device)
         parameterStore = store
-        encoder = try plan.encoder.map { try makeLayer($0, parameters: store, device: device) }
+        encoder = try makeLayers(plan.encoder, parameters: store, device: device)
         heads = DenseLayer(plan.heads, parameters: store)
         headPlans = [plan.mu, plan.logvar]
-        decoder = try plan.decoder.map { try makeLayer($0, parameters: store, device: device) }
+        decoder = try makeLayers(plan.decoder, parameters: store, device: device)
         layers = encoder + [heads] + decoder
         pixelLogVariance = try PixelLogVariance(configuration, parameters: store, device: device)
         precondition(store.allHandedOut, "every planned parameter belongs to a layer")

@@ -5,10 +5,14 @@ final class Conv2dLayer: Layer {
     let plan: PlannedLayer
     let geometry: ConvGeometry
     let weight: LayerParameter, bias: LayerParameter
+    /// Whether a batch norm takes the output (see `makeLayer`): the bias's gradient is then exactly zero and
+    /// is left at zero instead of summed from rounding noise, which Adam would turn into steps of up to the
+    /// learning rate that differ from device to device (PyTorch takes those steps; here the bias stays put).
+    let biasCancelled: Bool
 
-    init(_ plan: PlannedLayer, parameters: ParameterStore) {
+    init(_ plan: PlannedLayer, parameters: ParameterStore, biasCancelled: Bool) {
         guard case let .conv2d(g) = plan.kind else { preconditionFailure("not a Conv2d plan") }
-        self.plan = plan; geometry = g
+        self.plan = plan; geometry = g; self.biasCancelled = biasCancelled
         (weight, bias) = parameters.weightAndBias()
     }
 
@@ -24,7 +28,10 @@ final class Conv2dLayer: Layer {
         precondition(!accumulate, "a convolution's input gradient is written, not added")
         try activationBackward(output: y, dy: dy, on: device)
         try device.launch(.conv2dWeightGradient(x: x, dy: dy, dweight: weight.gradient, geometry: geometry))
-        try device.launch(.channelSum(x: dy, out: bias.gradient, plane: geometry.outputHeight * geometry.outputWidth))
+        if !biasCancelled {
+            try device.launch(
+                .channelSum(x: dy, out: bias.gradient, plane: geometry.outputHeight * geometry.outputWidth))
+        }
         if let dx {
             try device.launch(
                 .convTranspose2d(
@@ -39,10 +46,12 @@ final class ConvTranspose2dLayer: Layer {
     let plan: PlannedLayer
     let geometry: ConvGeometry
     let weight: LayerParameter, bias: LayerParameter
+    /// Whether a batch norm takes the output (see `Conv2dLayer.biasCancelled`).
+    let biasCancelled: Bool
 
-    init(_ plan: PlannedLayer, parameters: ParameterStore) {
+    init(_ plan: PlannedLayer, parameters: ParameterStore, biasCancelled: Bool) {
         guard case let .convTranspose2d(g) = plan.kind else { preconditionFailure("not a ConvTranspose2d plan") }
-        self.plan = plan; geometry = g
+        self.plan = plan; geometry = g; self.biasCancelled = biasCancelled
         (weight, bias) = parameters.weightAndBias()
     }
 
@@ -59,7 +68,9 @@ final class ConvTranspose2dLayer: Layer {
         try activationBackward(output: y, dy: dy, on: device)
         // The transposed convolution's weight gradient is the convolution's with input and output swapped.
         try device.launch(.conv2dWeightGradient(x: dy, dy: x, dweight: weight.gradient, geometry: geometry))
-        try device.launch(.channelSum(x: dy, out: bias.gradient, plane: geometry.inputHeight * geometry.inputWidth))
+        if !biasCancelled {
+            try device.launch(.channelSum(x: dy, out: bias.gradient, plane: geometry.inputHeight * geometry.inputWidth))
+        }
         if let dx {
             try device.launch(
                 .conv2d(x: dy, weight: weight.value, bias: nil, y: dx, geometry: geometry, activation: .identity))

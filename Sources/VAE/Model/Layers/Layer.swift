@@ -46,12 +46,26 @@ extension Layer {
     }
 }
 
-/// Makes the layer a plan describes, its weight and bias the next two of `parameters`.
-func makeLayer(_ plan: PlannedLayer, parameters: ParameterStore, device: any ComputeDevice) throws -> any Layer {
+/// Makes the layer a plan describes, its weight and bias the next two of `parameters`; `next` is the layer
+/// that takes its output, if any.
+func makeLayer(
+    _ plan: PlannedLayer, next: PlannedLayer?, parameters: ParameterStore, device: any ComputeDevice
+) throws -> any Layer {
+    // A convolution whose output goes straight into a batch norm: the normalization subtracts each channel's
+    // batch mean, so the bias has no effect on the loss in training and its gradient is exactly zero.
+    let cancelled = plan.activation == .identity && next?.isBatchNorm == true
     switch plan.kind {
-    case .dense: DenseLayer(plan, parameters: parameters)
-    case .conv2d: Conv2dLayer(plan, parameters: parameters)
-    case .convTranspose2d: ConvTranspose2dLayer(plan, parameters: parameters)
-    case .batchNorm2d: try BatchNorm2dLayer(plan, parameters: parameters, device: device)
+    case .dense: return DenseLayer(plan, parameters: parameters)
+    case .conv2d: return Conv2dLayer(plan, parameters: parameters, biasCancelled: cancelled)
+    case .convTranspose2d: return ConvTranspose2dLayer(plan, parameters: parameters, biasCancelled: cancelled)
+    case .batchNorm2d: return try BatchNorm2dLayer(plan, parameters: parameters, device: device)
+    }
+}
+
+/// The layers of a sequence of plans, each told which plan follows it.
+func makeLayers(_ plans: [PlannedLayer], parameters: ParameterStore, device: any ComputeDevice) throws -> [any Layer] {
+    try plans.indices.map { i in
+        try makeLayer(
+            plans[i], next: plans.indices.contains(i + 1) ? plans[i + 1] : nil, parameters: parameters, device: device)
     }
 }
