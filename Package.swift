@@ -99,14 +99,15 @@ let package = Package(
             ]),
 
         // MARK: - Tests
-        // Scratch folders for the test targets, removed when the test process exits.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest"]),
+        // Scratch folders, and what the Vulkan device under test can do (tests ask by capability, never by name).
+        .target(name: "TestSupport", dependencies: ["VAECompute", "VAEVulkan"], path: "Tests/TestSupport"),
+        .testTarget(
+            name: "KernelTests", dependencies: ["VAECompute", "VAECPU", "VAEVulkan", "VAESelfTest", "TestSupport"]),
         .testTarget(
             name: "VAETests",
             dependencies: ["VAE", "VAEFormats", "VAECompute", "VAECPU", "VAEVulkan", "CMinizip", "TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["vae", "VAE", "CMinizip", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["vae", "VAE", "VAECompute", "CMinizip", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["VAETensorBoard", "VAEFormats", "TestSupport"]),
     ]
 )

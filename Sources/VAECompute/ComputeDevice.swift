@@ -45,7 +45,11 @@ public struct DeviceInfo: Sendable, CustomStringConvertible {
         self.memoryBytes = memoryBytes; self.subgroupSize = subgroupSize; self.details = details
     }
 
-    public var description: String { "\(backend): \(name) (\(kind.rawValue))" }
+    /// "vulkan: NAME (KIND)", with the kind the kernel planner assumes instead where it is told to
+    /// (`plannedAs`, see VAEVulkan's `PlanningProfile`).
+    public var description: String {
+        "\(backend): \(name) (\(kind.rawValue)\(details["plannedAs"].map { ", planned as \($0)" } ?? ""))"
+    }
 }
 
 /// Work counts of a device since it was made: what `vae bench` reports per training step.

@@ -43,31 +43,48 @@ public enum SelfTest {
         return list
     }
 
+    /// The GPUs the planner is made to assume where the device is not one (`PlanningProfile`), so that its
+    /// automatic choices for a GPU (tile presets by size, split-K, tiled convolutions) run against the
+    /// reference on any device: one with many compute units (an H100 has 132), where small products split
+    /// along k, and one with few, where they take larger tiles unsplit.
+    public static let plannedGPUs = [
+        PlanningProfile(kind: .discreteGPU, computeUnits: 132), PlanningProfile(kind: .integratedGPU, computeUnits: 4),
+    ]
+
     /// A Vulkan device as it runs (mapped memory where it has it, subgroup reductions, matmul variants by
     /// shape), and unless `quick` also with device-local memory behind staging copies and the shared-memory
-    /// reductions, and with each matmul variant forced (the shared-memory ones with the convolutions).
+    /// reductions, with each matmul variant forced (the shared-memory ones with the convolutions), and
+    /// planned as each of `plannedGPUs`. `pipelineCache`: where the devices keep compiled pipelines.
     public static func vulkanConfigurations(
-        _ selection: VulkanDevice.Selection, validation: Bool, quick: Bool
+        _ selection: VulkanDevice.Selection, validation: Bool, quick: Bool, pipelineCache: String? = nil
     ) -> [Configuration] {
-        var list = [
-            Configuration(label: "vulkan") { try VulkanDevice(.init(selection: selection, validation: validation)) }
-        ]
+        func options(
+            matmul: MatmulVariant? = nil, staging: Bool = false, planAs: PlanningProfile? = nil
+        ) -> VulkanDevice.Options {
+            var o = VulkanDevice.Options(
+                selection: selection, validation: validation, forceStaging: staging, matmul: matmul,
+                subgroupReductions: !staging)
+            o.pipelineCacheDirectory = pipelineCache
+            o.planAs = planAs
+            return o
+        }
+        let plain = options()
+        var list = [Configuration(label: "vulkan") { try VulkanDevice(plain) }]
         guard !quick else { return list }
-        list.append(
-            Configuration(label: "vulkan, staging, shared-memory reductions") {
-                try VulkanDevice(
-                    .init(selection: selection, validation: validation, forceStaging: true, subgroupReductions: false))
-            })
+        let staged = options(staging: true)
+        list.append(Configuration(label: "vulkan, staging, shared-memory reductions") { try VulkanDevice(staged) })
+        // A shared-memory preset, or a GPU's plan, runs the convolutions on its tiles too (implicit GEMMs).
+        let tiled = Set(["matmul"] + ConvolutionCases.tiledFamilies)
         for variant in MatmulVariant.all {
-            // A shared-memory preset runs the convolutions on its tiles too (implicit GEMMs).
-            let families: Set<String> =
-                variant.stagedDepth == nil ? ["matmul"] : Set(["matmul"] + ConvolutionCases.tiledFamilies)
+            let forced = options(matmul: variant)
+            let families = variant.stagedDepth == nil ? ["matmul"] : tiled
             list.append(
-                Configuration(
-                    label: "vulkan, matmul \(variant.name)", families: families
-                ) {
-                    try VulkanDevice(.init(selection: selection, validation: validation, matmul: variant))
-                })
+                Configuration(label: "vulkan, matmul \(variant.name)", families: families) { try VulkanDevice(forced) })
+        }
+        for profile in plannedGPUs {
+            let planned = options(planAs: profile)
+            list.append(
+                Configuration(label: "vulkan planned as \(profile)", families: tiled) { try VulkanDevice(planned) })
         }
         return list
     }

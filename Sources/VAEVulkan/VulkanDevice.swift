@@ -51,6 +51,10 @@ public final class VulkanDevice: ComputeDevice {
         /// Where compiled pipelines are kept between runs, one file per device and driver (nil: nowhere;
         /// the command line uses `$XDG_CACHE_HOME/vulkanvae/pipelines`).
         public var pipelineCacheDirectory: String? = nil
+        /// What the kernel planner takes the device for; nil: `VAE_VULKAN_PLAN_AS` when the environment sets it,
+        /// else what the driver reports. Tests plan lavapipe as a discrete GPU so that every GPU choice runs
+        /// against the reference here; see `PlanningProfile`.
+        public var planAs: PlanningProfile? = nil
 
         public init(
             selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
@@ -66,6 +70,8 @@ public final class VulkanDevice: ComputeDevice {
     let pipelines: VulkanPipelines
     let stream: VulkanCommandStream
     public let options: Options
+    /// What the kernel planner decides on: the driver's kind and compute units, or `options.planAs`.
+    let planning: PlanningFacts
 
     /// Every Vulkan physical device on this machine (empty, not an error, when there is no driver).
     public static func devices() -> [DeviceInfo] {
@@ -101,6 +107,8 @@ public final class VulkanDevice: ComputeDevice {
             chosen = match
         }
         context = try VulkanContext(instance: instance, physical: chosen)
+        let profile = try options.planAs ?? PlanningProfile.fromEnvironment(ProcessInfo.processInfo.environment)
+        planning = PlanningFacts(chosen, profile: profile)
         VulkanInstance.lifecycle.beginShared()
         defer { VulkanInstance.lifecycle.end() }
         memory = try VulkanMemory(
@@ -123,6 +131,7 @@ public final class VulkanDevice: ComputeDevice {
         info.details["validation"] = context.instance.validationEnabled ? "on" : "off"
         info.details["tensorMemory"] = memory.tensorsAreHostVisible ? "mapped" : "device-local with staging"
         info.details["reductions"] = usesSubgroupReductions ? "subgroupAdd" : "shared-memory tree"
+        if let profile = planning.profile { info.details["plannedAs"] = profile.description }
         info.maxTensorBytes = memory.maxTensorBytes
         info.memoryBytes = min(info.memoryBytes, memory.heapLimit)
         return info

@@ -34,7 +34,7 @@ struct VulkanKernelPlan {
     }
 
     init(_ kernel: Kernel, device: VulkanDevice) throws {
-        let physical = device.context.physical
+        let physical = device.context.physical, planning = device.planning
         let elementwiseGroup = Self.elementwiseGroup(physical), reductionGroup = Self.reductionGroup(physical)
         let wg = UInt32(elementwiseGroup), rg = UInt32(reductionGroup)
         func bits(_ f: Float) -> UInt32 { f.bitPattern }
@@ -74,12 +74,12 @@ struct VulkanKernelPlan {
             switch device.options.convolutions {
             case .direct: tiles = nil
             case .tiled:
-                tiles = forced ?? MatmulVariant.forGPU(m: gemm.m, n: gemm.n, computeUnits: physical.parallelism)
+                tiles = forced ?? MatmulVariant.forGPU(m: gemm.m, n: gemm.n, computeUnits: planning.parallelism)
             case .automatic:
                 // A forced preset without shared memory (lavapipe's kernels) keeps the direct convolutions.
                 tiles =
                     device.options.matmul != nil
-                    ? forced : physical.kind == .cpu ? nil : gemm.tilesForGPU(computeUnits: physical.parallelism)
+                    ? forced : planning.isEmulated ? nil : gemm.tilesForGPU(computeUnits: planning.parallelism)
             }
             // The tile grid is one dispatch dimension per side of C (at most 65,535 workgroups each, Vulkan's
             // least maximum); the direct kernels spread larger grids over two dimensions.
@@ -93,9 +93,9 @@ struct VulkanKernelPlan {
             // GPUs stage tiles in shared memory; lavapipe runs faster without (see MatmulVariant).
             let v =
                 device.options.matmul
-                ?? (physical.kind == .cpu
+                ?? (planning.isEmulated
                     ? MatmulVariant.forShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb)
-                    : MatmulVariant.forGPU(m: m, n: n, computeUnits: physical.parallelism))
+                    : MatmulVariant.forGPU(m: m, n: n, computeUnits: planning.parallelism))
             let tiles = Self.tileGroups(v, m: m, n: n)
             let constants = [
                 u(v.workgroupX), u(v.workgroupY), u(v.rowsPerThread), u(v.columnsPerThread), ta ? 1 : 0, tb ? 1 : 0,
@@ -298,11 +298,11 @@ struct VulkanKernelPlan {
     static func splitK(
         m: Int, n: Int, k: Int, tiles v: MatmulVariant, depth: Int, device: VulkanDevice
     ) throws -> (chunk: Int, slices: Int, scratch: Tensor)? {
-        let physical = device.context.physical
+        let planning = device.planning
         let requested =
             v.splitK
-            ?? (physical.kind == .cpu
-                ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v, computeUnits: physical.parallelism))
+            ?? (planning.isEmulated
+                ? 1 : MatmulVariant.automaticSlices(m: m, n: n, k: k, tile: v, computeUnits: planning.parallelism))
         let (chunk, slices) = MatmulVariant.sliceDepth(k: k, slices: requested, depth: depth)
         let scratchFloats = (try? CheckedSize.product([slices, m, n], "split-K")) ?? Int.max
         guard slices > 1, m > 0, n > 0, scratchFloats <= splitScratchLimit / 4 else { return nil }

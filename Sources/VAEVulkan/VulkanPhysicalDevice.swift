@@ -21,6 +21,9 @@ struct VulkanPhysicalDevice {
     /// wide and wrap).
     let computeTimestampBits: UInt32
     let extensions: Set<String>
+    /// The driver's own name and version text (VkPhysicalDeviceDriverProperties: "llvmpipe", "Mesa 25.0.7…"),
+    /// which tells apart two drivers that give the device the same name; empty where the driver lacks them.
+    let driverName: String, driverInfo: String
     /// The GPU's compute units (NVIDIA's SMs, AMD's CUs, Arm's shader cores) where the driver reports them
     /// (VK_NV_shader_sm_builtins, VK_AMD_shader_core_properties, VK_ARM_shader_core_builtins); Intel's and
     /// lavapipe's drivers do not.
@@ -74,6 +77,16 @@ struct VulkanPhysicalDevice {
             units.append(Int(arm.shaderCoreCount))
         }
         computeUnits = units.first { $0 > 0 }
+        if p.apiVersion >= (1 << 22 | 2 << 12) || available.contains("VK_KHR_driver_properties") {
+            var driver = VkPhysicalDeviceDriverProperties()
+            driver.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
+            _ = properties(with: &driver)
+            driverName = cString(driver.driverName)
+            driverInfo = cString(driver.driverInfo)
+        } else {
+            driverName = ""
+            driverInfo = ""
+        }
         name = cString(p.deviceName)
         switch p.deviceType {
         case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: kind = .discreteGPU
@@ -108,14 +121,6 @@ struct VulkanPhysicalDevice {
         let any = families.indices.first { families[$0].queueFlags & compute != 0 }
         computeQueueFamily = (dedicated ?? any).map(UInt32.init)
         computeTimestampBits = computeQueueFamily.map { families[Int($0)].timestampValidBits } ?? 0
-    }
-
-    /// The compute units the GPU decisions (tile preset, split-K) plan for: the driver's count, else an
-    /// assumption by kind (`MatmulVariant.assumedComputeUnits`).
-    var parallelism: Int {
-        computeUnits
-            ?? (kind == .integratedGPU
-                ? MatmulVariant.assumedIntegratedComputeUnits : MatmulVariant.assumedComputeUnits)
     }
 
     /// The memory types as (flags, heap size) pairs.
@@ -161,6 +166,7 @@ struct VulkanPhysicalDevice {
                 "subgroupArithmetic": subgroupArithmetic ? "yes" : "no",
                 "maxComputeWorkGroupInvocations": String(limits.maxComputeWorkGroupInvocations),
                 "computeUnits": computeUnits.map(String.init) ?? "unknown",
+                "driver": driverName.isEmpty ? "unknown" : "\(driverName) \(driverInfo)",
             ])
         info.maxTensorBytes = Int(limits.maxStorageBufferRange)
         return info

@@ -25,6 +25,7 @@ struct DevicesCommand: ParsableCommand {
                 "            \(d.kind.rawValue), \(d.memoryBytes >> 20) MiB, subgroup \(d.subgroupSize), Vulkan \(d.details["api"] ?? "?")"
                     + (d.details["computeUnits"].flatMap(Int.init).map { ", \($0) compute units" } ?? "")
                     + (d.kind == .cpu ? " (CPU emulation: only when asked for by name or index)" : ""))
+            if let driver = d.details["driver"], driver != "unknown" { print("            driver \(driver)") }
         }
     }
 }

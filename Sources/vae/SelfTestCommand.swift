@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VAE
 import VAESelfTest
+import VAEVulkan
 
 /// `vae selftest`: every kernel of a device against the CPU reference.
 struct SelfTestCommand: ParsableCommand {
@@ -22,6 +23,8 @@ struct SelfTestCommand: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
     @Flag(help: "Only the device as it runs (no staging, reduction or matmul variants).") var quick = false
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Only these kernel families, comma-separated (matmul,conv2d,row_sum,…; default all).")
+    var families: String?
 
     func run() throws {
         try reportingErrors { try selftest() }
@@ -32,13 +35,18 @@ struct SelfTestCommand: ParsableCommand {
         if spec == .cpuReference {
             throw ConfigurationError("--device cpu-reference is the reference itself: test cpu or a Vulkan device")
         }
+        // A malformed VAE_VULKAN_PLAN_AS is one line before any work, not a failure of every case.
+        _ = try PlanningProfile.fromEnvironment(ProcessInfo.processInfo.environment)
         let configurations =
             spec.vulkanSelection.map {
-                SelfTest.vulkanConfigurations($0, validation: deviceOptions.validate, quick: quick)
+                SelfTest.vulkanConfigurations(
+                    $0, validation: deviceOptions.validate, quick: quick,
+                    pipelineCache: DeviceSpecifier.pipelineCacheDirectory)
             } ?? SelfTest.cpuConfigurations(quick: quick)
+        let cases = try Self.cases(families)
         let progress = CountProgress("selftest", unit: "cases")
         let start = Date()
-        let report = try SelfTest.run(configurations) { progress.update($0, $1) }
+        let report = try SelfTest.run(configurations, cases: cases) { progress.update($0, $1) }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
         if json {
@@ -49,6 +57,23 @@ struct SelfTestCommand: ParsableCommand {
         if report.failed > 0 {
             throw RunError("selftest: \(report.failed) of \(report.outcomes.count) runs failed on \(report.device)")
         }
+    }
+
+    /// The cases of the families `list` names (all for nil); an unknown name is an error that lists them.
+    static func cases(_ list: String?) throws -> [KernelCase] {
+        let all = SelfTest.cases
+        guard let list else { return all }
+        var known: [String] = []
+        for c in all where !known.contains(c.family) { known.append(c.family) }
+        let asked = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !asked.isEmpty else {
+            throw ConfigurationError("--families needs at least one family: \(known.joined(separator: ", "))")
+        }
+        if let unknown = asked.first(where: { !known.contains($0) }) {
+            throw ConfigurationError(
+                "--families: no kernel family '\(unknown)'; the families are \(known.joined(separator: ", "))")
+        }
+        return all.filter { asked.contains($0.family) }
     }
 
     /// A ratio for people: "0.031", or "inf".

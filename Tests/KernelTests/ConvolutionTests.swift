@@ -53,9 +53,10 @@ struct ConvolutionTests {
         #expect(device.validationMessages.isEmpty, "\(device.validationMessages.prefix(3))")
     }
 
-    /// Which shader each convolution runs: lavapipe's own choice and its forced unstaged presets keep the
-    /// direct kernels; a shared-memory preset or `.tiled` takes the tiles, split along k for the weight
-    /// gradient only (its C is a plain matrix); `.direct` wins over a preset.
+    /// Which shader each convolution runs: a device planned as CPU-emulated (lavapipe's own choice) and the
+    /// forced unstaged presets keep the direct kernels; a device planned as a GPU, a shared-memory preset or
+    /// `.tiled` takes the tiles, split along k for the weight gradient only (its C is a plain matrix);
+    /// `.direct` wins over a preset. Every device is planned explicitly, so this holds on any driver.
     @Test func theTilesAreChosenWhereProductsRunOnThem() throws {
         let g = ConvolutionCases.shapes[10].0, batch = 2
         func shaders(_ options: VulkanDevice.Options) throws -> [[String]] {
@@ -71,18 +72,24 @@ struct ConvolutionTests {
                 return [plan.shader] + plan.then.map(\.shader)
             }
         }
+        func planned(_ kind: DeviceKind, _ matmul: MatmulVariant? = nil) -> VulkanDevice.Options {
+            var options = VulkanDevice.Options(matmul: matmul)
+            options.planAs = PlanningProfile(kind: kind, computeUnits: 8)
+            return options
+        }
         let direct = [["conv2d"], ["conv_transpose2d"], ["conv2d_weight_gradient"]]
-        #expect(try shaders(.init()) == direct)
-        #expect(try shaders(.init(matmul: .blocked4x4)) == direct)
+        #expect(try shaders(planned(.cpu)) == direct)
+        #expect(try shaders(planned(.discreteGPU, .blocked4x4)) == direct)
         let tiled = [["conv_tiled"], ["conv_tiled"], ["conv_tiled"]]
-        #expect(try shaders(.init(matmul: .tiled64)) == tiled)
-        var forced = VulkanDevice.Options()
+        #expect(try shaders(planned(.discreteGPU)) == tiled)
+        #expect(try shaders(planned(.cpu, .tiled64)) == tiled)
+        var forced = planned(.cpu)
         forced.convolutions = .tiled
         #expect(try shaders(forced) == tiled)
         #expect(
             try shaders(.init(matmul: .tiled32.splitting(3)))
                 == [["conv_tiled"], ["conv_tiled"], ["conv_tiled", "matmul_split_sum"]])
-        forced = VulkanDevice.Options(matmul: .tiled64)
+        forced = planned(.discreteGPU, .tiled64)
         forced.convolutions = .direct
         #expect(try shaders(forced) == direct)
         // More column tiles than one dispatch dimension may hold (65,536 of 64: 2048² positions): the direct
