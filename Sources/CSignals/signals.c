@@ -24,7 +24,11 @@ void vae_install_stop_handlers(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_stop_signal;
+    // Each stop signal is held back while the handler runs for the other, so the two never nest: a SIGINT and
+    // a SIGTERM that arrive together are handled one after the other, the second as the second.
     sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, SIGINT);
+    sigaddset(&action.sa_mask, SIGTERM);
     action.sa_flags = SA_RESTART;  // interrupted reads and writes resume rather than fail with EINTR
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);

@@ -20,7 +20,10 @@ struct VAERun {
 
     /// Runs `vae arguments` in `directory` (default: the package's root) with `environment` added to the
     /// test's own.
-    init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+    init(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        timeout: Double = defaultTimeout
+    ) throws {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -32,12 +35,42 @@ struct VAERun {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        status = process.terminationStatus
+        let (o, e, code) = try Self.collect(process, stdout: out, stderr: err, timeout: timeout)
+        status = code
         stdout = String(decoding: o, as: UTF8.self)
         stderr = String(decoding: e, as: UTF8.self)
+    }
+
+    /// The longest a child may run before the test kills it (no test's child needs a tenth of it here).
+    static let defaultTimeout: Double = 600
+
+    /// Runs `process` to its end, reading both pipes at once (a child that fills one pipe while the test
+    /// waits on the other would hang both), and kills it (SIGKILL) if it runs past `timeout` seconds: the
+    /// status is then -1 and standard error says so, so the test fails with the reason instead of hanging.
+    static func collect(
+        _ process: Process, stdout out: Pipe, stderr err: Pipe?, timeout: Double
+    ) throws -> (Data, Data, Int32) {
+        try process.run()
+        nonisolated(unsafe) var errors = Data()
+        let reading = DispatchGroup()
+        if let err {
+            DispatchQueue.global().async(group: reading) { errors = err.fileHandleForReading.readDataToEndOfFile() }
+        }
+        let killed = NSLock(), pid = process.processIdentifier
+        nonisolated(unsafe) var timedOut = false
+        let watchdog = DispatchWorkItem {
+            killed.withLock { timedOut = true }
+            kill(pid, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        reading.wait()
+        process.waitUntilExit()
+        watchdog.cancel()
+        guard !killed.withLock({ timedOut }) else {
+            return (output, errors + Data("vae test: killed after \(Int(timeout)) s without finishing\n".utf8), -1)
+        }
+        return (output, errors, process.terminationStatus)
     }
 }
 
@@ -59,10 +92,8 @@ extension VAERun {
         process.standardOutput = out
         process.standardError = out
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return VAERun(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: "")
+        let (o, e, status) = try collect(process, stdout: out, stderr: nil, timeout: defaultTimeout)
+        return VAERun(status: status, stdout: String(decoding: o + e, as: UTF8.self), stderr: "")
     }
 }
 
@@ -120,7 +151,7 @@ struct CLITests {
         #expect(resumed.stdout.contains("resuming") && resumed.stdout.contains("epoch  2  train"))
     }
 
-    @Test func vulkanTrainingRunsOnLavapipe() throws {
+    @Test func vulkanTrainingRuns() throws {
         let out = temporaryDirectory()
         let run = try VAERun([
             "train", "--epochs", "1", "--train-limit", "256", "--test-limit", "64", "--hidden", "32", "--latent", "4",
@@ -295,11 +326,15 @@ struct CLITests {
         #expect(run.status != 0 && run.stderr.contains("t10k-labels-idx1-ubyte"), "stderr: \(run.stderr)")
     }
 
-    @Test func devicesListsTheCPUAndLavapipe() throws {
+    /// Both backends, the one `auto` picks, and each Vulkan device with its driver's own version text (two
+    /// lavapipes have the same device name; "Mesa 22.3.6" and "Mesa 25.0.7" tell them apart).
+    @Test func devicesListsTheCPUAndTheVulkanDevices() throws {
         let run = try VAERun(["devices"])
         #expect(run.status == 0)
         #expect(run.stdout.contains("cpu") && run.stdout.contains("<- auto"))
         #expect(run.stdout.contains("vulkan:0"), "\(run.stdout)")
+        let best = try #require(VulkanCapabilities.best)
+        #expect(run.stdout.contains("driver \(try #require(best.details["driver"]))"), "\(run.stdout)")
     }
 
     /// `vae bench --json` on the CPU: the fields the benchmark notes quote, with sane values. (Speed itself
@@ -414,13 +449,14 @@ struct CLITests {
         #expect(env.status == 0, "\(env.stderr)")
     }
 
-    /// `vae selftest --quick` on lavapipe (as CI runs it): every family within tolerance, one line each, and
-    /// the total; JSON with the same figures; the reference itself is not a device to test.
-    @Test func selftestPassesOnLavapipe() throws {
+    /// `vae selftest --quick` on the Vulkan device (lavapipe in CI): every family within tolerance, one line
+    /// each, and the total; JSON with the same figures; the reference itself is not a device to test.
+    @Test func selftestPassesOnTheVulkanDevice() throws {
         let run = try VAERun(["selftest", "--device", "vulkan", "--quick"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let lines = run.stdout.split(separator: "\n")
-        #expect(lines.first?.contains("selftest of vulkan: llvmpipe") == true, "\(run.stdout)")
+        let name = try #require(VulkanCapabilities.best?.name)
+        #expect(lines.first?.contains("selftest of vulkan: \(name)") == true, "\(run.stdout)")
         for family in ["matmul", "conv2d", "conv_transpose2d", "batch_norm", "adam", "gather_rows", "sum"] {
             #expect(lines.contains { $0.hasPrefix("  \(family) ") && $0.contains(" ok ") }, "\(family): \(run.stdout)")
         }
@@ -437,16 +473,59 @@ struct CLITests {
         #expect(reference.status == 1 && reference.stderr.contains("is the reference itself"), "\(reference.stderr)")
     }
 
-    /// Every matmul preset (the GPUs' shared-memory tiles among them) and every other kernel pass at lavapipe's
-    /// narrowest and widest subgroups (4 and 64 lanes; its default, 8, runs everywhere else in the suite).
-    @Test(arguments: [("128", 4), ("2048", 64)])
-    func selftestPassesAtEverySubgroupWidth(width: String, lanes: Int) throws {
-        let devices = try VAERun(["devices"], environment: ["LP_NATIVE_VECTOR_WIDTH": width])
+    /// The kernels whose results depend on the subgroup width (the reductions over workgroup_sum.glsl) or
+    /// on the workgroups the planner picks (products and convolutions), the widths run below.
+    static let widthSensitiveFamilies = [
+        "matmul", "conv2d", "conv_transpose2d", "conv2d_weight_gradient", "batch_norm", "batch_norm_backward",
+        "bernoulli_nll", "bernoulli_nll_with_gradient", "channel_sum", "gaussian_nll", "importance_log_weight",
+        "kl_divergence", "row_sum", "sum",
+    ].joined(separator: ",")
+
+    /// Every subgroup-dependent kernel passes at lavapipe's narrowest subgroup (4 lanes, as lavapipe plans
+    /// it) and at a GPU's (NVIDIA's 32, AMD's 64) with the planner taking the device for such a GPU, so the
+    /// automatic GPU choices run at GPU widths too; at 64 also every matmul preset and both planned GPUs of
+    /// the full sweep (lavapipe's default width, 8, runs everything everywhere else in the suite). The full
+    /// sweep runs at one width only: each width compiles every pipeline afresh, about a minute for it.
+    /// Needs a driver whose width `LP_NATIVE_VECTOR_WIDTH` sets; a real GPU runs the sweep at its own
+    /// width in `selftestPassesOnTheVulkanDevice` and `scripts/gpu/`.
+    @Test(
+        .enabled(if: VulkanCapabilities.subgroupWidthFollowsLLVMpipe, "needs lavapipe's LP_NATIVE_VECTOR_WIDTH"),
+        arguments: [
+            ("128", 4, "", true), ("1024", 32, "discrete-gpu:132", true), ("2048", 64, "discrete-gpu:16", false),
+        ])
+    func selftestPassesAtEverySubgroupWidth(width: String, lanes: Int, plannedAs: String, quick: Bool) throws {
+        // Pipelines compiled at one width are kept apart from the others'.
+        let environment = [
+            "LP_NATIVE_VECTOR_WIDTH": width, "VAE_VULKAN_PLAN_AS": plannedAs,
+            "XDG_CACHE_HOME": temporaryDirectory(),
+        ]
+        let devices = try VAERun(["devices"], environment: environment)
         #expect(devices.stdout.contains("subgroup \(lanes),"), "\(devices.stdout)")
-        let run = try VAERun(["selftest", "--device", "vulkan"], environment: ["LP_NATIVE_VECTOR_WIDTH": width])
+        let run = try VAERun(
+            ["selftest", "--device", "vulkan", "--families", Self.widthSensitiveFamilies] + (quick ? ["--quick"] : []),
+            environment: environment)
         #expect(run.status == 0, "\(run.stdout.suffix(2000))\(run.stderr)")
-        #expect(run.stdout.contains("matmul tiled128") && run.stdout.contains(" passed, 0 failed"), "\(run.stdout)")
-        #expect(run.stdout.contains("matmul tiled32-split3"), "\(run.stdout)")
+        #expect(run.stdout.contains(" passed, 0 failed"), "\(run.stdout)")
+        #expect(run.stdout.contains("  row_sum ") && !run.stdout.contains("  adam "), "\(run.stdout)")
+        // The full sweep forces every preset and plans the device as each GPU of `SelfTest.plannedGPUs`; the
+        // quick one runs the device as the environment plans it.
+        for preset in [
+            "matmul tiled128", "matmul tiled32-split3", "vulkan planned as discrete GPU with 132 compute units",
+        ] {
+            #expect(run.stdout.contains(preset) == !quick, "\(preset): \(run.stdout)")
+        }
+        let json = try VAERun(
+            ["selftest", "--device", "vulkan", "--quick", "--families", "sum", "--json"], environment: environment)
+        #expect(json.stdout.contains(plannedAs.isEmpty ? "(CPU)" : "(CPU, planned as discrete GPU"), "\(json.stdout)")
+    }
+
+    /// `--families` takes the kernel families by name and refuses an unknown one, naming them all.
+    @Test func selftestTakesFamiliesByName() throws {
+        let run = try VAERun(["selftest", "--device", "cpu", "--families", "sum,fill"])
+        #expect(run.status == 0 && run.stdout.contains("  sum ") && run.stdout.contains("  fill "), "\(run.stdout)")
+        #expect(!run.stdout.contains("  matmul "), "\(run.stdout)")
+        let bad = try VAERun(["selftest", "--device", "cpu", "--families", "sum,convolve"])
+        #expect(bad.status == 1 && bad.stderr.contains("no kernel family 'convolve'") && bad.stderr.contains("row_sum"))
     }
 
     /// The training measurement reads its data as `train` does (preprocessing options included) and

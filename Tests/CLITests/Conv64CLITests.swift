@@ -46,6 +46,7 @@ struct Conv64CLITests {
         #expect(more.stdout.contains("batch norm"), "\(more.stdout)")
         let other = try VAERun([
             "train", "--epochs", "3", "--device", "cpu", "--out", copy, "--resume", "--batch-norm", "off",
+            "--train-limit", "96", "--test-limit", "24",
         ])
         #expect(other.status == 1 && other.stderr.contains("--batch-norm off (the run has on)"), "\(other.stderr)")
     }

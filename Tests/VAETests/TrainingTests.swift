@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import VAECPU
 import VAECompute
@@ -16,22 +17,41 @@ enum Fixtures {
 }
 
 enum VulkanTestDevice {
-    /// Vulkan (lavapipe on machines without a GPU) with validation on.
-    static func make() throws -> VulkanDevice { try VulkanDevice(.init(validation: true)) }
+    /// Vulkan (lavapipe on machines without a GPU) with validation on, compiling each pipeline once per test
+    /// process (the pipeline cache folder the CLI tests' children use too); `planAs` plans it as another
+    /// kind of device (see `PlanningProfile`).
+    static func make(planAs: PlanningProfile? = nil) throws -> VulkanDevice {
+        var options = VulkanDevice.Options(validation: true)
+        options.pipelineCacheDirectory = scratchRoot + "/cache/vulkanvae/pipelines"
+        options.planAs = planAs
+        return try VulkanDevice(options)
+    }
 }
 
 @Suite("training")
 struct TrainingTests {
     /// A small model trained from the same seed on the CPU and on Vulkan sees the same noise (Philox) and
-    /// the same minibatches, so losses and parameters agree to float rounding after several steps.
-    @Test func cpuAndVulkanTrainTheSameModel() throws {
+    /// the same minibatches, so losses and parameters agree to float rounding after several steps: with the
+    /// device planned as its driver says, and as a GPU of many compute units (shared-memory tiles, products
+    /// split along k: the kernels a GPU would run, here on whatever device the suite has).
+    @Test(arguments: [nil, PlanningProfile(kind: .discreteGPU, computeUnits: 132)])
+    func cpuAndVulkanTrainTheSameModel(planAs: PlanningProfile?) throws {
         let config = VAEConfiguration(inputSize: 784, hidden: [32], latent: 4)
         var options = TrainingOptions()
         options.batchSize = 16
         options.logInterval = 1
         let train = Fixtures.mnist.train.prefix(80), test = Fixtures.mnist.test.prefix(20)
         var results: [(LossSummary, LossSummary, [Float])] = []
-        let vulkan = try VulkanTestDevice.make()
+        let vulkan = try VulkanTestDevice.make(planAs: planAs)
+        if planAs != nil {
+            // The plan is the GPU's: fc1's forward (16×32, k 784) on 32-wide tiles, split along k.
+            let a = try vulkan.zeros([16, 784]), b = try vulkan.zeros([32, 784]), c = try vulkan.zeros([16, 32])
+            let plan = try VulkanKernelPlan(
+                .matmul(
+                    a: a, b: b, c: c, transposeA: false, transposeB: true, bias: nil, activation: .relu,
+                    accumulate: false), device: vulkan)
+            #expect(plan.shader == "matmul_tiled" && plan.then.map(\.shader) == ["matmul_split_sum"])
+        }
         for device in [CPUDevice(mode: .fast), vulkan] as [any ComputeDevice] {
             let model = try VAEModel(config, device: device, seed: 7)
             let trainer = try Trainer(model: model, train: train, test: test, options: options)
@@ -64,6 +84,8 @@ struct TrainingTests {
     /// where it was Z terms plus Z more, so every step rounds differently: the test loss moved by 0.035,
     /// against 0.075 between the AVX-512 kernel and OpenBLAS on the same code, and both the initial values
     /// (`theHeadsAreOneLayerButTwoCheckpointLayers`) and the gradients (`ModelGradientTests`) are unchanged.
+    /// The OpenBLAS figure is re-measured and held on every machine with AVX2, this one included, by
+    /// `theOpenBLASPinHoldsOnOpenBLASsKernels` (a child process with those two variables set).
     @Test func defaultRunKeepsItsEpochOneLosses() throws {
         let avx512 = CPUDevice.hasAVX512
         let device = CPUDevice(mode: .fast, matrixEngine: avx512 ? .avx512 : .automatic)

@@ -14,12 +14,15 @@ extension KernelCase: CustomTestStringConvertible {
 /// validation message.
 func check(_ c: KernelCase, devices: [any ComputeDevice]? = nil) throws {
     let expected = try CaseRunner.reference(c)
-    for device in try devices ?? TestDevices.all() {
-        let outcome = CaseRunner.run(c, expected: expected, on: device)
-        if !outcome.passed {
-            Issue.record("\(c.name) on \(device.info): \(outcome.problems.joined(separator: "; "))")
+    func run(_ devices: [any ComputeDevice]) {
+        for device in devices {
+            let outcome = CaseRunner.run(c, expected: expected, on: device)
+            if !outcome.passed {
+                Issue.record("\(c.name) on \(device.info): \(outcome.problems.joined(separator: "; "))")
+            }
         }
     }
+    if let devices { run(devices) } else { try TestDevices.withAll(run) }
 }
 
 /// Element-by-element comparison with the suite's expectations (see `CaseRunner.compare`).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import VAECPU
 import VAECompute
 
@@ -12,16 +13,43 @@ import VAECompute
 enum TestDevices {
     static var vulkanRequired: Bool { ProcessInfo.processInfo.environment["VAE_TEST_NO_VULKAN"] == nil }
 
-    /// Vulkan with validation (core + synchronization) when the layer is installed.
+    /// Where the suite's devices keep compiled pipelines: one folder for the test process (the `vae` children
+    /// of the CLI tests use the same one through XDG_CACHE_HOME), so a pipeline is compiled once per run
+    /// instead of once per device.
+    static let pipelineCache = scratchRoot + "/cache/vulkanvae/pipelines"
+
+    /// Vulkan with validation (core + synchronization) when the layer is installed; `planAs` plans it as
+    /// another kind of device (see `PlanningProfile`).
     static func vulkan(
         staging: Bool = false, matmul: MatmulVariant? = nil, profiling: Bool = false,
-        subgroupReductions: Bool = true
+        subgroupReductions: Bool = true, planAs: PlanningProfile? = nil
     ) throws -> VulkanDevice {
-        try VulkanDevice(
-            .init(
-                validation: true, profiling: profiling, forceStaging: staging, matmul: matmul,
-                subgroupReductions: subgroupReductions))
+        var options = VulkanDevice.Options(
+            validation: true, profiling: profiling, forceStaging: staging, matmul: matmul,
+            subgroupReductions: subgroupReductions)
+        options.pipelineCacheDirectory = pipelineCache
+        options.planAs = planAs
+        return try VulkanDevice(options)
     }
+
+    /// Runs `body` on a set of the devices of `all()` that no other test uses meanwhile, taken from a pool
+    /// and put back after: the kernel cases (hundreds) reuse opened devices and their compiled pipelines
+    /// instead of opening two Vulkan devices each. (Each case still checks the validation messages it
+    /// causes: `CaseRunner.run` counts them before and after.)
+    static func withAll<T>(_ body: ([any ComputeDevice]) throws -> T) throws -> T {
+        let devices = try pool.take() ?? all()
+        defer { pool.give(devices) }
+        return try body(devices)
+    }
+
+    /// Device sets not in use.
+    private final class Pool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var free: [[any ComputeDevice]] = []
+        func take() -> [any ComputeDevice]? { lock.withLock { free.popLast() } }
+        func give(_ devices: [any ComputeDevice]) { lock.withLock { free.append(devices) } }
+    }
+    private static let pool = Pool()
 
     /// The backends under test: the fast CPU path, Vulkan with mapped memory (reductions with subgroupAdd
     /// where the driver has subgroup arithmetic, as lavapipe does), and Vulkan through staging (reductions
