@@ -31,16 +31,25 @@ module VAECompute
 c_modules=(-I Sources/CZlib -I Sources/CPNG -I Sources/CTurboJPEG -I Sources/CMinizip)
 module VAEFormats "${c_modules[@]}"
 
-status=0
+# Link every target first, then fuzz them side by side (one process each; libFuzzer is single-threaded, so
+# they share the cores instead of queueing for them).
 for target in "${targets[@]}"; do
-  binary="$build/fuzz-$target"
   swiftc "${flags[@]}" -I "$build/modules" "${c_modules[@]}" "Fuzz/targets/$target.swift" \
-    -L "$build/modules" -lVAEFormats -lVAECompute -lminizip -lpng16 -lturbojpeg -lz -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+    -L "$build/modules" -lVAEFormats -lVAECompute -lminizip -lpng16 -lturbojpeg -lz -o "$build/fuzz-$target" 2>&1 | { grep -v "Cannot export local symbol" || true; }
   mkdir -p "$build/corpus/$target"
-  echo "fuzz: $target for ${seconds}s"
+done
+echo "fuzz: ${targets[*]} side by side for ${seconds}s"
+pids=()
+for target in "${targets[@]}"; do
   # -rss_limit_mb: the readers refuse anything that would need more; a bigger footprint is a finding.
-  if ! "$binary" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-       -artifact_prefix="$build/crashes/$target-" "$build/corpus/$target" "Fuzz/corpus/$target" 2> "$build/$target.log"; then
+  "$build/fuzz-$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$build/crashes/$target-" "$build/corpus/$target" "Fuzz/corpus/$target" 2> "$build/$target.log" &
+  pids+=($!)
+done
+status=0
+for i in "${!targets[@]}"; do
+  target=${targets[$i]}
+  if ! wait "${pids[$i]}"; then
     echo "fuzz: $target FAILED; the input is in $build/crashes/ and the report in $build/$target.log:"
     grep -E "ERROR|SUMMARY|Fatal error|panic" "$build/$target.log" | head -5
     status=1
