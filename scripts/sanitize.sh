@@ -37,18 +37,28 @@ for sanitizer in address thread; do
       args=(--filter "$THREADED")
       ;;
   esac
-  echo "== swift test -c release --sanitize=$sanitizer ${args[*]}"
+  # Under ASan the Vulkan suites run on the second driver when there is one (VAE_SECOND_DRIVER: its ICD file),
+  # so that CI runs the whole suite once on each driver: plainly on the stock one (scripts/test.sh), under
+  # ASan on the other.
+  driver=()
+  if [ "$sanitizer" = address ] && [ -n "${VAE_SECOND_DRIVER:-}" ]; then
+    [ -f "$VAE_SECOND_DRIVER" ] || { echo "sanitize: VAE_SECOND_DRIVER=$VAE_SECOND_DRIVER is not a file"; exit 1; }
+    driver=("VK_DRIVER_FILES=$VAE_SECOND_DRIVER")
+  fi
+  echo "== swift test -c release --sanitize=$sanitizer ${args[*]} ${driver[*]}"
   start=$SECONDS
-  swift test -c release --sanitize="$sanitizer" --scratch-path "$scratch" "${args[@]}" 2>&1 | tee "$log"
+  env "${driver[@]}" VAE_SANITIZER="$sanitizer" \
+    swift test -c release --sanitize="$sanitizer" --scratch-path "$scratch" "${args[@]}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   # Reports printed by the test process itself, and those any process (the `vae` children among them) wrote
   # to its own file under log_path.
-  printed=$(grep -cE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer" "$log")
+  printed=$(grep -acE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer" "$log")
   files=$(grep -lsE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer" "$reports_dir"/report* | wc -l)
   for f in $(grep -lsE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer" "$reports_dir"/report*); do
     echo "== sanitize: report in $(basename "$f"):"; head -40 "$f"
   done
-  tests=$(grep -oE "Test run with [0-9]+ tests?" "$log" | grep -oE "[0-9]+" | tail -1)
+  tests=$(grep -aoE "Test run with [0-9]+ tests?" "$log" | grep -oE "[0-9]+" | tail -1)
+  grep -a "^\[devices\] vulkan" "$log" | sort -u | sed "s/^/== sanitize: $sanitizer ran on /"
   if [ "$rc" -ne 0 ] || [ "$printed" -ne 0 ] || [ "$files" -ne 0 ]; then status=1; fi
   summary+=("$sanitizer: swift test exited $rc (${tests:-0} tests, $((SECONDS - start)) s), $((printed + files)) sanitizer report(s)")
   rm -rf "$log" "$reports_dir"

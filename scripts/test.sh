@@ -10,8 +10,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export VK_LAYER_ENABLES="${VK_LAYER_ENABLES:-VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT}"
-# The suites that open a Vulkan device (every other suite runs the CPU backend and file formats only).
-VULKAN_SUITES="KernelTests|ReplayTests|StreamedDataTests|ShardedDataTests|TrainingTests|ConvModelTests|Conv64ModelTests|LearningRateScheduleTests|DataParallelTests|CLITests.CLITests|ConvCLITests|Conv64CLITests|RunRecordCLITests"
+# The suites that open a Vulkan device in the test process (every kernel, and training, replay, streaming,
+# shards, checkpoints and failures on Vulkan); the command-line suites run the same code through `vae`.
+VULKAN_SUITES="KernelTests|VAETests\.(TrainingTests|DeviceFailureTests|ReplayTests|StreamedDataTests|ShardedDataTests|ConvModelTests|Conv64ModelTests|LearningRateScheduleTests|DataParallelTests|CheckpointTests|ImportanceSamplingTests|SizeLimitTests)"
 second="${VAE_SECOND_DRIVER:-}"
 if [ "$second" = fetch ]; then
   second=$(bash scripts/fetch-second-driver.sh) || { echo "test: the second driver could not be fetched"; exit 1; }

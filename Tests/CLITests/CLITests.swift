@@ -449,10 +449,12 @@ struct CLITests {
         #expect(env.status == 0, "\(env.stderr)")
     }
 
-    /// `vae selftest --quick` on the Vulkan device (lavapipe in CI): every family within tolerance, one line
-    /// each, and the total; JSON with the same figures; the reference itself is not a device to test.
+    /// `vae selftest` on the Vulkan device (lavapipe in CI), the full sweep: every family within tolerance,
+    /// one line each, and the total, with every matmul preset and the device planned as each GPU of
+    /// `SelfTest.plannedGPUs` among the configurations; JSON with the same figures; the reference itself is
+    /// not a device to test.
     @Test func selftestPassesOnTheVulkanDevice() throws {
-        let run = try VAERun(["selftest", "--device", "vulkan", "--quick"])
+        let run = try VAERun(["selftest", "--device", "vulkan"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let lines = run.stdout.split(separator: "\n")
         let name = try #require(VulkanCapabilities.best?.name)
@@ -462,6 +464,13 @@ struct CLITests {
         }
         let total = try #require(lines.last)
         #expect(total.contains(" passed, 0 failed"), "\(total)")
+        for configuration in [
+            "vulkan, matmul tiled128", "vulkan, matmul tiled32-split3",
+            "vulkan planned as discrete GPU with 132 compute units",
+            "vulkan planned as integrated GPU with 4 compute units",
+        ] {
+            #expect(lines.first?.contains(configuration) == true, "\(configuration): \(lines.first ?? "")")
+        }
         let json = try VAERun(["selftest", "--device", "cpu", "--quick", "--json"])
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -482,18 +491,17 @@ struct CLITests {
     ].joined(separator: ",")
 
     /// Every subgroup-dependent kernel passes at lavapipe's narrowest subgroup (4 lanes, as lavapipe plans
-    /// it) and at a GPU's (NVIDIA's 32, AMD's 64) with the planner taking the device for such a GPU, so the
-    /// automatic GPU choices run at GPU widths too; at 64 also every matmul preset and both planned GPUs of
-    /// the full sweep (lavapipe's default width, 8, runs everything everywhere else in the suite). The full
-    /// sweep runs at one width only: each width compiles every pipeline afresh, about a minute for it.
-    /// Needs a driver whose width `LP_NATIVE_VECTOR_WIDTH` sets; a real GPU runs the sweep at its own
-    /// width in `selftestPassesOnTheVulkanDevice` and `scripts/gpu/`.
+    /// it) and at a GPU's (NVIDIA's 32, AMD's 64) with the planner taking the device for such a GPU: a large
+    /// one at 32 (32-wide tiles, split-K), a small one at 64 (64- and 128-wide tiles, fewer splits), so the
+    /// automatic GPU choices run at GPU widths. The device as the environment plans it (`--quick`): each
+    /// width compiles every pipeline afresh, and the forced presets and planned GPUs of the full sweep run at
+    /// lavapipe's default width (8) in the kernel suite. Needs a driver whose width `LP_NATIVE_VECTOR_WIDTH`
+    /// sets; a real GPU runs the sweep at its own width in `selftestPassesOnTheVulkanDevice` and
+    /// `scripts/gpu/`.
     @Test(
         .enabled(if: VulkanCapabilities.subgroupWidthFollowsLLVMpipe, "needs lavapipe's LP_NATIVE_VECTOR_WIDTH"),
-        arguments: [
-            ("128", 4, "", true), ("1024", 32, "discrete-gpu:132", true), ("2048", 64, "discrete-gpu:16", false),
-        ])
-    func selftestPassesAtEverySubgroupWidth(width: String, lanes: Int, plannedAs: String, quick: Bool) throws {
+        arguments: [("128", 4, ""), ("1024", 32, "discrete-gpu:132"), ("2048", 64, "discrete-gpu:16")])
+    func selftestPassesAtEverySubgroupWidth(width: String, lanes: Int, plannedAs: String) throws {
         // Pipelines compiled at one width are kept apart from the others'.
         let environment = [
             "LP_NATIVE_VECTOR_WIDTH": width, "VAE_VULKAN_PLAN_AS": plannedAs,
@@ -502,21 +510,13 @@ struct CLITests {
         let devices = try VAERun(["devices"], environment: environment)
         #expect(devices.stdout.contains("subgroup \(lanes),"), "\(devices.stdout)")
         let run = try VAERun(
-            ["selftest", "--device", "vulkan", "--families", Self.widthSensitiveFamilies] + (quick ? ["--quick"] : []),
+            ["selftest", "--device", "vulkan", "--quick", "--families", Self.widthSensitiveFamilies],
             environment: environment)
         #expect(run.status == 0, "\(run.stdout.suffix(2000))\(run.stderr)")
         #expect(run.stdout.contains(" passed, 0 failed"), "\(run.stdout)")
         #expect(run.stdout.contains("  row_sum ") && !run.stdout.contains("  adam "), "\(run.stdout)")
-        // The full sweep forces every preset and plans the device as each GPU of `SelfTest.plannedGPUs`; the
-        // quick one runs the device as the environment plans it.
-        for preset in [
-            "matmul tiled128", "matmul tiled32-split3", "vulkan planned as discrete GPU with 132 compute units",
-        ] {
-            #expect(run.stdout.contains(preset) == !quick, "\(preset): \(run.stdout)")
-        }
-        let json = try VAERun(
-            ["selftest", "--device", "vulkan", "--quick", "--families", "sum", "--json"], environment: environment)
-        #expect(json.stdout.contains(plannedAs.isEmpty ? "(CPU)" : "(CPU, planned as discrete GPU"), "\(json.stdout)")
+        let planned = plannedAs.isEmpty ? "(CPU)" : "(CPU, planned as discrete GPU"
+        #expect(run.stdout.contains(planned), "\(run.stdout)")
     }
 
     /// `--families` takes the kernel families by name and refuses an unknown one, naming them all.

@@ -392,21 +392,25 @@ struct HardeningCLITests {
     }
 
     /// A second stop signal stops at once, without finishing the step or saying what was kept. Two signals of
-    /// one kind sent together may merge into one (a pending signal is not queued twice), which would take the
-    /// first signal's path; a SIGINT and then a SIGTERM are both delivered, and the exit status tells the
-    /// paths apart: the first path exits with 128 + the first signal (130), the second with 128 + its own.
+    /// one kind sent together may merge into one (a pending signal is not queued twice) and take the first
+    /// signal's path, so a SIGINT and a SIGTERM are sent: both are delivered, possibly to two threads at
+    /// once, and whichever is handled second stops the run (exit 128 + its number). Only that path says
+    /// "stopped at once"; only the first one says what the folder keeps.
     @Test func aSecondInterruptStopsAtOnce() throws {
         let run = try LiveRun(["train"] + Self.long + ["--out", temporaryDirectory() + "/run"])
         #expect(run.waitFor("epoch 1 step"), "\(run.stderr)")
         run.signal(SIGINT)
         run.signal(SIGTERM)
-        #expect(run.finish() == 128 + SIGTERM, "\(run.stderr)")
+        let status = run.finish()
+        #expect(status == 128 + SIGTERM || status == 128 + SIGINT, "\(status): \(run.stderr)")
         #expect(run.stderr.contains("stopped at once (second signal)"), "\(run.stderr)")
         #expect(!run.stderr.contains("interrupted in epoch") && !run.stderr.contains("keeps epoch"), "\(run.stderr)")
     }
 
     /// SIGKILL at varied moments (loading, training, evaluating, mid-commit), then --resume, again and
     /// again: every restart continues exactly, and the finished run is the uninterrupted run, bit for bit.
+    /// The moments are the test's subject, so here (alone in the suite) a kill follows a delay rather than a
+    /// state: any moment must be survivable, and every outcome of a kill is checked the same way.
     @Test func killedAtRandomMomentsTheRunContinuesExactly() throws {
         let epochs = 14
         let arguments = [

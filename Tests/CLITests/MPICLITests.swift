@@ -98,13 +98,16 @@ import Testing
             let exe = VAERun.executable.path, run = dir + "/run"
             let args = (base + ["--epochs", "1000", "--out", run]).joined(separator: " ")
             // Rank 1 is started through a shell that writes its process number and then becomes vae; it is
-            // killed once rank 0 has saved an epoch.
+            // killed once rank 0 has saved two epochs (a state seen in the run folder, not a guessed delay), so
+            // it dies while the job trains on with an epoch on disk.
             let script = """
                 mpirun --allow-run-as-root --oversubscribe -np 1 \(exe) \(args) : -np 1 \\
                     sh -c 'echo $$ > \(dir)/rank1.pid; exec "$0" "$@"' \(exe) \(args) &
                 job=$!
-                for i in $(seq 600); do [ -f \(run)/model.safetensors ] && break; sleep 0.1; done
-                sleep 0.3
+                for i in $(seq 600); do
+                  [ -f \(run)/model.safetensors ] && [ "$(grep -c '^[0-9]' \(run)/metrics.csv)" -ge 2 ] && break
+                  sleep 0.1
+                done
                 kill -9 "$(cat \(dir)/rank1.pid)"
                 wait $job
                 echo "mpirun exit status $?"
