@@ -37,18 +37,9 @@ for sanitizer in address thread; do
       args=(--filter "$THREADED")
       ;;
   esac
-  # Under ASan the Vulkan suites run on the second driver when there is one (VAE_SECOND_DRIVER: its ICD file),
-  # so that CI runs the whole suite once on each driver: plainly on the stock one (scripts/test.sh), under
-  # ASan on the other.
-  driver=()
-  if [ "$sanitizer" = address ] && [ -n "${VAE_SECOND_DRIVER:-}" ]; then
-    [ -f "$VAE_SECOND_DRIVER" ] || { echo "sanitize: VAE_SECOND_DRIVER=$VAE_SECOND_DRIVER is not a file"; exit 1; }
-    driver=("VK_DRIVER_FILES=$VAE_SECOND_DRIVER")
-  fi
-  echo "== swift test -c release --sanitize=$sanitizer ${args[*]} ${driver[*]}"
+  echo "== swift test -c release --sanitize=$sanitizer ${args[*]}"
   start=$SECONDS
-  env "${driver[@]}" VAE_SANITIZER="$sanitizer" \
-    swift test -c release --sanitize="$sanitizer" --scratch-path "$scratch" "${args[@]}" 2>&1 | tee "$log"
+  VAE_SANITIZER="$sanitizer" swift test -c release --sanitize="$sanitizer" --scratch-path "$scratch" "${args[@]}" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   # Reports printed by the test process itself, and those any process (the `vae` children among them) wrote
   # to its own file under log_path.

@@ -449,12 +449,11 @@ struct CLITests {
         #expect(env.status == 0, "\(env.stderr)")
     }
 
-    /// `vae selftest` on the Vulkan device (lavapipe in CI), the full sweep: every family within tolerance,
-    /// one line each, and the total, with every matmul preset and the device planned as each GPU of
-    /// `SelfTest.plannedGPUs` among the configurations; JSON with the same figures; the reference itself is
-    /// not a device to test.
+    /// `vae selftest --quick` on the Vulkan device (lavapipe in CI): every family within tolerance, one line
+    /// each, and the total; JSON with the same figures; the reference itself is not a device to test. (The
+    /// full sweep's configurations are the kernel suite's: `theFullSweepRunsEveryPresetAndPlannedGPU`.)
     @Test func selftestPassesOnTheVulkanDevice() throws {
-        let run = try VAERun(["selftest", "--device", "vulkan"])
+        let run = try VAERun(["selftest", "--device", "vulkan", "--quick"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let lines = run.stdout.split(separator: "\n")
         let name = try #require(VulkanCapabilities.best?.name)
@@ -464,13 +463,6 @@ struct CLITests {
         }
         let total = try #require(lines.last)
         #expect(total.contains(" passed, 0 failed"), "\(total)")
-        for configuration in [
-            "vulkan, matmul tiled128", "vulkan, matmul tiled32-split3",
-            "vulkan planned as discrete GPU with 132 compute units",
-            "vulkan planned as integrated GPU with 4 compute units",
-        ] {
-            #expect(lines.first?.contains(configuration) == true, "\(configuration): \(lines.first ?? "")")
-        }
         let json = try VAERun(["selftest", "--device", "cpu", "--quick", "--json"])
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

@@ -58,4 +58,20 @@ struct PlanningProfileTests {
         }
         #expect(device.validationMessages.isEmpty, "\(device.validationMessages.prefix(3))")
     }
+
+    /// `vae selftest`'s full sweep on Vulkan: the device as it runs, through staging, every matmul preset, and
+    /// planned as each GPU of `SelfTest.plannedGPUs`, each configuration opening the device it names. (The
+    /// cases themselves run on the same devices in this suite: `everyVariant`, `splitKMatchesTheReference`,
+    /// `tiledConvolutionsMatchTheReference`, `plannedGPUsMatchTheReference`.)
+    @Test func theFullSweepRunsEveryPresetAndPlannedGPU() throws {
+        let full = SelfTest.vulkanConfigurations(.best, validation: false, quick: false)
+        let labels = full.map(\.label)
+        #expect(SelfTest.vulkanConfigurations(.best, validation: false, quick: true).map(\.label) == ["vulkan"])
+        for variant in MatmulVariant.all { #expect(labels.contains("vulkan, matmul \(variant.name)"), "\(labels)") }
+        for profile in SelfTest.plannedGPUs {
+            let configuration = try #require(full.first { $0.label == "vulkan planned as \(profile)" }, "\(labels)")
+            #expect(try configuration.open().info.details["plannedAs"] == profile.description)
+            #expect(configuration.families == Set(["matmul"] + ConvolutionCases.tiledFamilies))
+        }
+    }
 }
