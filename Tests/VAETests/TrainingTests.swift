@@ -22,7 +22,7 @@ enum VulkanTestDevice {
     /// kind of device (see `PlanningProfile`).
     static func make(planAs: PlanningProfile? = nil) throws -> VulkanDevice {
         var options = VulkanDevice.Options(validation: true)
-        options.pipelineCacheDirectory = scratchRoot + "/cache/vulkanvae/pipelines"
+        options.pipelineCacheDirectory = testPipelineCache
         options.planAs = planAs
         return try VulkanDevice(options)
     }

@@ -13,11 +13,6 @@ import VAECompute
 enum TestDevices {
     static var vulkanRequired: Bool { ProcessInfo.processInfo.environment["VAE_TEST_NO_VULKAN"] == nil }
 
-    /// Where the suite's devices keep compiled pipelines: one folder for the test process (the `vae` children
-    /// of the CLI tests use the same one through XDG_CACHE_HOME), so a pipeline is compiled once per run
-    /// instead of once per device.
-    static let pipelineCache = scratchRoot + "/cache/vulkanvae/pipelines"
-
     /// Vulkan with validation (core + synchronization) when the layer is installed; `planAs` plans it as
     /// another kind of device (see `PlanningProfile`).
     static func vulkan(
@@ -27,7 +22,7 @@ enum TestDevices {
         var options = VulkanDevice.Options(
             validation: true, profiling: profiling, forceStaging: staging, matmul: matmul,
             subgroupReductions: subgroupReductions)
-        options.pipelineCacheDirectory = pipelineCache
+        options.pipelineCacheDirectory = testPipelineCache
         options.planAs = planAs
         return try VulkanDevice(options)
     }
