@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Regenerates the Swift code of Protos/*.proto into the targets that use it. Run only after changing a .proto:
-# the generated files are committed, so building needs neither protoc nor swift-protobuf's plugin (its first
-# build takes minutes). Needs protoc (Debian: protobuf-compiler) and protoc-gen-swift on PATH, built from the
-# swift-protobuf version Package.swift names:
-#   git clone https://github.com/apple/swift-protobuf && cd swift-protobuf && git checkout 1.39.0
-#   swift build -c release --product protoc-gen-swift   # then add .build/release to PATH
+# Regenerates the C code of Protos/*.proto (protobuf-c) into Sources/CTensorBoardEvent. Run only after changing
+# a .proto: the generated files are committed, so building needs only the protobuf-c runtime (libprotobuf-c-dev,
+# which scripts/setup.sh installs), not its compiler. protobuf-c rather than swift-protobuf: the C runtime is a
+# system library, while swift-protobuf's 50 s module build was repeated by every build configuration of CI.
+# Needs protoc-c (Debian: protobuf-c-compiler).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v protoc >/dev/null || { echo "generate-protos: protoc is not on PATH (apt-get install protobuf-compiler)" >&2; exit 1; }
-command -v protoc-gen-swift >/dev/null || { echo "generate-protos: protoc-gen-swift is not on PATH (see this script's header)" >&2; exit 1; }
-protoc --proto_path=Protos --swift_out=Sources/VAETensorBoard --swift_opt=Visibility=Internal Protos/tensorboard_event.proto
-echo "generate-protos: wrote Sources/VAETensorBoard/tensorboard_event.pb.swift"
+command -v protoc-c >/dev/null || { echo "generate-protos: protoc-c is not on PATH (apt-get install protobuf-c-compiler)" >&2; exit 1; }
+out=Sources/CTensorBoardEvent
+protoc-c --proto_path=Protos --c_out="$out" Protos/tensorboard_event.proto
+mv "$out/tensorboard_event.pb-c.h" "$out/include/"
+echo "generate-protos: wrote $out/tensorboard_event.pb-c.c and $out/include/tensorboard_event.pb-c.h"

@@ -13,6 +13,7 @@ packages=(
   libpng-dev             # PNG images in data folders
   libturbojpeg0-dev      # JPEG images in data folders (libjpeg-turbo)
   libminizip-dev         # NumPy .npz archives (zlib's zip reader)
+  libprotobuf-c-dev      # TensorBoard event files (protobuf-c's runtime; the messages are generated and committed)
   python3-venv           # a virtual environment for the tensorboard package (the tests read event files with it)
   openmpi-bin            # mpirun, for data-parallel training (the MPI build: swift build --traits MPI)
   libopenmpi-dev         # Open MPI's headers and libmpi, for that build only

@@ -1,5 +1,4 @@
 import Foundation
-import SwiftProtobuf
 import VAEFormats
 
 /// A TensorBoard event file: TFRecord-framed `Event` messages (Protos/tensorboard_event.proto), so that
@@ -43,10 +42,7 @@ public final class EventFile {
         guard fd >= 0 else { throw DataError.cannotWrite(file: directory, reason: "no free event file name") }
         path = name
         descriptor = fd
-        var version = Tensorboard_Event()
-        version.wallTime = now.timeIntervalSince1970
-        version.fileVersion = "brain.Event:2"
-        try append(version)
+        append(EventMessage(wallTime: now.timeIntervalSince1970, step: 0, content: .fileVersion("brain.Event:2")))
         try flush()
     }
 
@@ -54,27 +50,15 @@ public final class EventFile {
 
     /// Logs scalars (tag, value) at `step`; TensorBoard draws one curve per tag.
     public func scalars(_ values: [(tag: String, value: Double)], step: Int, at time: Date = Date()) throws {
-        try append(
-            summary(
-                values.map { tag, value in
-                    var v = Tensorboard_Summary.Value()
-                    v.tag = tag
-                    v.simpleValue = Float(value)
-                    return v
-                }, step: step, at: time))
+        append(summary(values.map { .scalar(tag: $0.tag, value: Float($0.value)) }, step: step, at: time))
     }
 
     /// Logs a picture at `step` (shown with a slider over steps under its tag).
     public func image(_ tag: String, _ picture: PNGImage, step: Int, at time: Date = Date()) throws {
-        var image = Tensorboard_Summary.Image()
-        image.width = Int32(clamping: picture.width)
-        image.height = Int32(clamping: picture.height)
-        image.colorspace = Int32(picture.channels)
-        image.encodedImageString = try picture.encoded()
-        var v = Tensorboard_Summary.Value()
-        v.tag = tag
-        v.image = image
-        try append(summary([v], step: step, at: time))
+        let value = EventMessage.Value.image(
+            tag: tag, width: Int32(clamping: picture.width), height: Int32(clamping: picture.height),
+            colorspace: Int32(picture.channels), png: try picture.encoded())
+        append(summary([value], step: step, at: time))
     }
 
     /// Appends the buffered records to the file.
@@ -91,18 +75,12 @@ public final class EventFile {
         pending.removeAll(keepingCapacity: true)
     }
 
-    private func summary(_ values: [Tensorboard_Summary.Value], step: Int, at time: Date) -> Tensorboard_Event {
-        var event = Tensorboard_Event()
-        event.wallTime = time.timeIntervalSince1970
-        event.step = Int64(step)
-        var s = Tensorboard_Summary()
-        s.value = values
-        event.summary = s
-        return event
+    private func summary(_ values: [EventMessage.Value], step: Int, at time: Date) -> EventMessage {
+        EventMessage(wallTime: time.timeIntervalSince1970, step: Int64(step), content: .summary(values))
     }
 
-    private func append(_ event: Tensorboard_Event) throws {
-        pending.append(Self.record(try event.serializedBytes()))
+    private func append(_ event: EventMessage) {
+        pending.append(Self.record(event.encoded()))
     }
 
     /// One TFRecord: length, its masked CRC, the bytes, their masked CRC (all little-endian).
