@@ -5,7 +5,9 @@
 # - thread: ThreadSanitizer over the suites whose code runs on several threads (THREADED below): the CPU
 #   backend's worker pool, ranks as threads, the streamed and sharded data, the decoding of image folders in
 #   parallel, the data cache, the run's signals and progress line, the Vulkan device's locks and staging.
-#   Suites of single-threaded code (file formats, one-shot CLI checks) add build time and nothing for TSan.
+#   Suites of single-threaded code (file formats, one-shot CLI checks) add time and nothing for TSan: of the
+#   hostile-use suite only the signal and folder-lock tests run (the rest are file checks and kills of
+#   processes, whose worker pool the in-process suites already cover).
 # Each sanitizer builds into its own folder (.build-asan, .build-tsan), optimized (-c release): both
 # sanitizers are made for optimized code, and the shipped binary is optimized.
 # Leak checking is off: the Vulkan loader, lavapipe and the validation layer are not instrumented and keep
@@ -18,7 +20,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
 export VK_LAYER_ENABLES="${VK_LAYER_ENABLES:-VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT}"
-THREADED="KernelTests.(VulkanDeviceTests|TensorGroupTests|PipelineCacheTests|MatmulTests)|DataParallelTests|StreamedDataTests|ShardedDataTests|OwnDataTests|ImageFileTests|ColourDataTests|TrainingTests|ReplayTests|HardeningCLITests|OwnDataCLITests"
+THREADED="KernelTests.(VulkanDeviceTests|TensorGroupTests|PipelineCacheTests|MatmulTests)|DataParallelTests|StreamedDataTests|ShardedDataTests|OwnDataTests|ImageFileTests|ColourDataTests|TrainingTests|ReplayTests|HardeningCLITests/(aSecondInterruptStopsAtOnce|aRunningTrainingLocksItsFolder)|OwnDataCLITests"
 status=0
 summary=()
 for sanitizer in address thread; do
