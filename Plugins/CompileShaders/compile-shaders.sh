@@ -1,12 +1,15 @@
 #!/bin/sh
-# Usage: compile-shaders.sh GLSLC OUTPUT.swift WORKDIR [-I DIR]... -- SHADER.comp...
+# Usage: compile-shaders.sh GLSLC COOPMAT_GLSLANG OUTPUT.swift WORKDIR [-I DIR]... -- SHADER.comp...
 # Compiles each shader to SPIR-V (Vulkan 1.1 target) and writes one Swift file that embeds them as base64.
+# Shaders that use GL_KHR_cooperative_matrix are compiled with COOPMAT_GLSLANG (glslang 13; scripts/fetch-glslang.sh)
+# when it is given and compiles a probe of the extension, as ggml's build probes its compiler; otherwise they
+# are left out and the registry lacks them (the backend then offers no mixed precision).
 # Shaders that use workgroup_sum.glsl are compiled a second time with VAE_SUBGROUP_SUM defined, as
 # NAME+subgroup: the variant for devices with subgroup arithmetic (its module declares the capability,
 # so it must never reach a device without it).
 # A GLSL error fails the build with glslc's own `file:line: error:` text.
 set -eu
-glslc=$1; out=$2; work=$3; shift 3
+glslc=$1; coopmat=$2; out=$3; work=$4; shift 4
 incs=""
 while [ "$1" != "--" ]; do incs="$incs $1"; shift; done
 shift
@@ -25,8 +28,33 @@ embed() {  # embed NAME SOURCE [GLSLC FLAGS...]
   base64 -w0 "$work/$name.spv" >> "$tmp"
   printf '",\n' >> "$tmp"
 }
+# Whether COOPMAT_GLSLANG compiles a cooperative-matrix shader (a compiler that refuses one leaves them out).
+coopmat_ok=0
+if [ -n "$coopmat" ]; then
+  printf '%s\n' '#version 450' '#extension GL_KHR_cooperative_matrix : require' \
+    '#extension GL_KHR_memory_scope_semantics : require' \
+    '#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require' 'layout(local_size_x = 32) in;' \
+    'void main() { coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA> a; }' > "$work/probe.comp"
+  if "$coopmat" --target-env vulkan1.1 -S comp "$work/probe.comp" -o "$work/probe.spv" >/dev/null 2>&1; then coopmat_ok=1; fi
+fi
+embed_coopmat() {  # embed_coopmat NAME SOURCE: the same embedding, compiled by glslang 13
+  name=$1; src=$2
+  # glslang takes include folders as -IDIR and prints its errors on stdout: shown only when it fails.
+  gincs=$(echo "$incs" | sed 's/-I /-I/g')
+  # shellcheck disable=SC2086
+  if ! log=$("$coopmat" --target-env vulkan1.1 -S comp $gincs "$src" -o "$work/$name.spv" 2>&1); then
+    echo "$log" >&2; exit 1
+  fi
+  printf '        "%s": "' "$name" >> "$tmp"
+  base64 -w0 "$work/$name.spv" >> "$tmp"
+  printf '",\n' >> "$tmp"
+}
 for src in "$@"; do
   name=$(basename "$src" .comp)
+  if grep -q "GL_KHR_cooperative_matrix" "$src"; then
+    if [ "$coopmat_ok" -eq 1 ]; then embed_coopmat "$name" "$src"; fi
+    continue
+  fi
   embed "$name" "$src"
   if grep -q '#include "workgroup_sum.glsl"' "$src"; then embed "$name+subgroup" "$src" -DVAE_SUBGROUP_SUM=1; fi
 done

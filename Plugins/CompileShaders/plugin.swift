@@ -22,10 +22,16 @@ struct CompileShaders: BuildToolPlugin {
                 "glslc not found on PATH: install shaderc's compiler (Debian/Ubuntu: apt-get install glslc)")
             return []
         }
+        // Shaders that use GL_KHR_cooperative_matrix need a newer compiler than Debian 12's glslc: glslang 13,
+        // which scripts/fetch-glslang.sh puts here. Without it those shaders are left out of the build.
+        let coopmat = context.package.directoryURL.appending(path: ".build-tools/glslang/glslang")
+        let coopmatCompiler = FileManager.default.isExecutableFile(atPath: coopmat.path) ? coopmat : nil
         let script = context.package.directoryURL.appending(path: "Plugins/CompileShaders/compile-shaders.sh")
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedShaders.swift")
         let includeDirs = Set(includes.map { $0.deletingLastPathComponent().path }).sorted()
-        var arguments = [script.path, glslc.path, output.path, context.pluginWorkDirectoryURL.path]
+        var arguments = [
+            script.path, glslc.path, coopmatCompiler?.path ?? "", output.path, context.pluginWorkDirectoryURL.path,
+        ]
         arguments += includeDirs.flatMap { ["-I", $0] }
         arguments.append("--")
         arguments += shaders.map(\.path)
@@ -34,7 +40,7 @@ struct CompileShaders: BuildToolPlugin {
                 displayName: "Compiling \(shaders.count) GLSL compute shaders to SPIR-V",
                 executable: URL(filePath: "/bin/sh"),
                 arguments: arguments,
-                inputFiles: shaders + includes + [script, glslc],
+                inputFiles: shaders + includes + [script, glslc] + (coopmatCompiler.map { [$0] } ?? []),
                 outputFiles: [output])
         ]
     }

@@ -48,7 +48,8 @@ public struct DeviceInfo: Sendable, CustomStringConvertible {
     /// "vulkan: NAME (KIND)", with the kind the kernel planner assumes instead where it is told to
     /// (`plannedAs`, see VAEVulkan's `PlanningProfile`).
     public var description: String {
-        "\(backend): \(name) (\(kind.rawValue)\(details["plannedAs"].map { ", planned as \($0)" } ?? ""))"
+        "\(backend): \(name) (\(kind.rawValue)\(details["plannedAs"].map { ", planned as \($0)" } ?? "")"
+            + (details["precision"].map { $0.hasPrefix("mixed") ? ", \($0)" : "" } ?? "") + ")"
     }
 }
 

@@ -5,6 +5,9 @@ public enum ShaderLibrary {
     /// Names of every embedded shader (the file names in `Shaders/` without `.comp`).
     public static var names: [String] { EmbeddedShaders.base64.keys.sorted() }
 
+    /// Whether shader `name` was built (the cooperative-matrix ones only are where the compiler knows them).
+    public static func contains(_ name: String) -> Bool { EmbeddedShaders.base64[name] != nil }
+
     /// The SPIR-V words of shader `name`, or nil when no such shader was built.
     public static func spirv(_ name: String) -> [UInt32]? {
         guard let literal = EmbeddedShaders.base64[name] else { return nil }

@@ -9,7 +9,7 @@ import VAEVulkan
 public enum SelfTest {
     /// Every case, family by family.
     public static var cases: [KernelCase] {
-        MatmulCases.all + ConvolutionCases.all + BatchNormCases.all + ActivationCases.forward
+        MatmulCases.all + MixedPrecisionCases.all + ConvolutionCases.all + BatchNormCases.all + ActivationCases.forward
             + ActivationCases.backward + LatentCases.all + ImportanceCases.all + LossCases.all + OptimizerCases.all
             + ReductionCases.all + UtilityCases.all
     }
@@ -70,6 +70,17 @@ public enum SelfTest {
         }
         let plain = options()
         var list = [Configuration(label: "vulkan") { try VulkanDevice(plain) }]
+        // Mixed precision where the device and the build have cooperative matrices (quick runs it too: it is
+        // the configuration that differs most from the others).
+        if let shape = VulkanDevice.mixedPrecisionShape(selection) {
+            var options = plain
+            options.precision = .mixed
+            let mixed = options
+            list.append(
+                Configuration(label: "vulkan, mixed precision (cooperative matrices \(shape))", families: ["mixed"]) {
+                    try VulkanDevice(mixed)
+                })
+        }
         guard !quick else { return list }
         let staged = options(staging: true)
         list.append(Configuration(label: "vulkan, staging, shared-memory reductions") { try VulkanDevice(staged) })

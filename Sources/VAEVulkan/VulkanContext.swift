@@ -15,7 +15,9 @@ final class VulkanContext: @unchecked Sendable {
     let pushDescriptorSet: PFN_vkCmdPushDescriptorSetKHR
     let label: String
 
-    init(instance: VulkanInstance, physical: VulkanPhysicalDevice) throws {
+    /// `extraExtensions`: the cooperative-matrix extensions (`CooperativeMatrix.extensions`), whose features
+    /// are then enabled too; nothing else is.
+    init(instance: VulkanInstance, physical: VulkanPhysicalDevice, extraExtensions: [String] = []) throws {
         self.instance = instance
         self.physical = physical
         label = "vulkan:\(physical.index) \(physical.name)"
@@ -37,15 +39,21 @@ final class VulkanContext: @unchecked Sendable {
             queueInfo.queueCount = 1
             queueInfo.pQueuePriorities = priorityPtr
             return withUnsafePointer(to: &queueInfo) { queuePtr in
-                withCStrings(["VK_KHR_push_descriptor"]) { names in
+                withCStrings(["VK_KHR_push_descriptor"] + extraExtensions) { names in
                     names.withUnsafeBufferPointer { namesPtr in
                         var info = VkDeviceCreateInfo()
                         info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
                         info.queueCreateInfoCount = 1
                         info.pQueueCreateInfos = queuePtr
-                        info.enabledExtensionCount = 1
+                        info.enabledExtensionCount = UInt32(names.count)
                         info.ppEnabledExtensionNames = namesPtr.baseAddress
-                        return vkCreateDevice(physical.handle, &info, nil, &device)
+                        guard !extraExtensions.isEmpty else {
+                            return vkCreateDevice(physical.handle, &info, nil, &device)
+                        }
+                        return Self.withCooperativeMatrixFeatures { features in
+                            info.pNext = features
+                            return vkCreateDevice(physical.handle, &info, nil, &device)
+                        }
                     }
                 }
             }
@@ -65,6 +73,26 @@ final class VulkanContext: @unchecked Sendable {
         }
         self.queue = queue
         pushDescriptorSet = push
+    }
+
+    /// The feature chain mixed precision enables: cooperative matrices, f16 arithmetic, the memory model.
+    private static func withCooperativeMatrixFeatures(_ body: (UnsafeRawPointer) -> VkResult) -> VkResult {
+        var matrices = VkPhysicalDeviceCooperativeMatrixFeaturesKHR()
+        matrices.sType = CVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR
+        matrices.cooperativeMatrix = VkBool32(VK_TRUE)
+        var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
+        float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
+        float16.shaderFloat16 = VkBool32(VK_TRUE)
+        var model = VkPhysicalDeviceVulkanMemoryModelFeatures()
+        model.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
+        model.vulkanMemoryModel = VkBool32(VK_TRUE)
+        return withUnsafeMutablePointer(to: &model) { modelPtr in
+            float16.pNext = UnsafeMutableRawPointer(modelPtr)
+            return withUnsafeMutablePointer(to: &float16) { float16Ptr in
+                matrices.pNext = UnsafeMutableRawPointer(float16Ptr)
+                return withUnsafeMutablePointer(to: &matrices) { body(UnsafeRawPointer($0)) }
+            }
+        }
     }
 
     deinit {

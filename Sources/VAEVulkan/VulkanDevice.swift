@@ -55,6 +55,10 @@ public final class VulkanDevice: ComputeDevice {
         /// else what the driver reports. Tests plan lavapipe as a discrete GPU so that every GPU choice runs
         /// against the reference here; see `PlanningProfile`.
         public var planAs: PlanningProfile? = nil
+        /// The matrix products' arithmetic. `.mixed` runs them on cooperative matrices with f16 operands and
+        /// f32 sums, and opening the device fails with the reason where that is not possible (the build's
+        /// shader compiler or the device lacks it); convolutions stay f32.
+        public var precision: MatmulPrecision = .full
 
         public init(
             selection: Selection = .best, validation: Bool = false, profiling: Bool = false,
@@ -72,20 +76,55 @@ public final class VulkanDevice: ComputeDevice {
     public let options: Options
     /// What the kernel planner decides on: the driver's kind and compute units, or `options.planAs`.
     let planning: PlanningFacts
+    /// The cooperative-matrix shape the products run on (mixed precision), nil for f32 products.
+    public let cooperativeMatrix: CooperativeMatrixShape?
+
+    /// Why mixed precision cannot run on `physical`, or the shape it would use.
+    static func cooperativeMatrixShape(_ physical: VulkanPhysicalDevice) throws -> CooperativeMatrixShape {
+        let label = "vulkan:\(physical.index) \(physical.name)"
+        guard CooperativeMatrix.built else {
+            throw ComputeError.noDevice(
+                "mixed precision needs the cooperative-matrix shader, which this build lacks (its shader compiler did "
+                    + "not know GL_KHR_cooperative_matrix; scripts/fetch-glslang.sh fetches glslang 13, then rebuild)")
+        }
+        guard let shape = CooperativeMatrix.choose(physical.cooperativeMatrixShapes),
+            CooperativeMatrix.sharedBytes(shape) <= Int(physical.limits.maxComputeSharedMemorySize),
+            4 * physical.subgroupSize <= Int(physical.limits.maxComputeWorkGroupInvocations)
+        else {
+            throw ComputeError.noDevice(
+                "\(label) offers no cooperative matrices for mixed precision (VK_KHR_cooperative_matrix with f16 "
+                    + "inputs, f32 sums and shaderFloat16); use full precision on it")
+        }
+        return shape
+    }
+
+    /// Whether this build has the cooperative-matrix shader that mixed precision runs on.
+    public static var mixedPrecisionBuilt: Bool { CooperativeMatrix.built }
+
+    /// Whether the device `selection` picks can run mixed-precision products, and on which shape.
+    public static func mixedPrecisionShape(_ selection: Selection) -> CooperativeMatrixShape? {
+        var options = Options(selection: selection)
+        options.precision = .mixed
+        return (try? VulkanDevice(options))?.cooperativeMatrix
+    }
 
     /// Every Vulkan physical device on this machine (empty, not an error, when there is no driver).
     public static func devices() -> [DeviceInfo] {
         guard let instance = try? VulkanInstance(validation: false),
             let handles = try? VulkanInstance.lifecycle.shared({ try instance.physicalDevices() })
         else { return [] }
-        return VulkanInstance.lifecycle.shared { handles.enumerated().map { VulkanPhysicalDevice($1, index: $0).info } }
+        return VulkanInstance.lifecycle.shared {
+            handles.enumerated().map { VulkanPhysicalDevice($1, index: $0, instance: instance.handle).info }
+        }
     }
 
     public init(_ options: Options = Options()) throws {
         self.options = options
         let instance = try VulkanInstance(validation: options.validation)
         let physical = try VulkanInstance.lifecycle.shared {
-            try instance.physicalDevices().enumerated().map { VulkanPhysicalDevice($1, index: $0) }
+            try instance.physicalDevices().enumerated().map {
+                VulkanPhysicalDevice($1, index: $0, instance: instance.handle)
+            }
         }
         guard !physical.isEmpty else { throw ComputeError.noDevice("no Vulkan device found (the driver lists none)") }
         let chosen: VulkanPhysicalDevice
@@ -106,7 +145,10 @@ public final class VulkanDevice: ComputeDevice {
             }
             chosen = match
         }
-        context = try VulkanContext(instance: instance, physical: chosen)
+        cooperativeMatrix = options.precision == .mixed ? try Self.cooperativeMatrixShape(chosen) : nil
+        context = try VulkanContext(
+            instance: instance, physical: chosen,
+            extraExtensions: cooperativeMatrix == nil ? [] : CooperativeMatrix.extensions)
         let profile = try options.planAs ?? PlanningProfile.fromEnvironment(ProcessInfo.processInfo.environment)
         planning = PlanningFacts(chosen, profile: profile)
         VulkanInstance.lifecycle.beginShared()
@@ -132,6 +174,7 @@ public final class VulkanDevice: ComputeDevice {
         info.details["tensorMemory"] = memory.tensorsAreHostVisible ? "mapped" : "device-local with staging"
         info.details["reductions"] = usesSubgroupReductions ? "subgroupAdd" : "shared-memory tree"
         if let profile = planning.profile { info.details["plannedAs"] = profile.description }
+        info.details["precision"] = cooperativeMatrix.map { "mixed (f16 cooperative matrices \($0))" } ?? "full (f32)"
         info.maxTensorBytes = memory.maxTensorBytes
         info.memoryBytes = min(info.memoryBytes, memory.heapLimit)
         return info

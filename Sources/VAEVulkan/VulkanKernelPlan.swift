@@ -90,6 +90,15 @@ struct VulkanKernelPlan {
         switch kernel {
         case let .matmul(a, b, c, ta, tb, bias, act, acc):
             let m = c.rows, n = c.columns, k = ta ? a.rows : a.columns
+            // Mixed precision: the products on cooperative matrices (f16 operands, f32 sums).
+            if let shape = device.cooperativeMatrix,
+                let plan = Self.cooperativeMatrixProduct(
+                    shape, a: a, b: b, c: c, m: m, n: n, k: k, transposeA: ta, transposeB: tb, bias: bias,
+                    activation: act, accumulate: acc, device: device)
+            {
+                self = plan
+                break
+            }
             // GPUs stage tiles in shared memory; lavapipe runs faster without (see MatmulVariant).
             let v =
                 device.options.matmul
@@ -286,6 +295,29 @@ struct VulkanKernelPlan {
     }
 
     /// The workgroups of a product's grid of C tiles on the tiles of `v` (none when C is empty).
+    /// A product on cooperative matrices (matmul_coopmat.comp): workgroups of 2×2 subgroups of the device's
+    /// subgroup size, each workgroup one block of C. nil where the block grid exceeds a dispatch dimension (the
+    /// f32 kernels spread such grids over two dimensions).
+    static func cooperativeMatrixProduct(
+        _ shape: CooperativeMatrixShape, a: Tensor, b: Tensor, c: Tensor, m: Int, n: Int, k: Int, transposeA: Bool,
+        transposeB: Bool, bias: Tensor?, activation: Activation, accumulate: Bool, device: VulkanDevice
+    ) -> VulkanKernelPlan? {
+        typealias Block = CooperativeMatrix
+        let bm = Block.subgroupsM * Block.tilesM * shape.m, bn = Block.subgroupsN * Block.tilesN * shape.n
+        let columns = (n + bn - 1) / bn, rows = (m + bm - 1) / bm
+        guard columns <= maxGroupsPerDimension, rows <= maxGroupsPerDimension else { return nil }
+        let invocations = Block.subgroupsM * Block.subgroupsN * device.context.physical.subgroupSize
+        let constants = [
+            invocations, shape.m, shape.n, shape.k, transposeA ? 1 : 0, transposeB ? 1 : 0, Int(activation.rawValue),
+            bias != nil ? 1 : 0, accumulate ? 1 : 0, Block.subgroupsM, Block.subgroupsN, Block.tilesM, Block.tilesN,
+            Block.kSteps,
+        ].map { UInt32($0) }
+        return VulkanKernelPlan(
+            shader: CooperativeMatrix.shader, constants: constants, bindings: [a, b, c, bias ?? c],
+            pushConstants: [m, n, k, a.columns, b.columns].map { UInt32($0) },
+            groups: m > 0 && n > 0 ? (UInt32(columns), UInt32(rows), 1) : (0, 0, 0))
+    }
+
     static func tileGroups(_ v: MatmulVariant, m: Int, n: Int) -> (UInt32, UInt32, UInt32) {
         guard m > 0, n > 0 else { return (0, 0, 0) }
         let grid = v.tileGrid(m: m, n: n)

@@ -30,8 +30,10 @@ struct VulkanPhysicalDevice {
     let computeUnits: Int?
     /// What a pipeline cache made by this device and driver is stamped with.
     let pipelineCacheIdentity: PipelineCacheFile.Identity
+    /// The f16 → f32 cooperative-matrix shapes the device offers (empty: none; see `CooperativeMatrix`).
+    let cooperativeMatrixShapes: [CooperativeMatrixShape]
 
-    init(_ handle: VkPhysicalDevice, index: Int) {
+    init(_ handle: VkPhysicalDevice, index: Int, instance: VkInstance) {
         self.handle = handle
         self.index = index
         var extensionCount: UInt32 = 0
@@ -40,6 +42,7 @@ struct VulkanPhysicalDevice {
         vkEnumerateDeviceExtensionProperties(handle, nil, &extensionCount, &extensionList)
         let available = Set(extensionList.map { cString($0.extensionName) })
         extensions = available
+        cooperativeMatrixShapes = CooperativeMatrix.shapes(instance: instance, device: handle, extensions: available)
 
         /// The device's properties with `extra` chained behind them, `extra` filled in by the driver.
         func properties<Extra>(with extra: inout Extra) -> VkPhysicalDeviceProperties {
@@ -167,6 +170,8 @@ struct VulkanPhysicalDevice {
                 "maxComputeWorkGroupInvocations": String(limits.maxComputeWorkGroupInvocations),
                 "computeUnits": computeUnits.map(String.init) ?? "unknown",
                 "driver": driverName.isEmpty ? "unknown" : "\(driverName) \(driverInfo)",
+                "cooperativeMatrix": cooperativeMatrixShapes.isEmpty
+                    ? "none" : cooperativeMatrixShapes.map(\.description).joined(separator: ","),
             ])
         info.maxTensorBytes = Int(limits.maxStorageBufferRange)
         return info

@@ -16,13 +16,24 @@ struct DeviceOptions: ParsableArguments {
     @Flag(name: .long, help: "Enable the Khronos validation layer (when installed) on Vulkan.")
     var validate = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Matrix products in full (f32) or mixed precision (f16 operands, f32 sums, on cooperative matrices).",
+            discussion:
+                "mixed needs a Vulkan device with VK_KHR_cooperative_matrix (`vae devices` lists its shapes) and a build "
+                + "whose shader compiler knew the extension. It changes the numbers (operands keep 11 significant bits) "
+                + "and is never chosen by itself; convolutions stay f32."))
+    var precision: MatmulPrecision = .full
+
     /// Opens the device. `ranksOnThisMachine` > 1 (a data-parallel job): the CPU backend's threads are
     /// shared among the machine's ranks, and `auto` spreads the ranks over the machine's GPUs.
     func open(localRank: Int? = nil, ranksOnThisMachine: Int = 1) throws -> any ComputeDevice {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         return try DeviceSpecifier(parsing: device).open(
             validation: validate, pipelineCache: DeviceSpecifier.pipelineCacheDirectory,
-            cpuThreads: ranksOnThisMachine > 1 ? max(1, cores / ranksOnThisMachine) : nil, localRank: localRank)
+            cpuThreads: ranksOnThisMachine > 1 ? max(1, cores / ranksOnThisMachine) : nil, localRank: localRank,
+            precision: precision)
     }
 
     /// With --validate, prints what the validation layer reported (to stderr) and fails if it reported
@@ -214,3 +225,5 @@ func checkpointInRunFolder(_ path: String) -> String {
     }
     return (path as NSString).appendingPathComponent("model.safetensors")
 }
+
+extension MatmulPrecision: ExpressibleByArgument {}

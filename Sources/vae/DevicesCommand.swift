@@ -26,6 +26,12 @@ struct DevicesCommand: ParsableCommand {
                     + (d.details["computeUnits"].flatMap(Int.init).map { ", \($0) compute units" } ?? "")
                     + (d.kind == .cpu ? " (CPU emulation: only when asked for by name or index)" : ""))
             if let driver = d.details["driver"], driver != "unknown" { print("            driver \(driver)") }
+            // Where `--precision mixed` can run (f16 cooperative matrices), and on which shapes.
+            if let shapes = d.details["cooperativeMatrix"], shapes != "none" {
+                print(
+                    "            cooperative matrices f16->f32 \(shapes)"
+                        + (VulkanDevice.mixedPrecisionBuilt ? "" : " (not in this build)"))
+            }
         }
     }
 }

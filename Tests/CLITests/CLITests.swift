@@ -337,6 +337,25 @@ struct CLITests {
         #expect(run.stdout.contains("driver \(try #require(best.details["driver"]))"), "\(run.stdout)")
     }
 
+    /// `--precision mixed` where it cannot run (the CPU backend; a Vulkan device without cooperative matrices)
+    /// is one line with the reason and a failing status, before any data is read, never a silent f32 run.
+    @Test func mixedPrecisionWhereItCannotRunSaysWhy() throws {
+        let cpu = try VAERun([
+            "train", "--device", "cpu", "--precision", "mixed", "--epochs", "1", "--out", temporaryDirectory(),
+        ])
+        #expect(cpu.status != 0 && cpu.stderr.contains("mixed precision runs on Vulkan devices"), "\(cpu.stderr)")
+        #expect(cpu.stderr.split(separator: "\n").count == 1, "\(cpu.stderr)")
+        let bad = try VAERun(["train", "--precision", "half", "--out", temporaryDirectory()])
+        #expect(bad.status != 0 && bad.stderr.contains("--precision"), "\(bad.stderr)")
+        let best = try #require(VulkanCapabilities.best)
+        if best.details["cooperativeMatrix"] == "none" {
+            let vulkan = try VAERun([
+                "train", "--device", "vulkan", "--precision", "mixed", "--epochs", "1", "--out", temporaryDirectory(),
+            ])
+            #expect(vulkan.status != 0 && vulkan.stderr.contains("cooperative matri"), "\(vulkan.stderr)")
+        }
+    }
+
     /// `vae bench --json` on the CPU: the fields the benchmark notes quote, with sane values. (Speed itself
     /// is never asserted: this checks the measuring, not the machine.)
     @Test func benchReportsTrainingCountsAndTheSgemmFraction() throws {

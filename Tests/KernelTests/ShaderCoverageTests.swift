@@ -18,7 +18,8 @@ struct ShaderCoverageTests {
         "column_sum", "conv2d", "conv2d_weight_gradient", "conv_tiled", "conv_transpose2d", "copy", "fill",
         "gather_rows",
         "gaussian_nll", "gaussian_nll_backward", "importance_log_weight", "kl_divergence", "latent_backward",
-        "log_sum_exp_accumulate", "matmul", "matmul_split_sum", "matmul_tiled", "random_bits", "reparameterize",
+        "log_sum_exp_accumulate", "matmul", "matmul_coopmat", "matmul_split_sum", "matmul_tiled", "random_bits",
+        "reparameterize",
         "row_sum", "sample_bernoulli", "sum",
     ]
 
@@ -47,7 +48,21 @@ struct ShaderCoverageTests {
         }
         // advance_step has its own test (OptimizerTests.advanceStepIncrementsTheCounter): it has no inputs
         // for the table to compare, only a counter.
-        let missing = Set(Self.shaders).subtracting(used).subtracting(["advance_step"])
+        // matmul_coopmat runs only on devices with cooperative matrices (MixedPrecisionTests and
+        // scripts/test-coopmat.sh run it there); where this one has them, the mixed family is planned on it.
+        var expected = Set(Self.shaders).subtracting(["advance_step"])
+        if let mixed = try TestDevices.mixedPrecision() {
+            for c in SelfTest.cases where c.family == "mixed" {
+                let inputs = try c.inputs.map { try $0.make(on: mixed) }
+                let outputs = try c.outputs.map { try $0.make(on: mixed) }
+                for kernel in c.kernels(inputs, outputs) {
+                    used.insert(try VulkanKernelPlan(kernel, device: mixed).shader)
+                }
+            }
+        } else {
+            expected.remove("matmul_coopmat")
+        }
+        let missing = expected.subtracting(used)
         #expect(missing.isEmpty, "shaders no equivalence case runs: \(missing.sorted())")
     }
 }

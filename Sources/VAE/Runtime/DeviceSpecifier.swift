@@ -80,23 +80,37 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
 
     /// Opens the device; a Vulkan device keeps its compiled pipelines in `pipelineCache` between runs.
     /// `cpuThreads`: the CPU backend's threads (nil: one per core); `localRank`: see `automaticChoice`.
+    /// `precision`: `.mixed` runs a Vulkan device's products on f16 cooperative matrices, and fails with the
+    /// reason on the CPU backends and on devices without them.
     public func open(
         validation: Bool = false, profiling: Bool = false, pipelineCache: String? = nil, cpuThreads: Int? = nil,
-        localRank: Int? = nil
+        localRank: Int? = nil, precision: MatmulPrecision = .full
     ) throws
         -> any ComputeDevice
     {
         func vulkan(_ s: VulkanDevice.Selection) throws -> VulkanDevice {
             var options = VulkanDevice.Options(selection: s, validation: validation, profiling: profiling)
             options.pipelineCacheDirectory = pipelineCache
+            options.precision = precision
             return try VulkanDevice(options)
+        }
+        func cpu() throws {
+            guard precision == .full else {
+                throw ComputeError.noDevice(
+                    "mixed precision runs on Vulkan devices with cooperative matrices; the CPU backend computes in f32")
+            }
         }
         switch self {
         case .auto:
             return try Self.automaticChoice(among: VulkanDevice.devices(), localRank: localRank).open(
-                validation: validation, profiling: profiling, pipelineCache: pipelineCache, cpuThreads: cpuThreads)
-        case .cpu: return CPUDevice(mode: .fast, threads: cpuThreads)
-        case .cpuReference: return CPUDevice(mode: .reference)
+                validation: validation, profiling: profiling, pipelineCache: pipelineCache, cpuThreads: cpuThreads,
+                precision: precision)
+        case .cpu:
+            try cpu()
+            return CPUDevice(mode: .fast, threads: cpuThreads)
+        case .cpuReference:
+            try cpu()
+            return CPUDevice(mode: .reference)
         case .vulkan: return try vulkan(.best)
         case let .vulkanIndex(i): return try vulkan(.index(i))
         case let .vulkanName(n): return try vulkan(.name(n))

@@ -27,6 +27,15 @@ enum TestDevices {
         return try VulkanDevice(options)
     }
 
+    /// Vulkan in mixed precision (f16 cooperative matrices), or nil where the device or the build lacks them.
+    static func mixedPrecision() throws -> VulkanDevice? {
+        guard VulkanDevice.mixedPrecisionShape(.best) != nil else { return nil }
+        var options = VulkanDevice.Options(validation: true)
+        options.pipelineCacheDirectory = testPipelineCache
+        options.precision = .mixed
+        return try VulkanDevice(options)
+    }
+
     /// Runs `body` on a set of the devices of `all()` that no other test uses meanwhile, taken from a pool
     /// and put back after: the kernel cases (hundreds) reuse opened devices and their compiled pipelines
     /// instead of opening two Vulkan devices each. (Each case still checks the validation messages it
