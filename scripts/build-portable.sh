@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a self-contained `vae` for machines without Swift (a GPU box with only its driver):
-# the Swift runtime, OpenBLAS, zlib, libpng, libjpeg-turbo and minizip are linked in statically, so the binary
+# the Swift runtime, OpenBLAS, zlib, libpng, libjpeg-turbo, minizip and protobuf-c are linked in statically, so the binary
 # needs only libc, libm, libstdc++, libgcc_s and the Vulkan loader (libvulkan.so.1), whose Debian package is
 # put beside it.
 #   scripts/build-portable.sh [DIST]     (default: dist/)
@@ -18,7 +18,7 @@ cp scripts/gpu/run-gpu-bench.sh scripts/gpu/torch_cuda_vae.py scripts/pytorch/va
 mkdir -p "$dist/Data" && cp -r Data/mnist "$dist/Data/"
 echo "dynamic dependencies of $dist/vae:"
 ldd "$dist/vae" | sed 's/^/  /'
-if ldd "$dist/vae" | grep -E -q "libswift|libopenblas|libgfortran|libz\.so|libpng|libturbojpeg|libminizip"; then
+if ldd "$dist/vae" | grep -E -q "libswift|libopenblas|libgfortran|libz\.so|libpng|libturbojpeg|libminizip|libprotobuf-c"; then
   echo "build-portable: the binary still depends on a library it should carry inside" >&2
   exit 1
 fi

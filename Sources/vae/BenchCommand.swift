@@ -66,15 +66,24 @@ struct BenchCommand: ParsableCommand {
 
     func open(profiling: Bool, variant: MatmulVariant? = nil) throws -> any ComputeDevice {
         let spec = try DeviceSpecifier(parsing: deviceOptions.device)
+        let precision = deviceOptions.precision
         if spec == .cpu || (spec == .auto && DeviceSpecifier.automaticChoice(among: VulkanDevice.devices()) == .cpu) {
+            guard precision == .full else {
+                throw ConfigurationError(
+                    "--precision mixed runs on Vulkan devices with cooperative matrices; the CPU backend computes in f32"
+                )
+            }
             return CPUDevice(mode: .fast, threads: threads, profiling: profiling)
         }
-        let device = try spec.open(validation: deviceOptions.validate, profiling: profiling)
+        let device = try spec.open(validation: deviceOptions.validate, profiling: profiling, precision: precision)
         guard let vulkan = device as? VulkanDevice else { return device }
         var options = VulkanDevice.Options(
             selection: .name(vulkan.info.name), validation: deviceOptions.validate, profiling: profiling,
             matmul: variant)
         options.convolutions = try convolutionPath()
+        // Mixed precision runs every product on the cooperative matrices (a --matmul preset then applies to
+        // none of them).
+        options.precision = precision
         return try VulkanDevice(options)
     }
 

@@ -18,6 +18,25 @@ struct VAERun {
         URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "vae")
     }
 
+    /// Decoded image folders and our pipelines are cached under the tests' temporary folder, not the user's
+    /// home. Mesa's own shader cache (which XDG_CACHE_HOME would move there too, so every suite run compiled
+    /// every child's shaders from nothing: about 28 s of the release suite's longest test) stays in one
+    /// folder kept between runs, `mesaShaderCache`.
+    static let cacheEnvironment = [
+        "XDG_CACHE_HOME": scratchRoot + "/cache", "MESA_SHADER_CACHE_DIR": mesaShaderCache(),
+    ]
+
+    /// Where the children's Mesa shader cache is kept between suite runs: under the user's cache folder
+    /// (`name` gives a separate one, for children whose driver settings compile other code for one shader).
+    static func mesaShaderCache(_ name: String = "mesa") -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+        let folder = (base as NSString).appendingPathComponent("vulkanvae-tests/" + name)
+        // Mesa makes only the last folder of the path.
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
     /// Runs `vae arguments` in `directory` (default: the package's root) with `environment` added to the
     /// test's own.
     init(
@@ -28,10 +47,8 @@ struct VAERun {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = URL(filePath: directory ?? Self.root)
-        // Decoded image folders and pipelines are cached under the tests' temporary folder, not the user's home.
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "XDG_CACHE_HOME": scratchRoot + "/cache"
-        ]) { $1 }.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(Self.cacheEnvironment) { $1 }
+            .merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -85,9 +102,7 @@ extension VAERun {
         process.executableURL = URL(filePath: "/usr/bin/env")
         process.arguments = arguments
         process.currentDirectoryURL = URL(filePath: root)
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "XDG_CACHE_HOME": scratchRoot + "/cache"
-        ]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(cacheEnvironment) { $1 }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
@@ -519,10 +534,12 @@ struct CLITests {
         .enabled(if: subgroupWidthIsSettable, "needs a driver whose subgroup width LP_NATIVE_VECTOR_WIDTH sets"),
         arguments: [("128", 4, ""), ("1024", 32, "discrete-gpu:132"), ("2048", 64, "discrete-gpu:16")])
     func selftestPassesAtEverySubgroupWidth(width: String, lanes: Int, plannedAs: String) throws {
-        // Pipelines compiled at one width are kept apart from the others'.
+        // Pipelines compiled at one width are kept apart from the others' (ours in a fresh folder, Mesa's in
+        // one per width kept between runs).
         let environment = [
             "LP_NATIVE_VECTOR_WIDTH": width, "VAE_VULKAN_PLAN_AS": plannedAs,
             "XDG_CACHE_HOME": temporaryDirectory(),
+            "MESA_SHADER_CACHE_DIR": VAERun.mesaShaderCache("mesa-width-\(width)"),
         ]
         let devices = try VAERun(["devices"], environment: environment)
         #expect(devices.stdout.contains("subgroup \(lanes),"), "\(devices.stdout)")

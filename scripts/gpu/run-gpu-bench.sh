@@ -35,6 +35,15 @@ echo "selftest: exit $? in $((SECONDS - start)) s ($(grep -E '^  "(passed|failed
 # sgemm at 4096³ and the model's products under every matmul preset (the shared-memory tiles and the rest).
 timeout 120 ./vae bench --device vulkan --what kernels,sgemm --matmul all --sgemm-size 4096 --json > "$out/vae-vulkan-presets.json" 2> "$out/vae-vulkan-presets.err"
 ./vae bench --device vulkan --what kernels,training 2>&1 | tee "$out/vae-vulkan-bench.txt"
+# Mixed precision (f16 operands on cooperative matrices, f32 sums) beside the f32 figures above, where the
+# device offers cooperative matrices and the build has their shader: the same measurements and a training run.
+if grep -q "cooperative matrices f16->f32" "$out/devices.txt" && ! grep -q "not in this build" "$out/devices.txt"; then
+  timeout 120 ./vae bench --device vulkan --precision mixed --what kernels,sgemm,training --sgemm-size 4096 \
+    --repetitions 50 --json > "$out/vae-vulkan-mixed-bench.json" 2> "$out/vae-vulkan-mixed-bench.err"
+  timeout 120 ./vae bench --device vulkan --precision mixed --what kernels,training 2>&1 | tee "$out/vae-vulkan-mixed-bench.txt"
+  timeout 200 ./vae train --device vulkan --precision mixed --epochs 3 --out "$out/vae-train-mixed" 2>&1 \
+    | grep -v " step " | tee "$out/vae-train-mixed.txt"
+fi
 ./vae train --device vulkan --epochs 3 --out "$out/vae-train" 2>&1 | grep -v " step " | tee "$out/vae-train.txt"
 # The convolutional presets (each bounded in time: their GPU kernels are not tuned yet), with the convolutions
 # as implicit GEMMs on the shared-memory tiles (the default on a GPU) and, to compare, one output per invocation.
