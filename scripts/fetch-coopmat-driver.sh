@@ -5,7 +5,8 @@
 # SPIR-V). They need Debian 13's C library, so everything is unpacked under .build-tools/coopmat-driver (about
 # 310 MB; nothing is installed) and programs run under that folder's own dynamic loader, through the launcher
 # this prints: `LAUNCHER vae …` runs our binary with the folder's libraries first and the driver and layer chosen.
-# How: a private apt configuration (own lists, cache and an empty package status) on Debian's archive for
+# How: a private apt configuration (scripts/private-apt.sh: own lists, cache and an empty package status) on
+# Debian's archive for
 # trixie and trixie-backports; apt resolves mesa-vulkan-drivers from backports (whatever version it has: old
 # ones disappear, so none is pinned) with everything it needs, downloads them, and `dpkg -x` unpacks them.
 # Exits non-zero with one line saying why when it cannot be had.
@@ -21,22 +22,13 @@ if [ -x "$launcher" ] && [ -f "$lib/libvulkan_lvp.so" ] && [ -f "$root/version" 
   echo "$launcher"
   exit 0
 fi
-[ "$(uname -m)" = x86_64 ] || fail "only x86_64 is set up here (this machine is $(uname -m))"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || fail "Debian's archive keyring is missing ($keyring; apt-get install debian-archive-keyring)"
-archive=$(grep -rhsE "^(URIs:|deb )" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-  grep -oE "https?://[^ ]+" | grep -v -- "-security" | grep -E "/debian/?$" | head -1 || true)
-archive=${archive:-http://deb.debian.org/debian}
-
+. scripts/private-apt.sh
 apt="$root/apt"
-rm -rf "$files" "$apt"
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/state" "$files"
-: > "$apt/state/status"
-printf 'deb [signed-by=%s] %s trixie main\ndeb [signed-by=%s] %s trixie-backports main\n' \
-  "$keyring" "$archive" "$keyring" "$archive" > "$apt/sources.list"
-opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$apt/lists" -o "Dir::State::status=$apt/state/status" -o "Dir::Cache=$apt/cache"
-  -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Install-Recommends=false)
+rm -rf "$files"
+mkdir -p "$files"
+private_apt "$apt" trixie trixie-backports
+archive=$apt_archive
+opts=("${apt_opts[@]}")
 echo "fetch-coopmat-driver: Mesa's lavapipe from $archive trixie-backports, with what it needs" >&2
 apt-get "${opts[@]}" update -qq >&2 || fail "apt-get update of $archive trixie and trixie-backports failed"
 apt-get "${opts[@]}" install -qq -y --download-only -t trixie-backports mesa-vulkan-drivers libvulkan1 \

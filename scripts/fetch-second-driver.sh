@@ -3,8 +3,8 @@
 # unpacked beside the stock one, never installed over it. Prints the ICD file to point VK_DRIVER_FILES at;
 # scripts/test.sh and scripts/sanitize.sh use it through VAE_SECOND_DRIVER (see scripts/second-driver.sh).
 #
-# How: a private apt configuration (its own lists and cache under .build-tools/) that reads the same Debian
-# archive as the system's sources, plus the backports suite; `apt-get download` of mesa-vulkan-drivers from
+# How: a private apt configuration (scripts/private-apt.sh: its own lists and cache under .build-tools/) that
+# reads the same Debian archive as the system's sources, for the backports suite; `apt-get download` of mesa-vulkan-drivers from
 # there (whatever version backports has today: old ones disappear, so none is pinned), `dpkg -x` into
 # .build-tools/second-driver/root, and an ICD file whose library_path is that folder's libvulkan_lvp.so.
 # Nothing under /usr changes. Exits non-zero with one line saying why when it cannot be had.
@@ -19,26 +19,18 @@ if [ -f "$icd" ] && [ -f "$lib" ] && [ -f "$root/version" ]; then
   echo "$icd"
   exit 0
 fi
-[ "$(uname -m)" = x86_64 ] || fail "only x86_64 is set up here (this machine is $(uname -m))"
 . /etc/os-release
 [ "${ID:-}" = debian ] && [ -n "${VERSION_CODENAME:-}" ] ||
   fail "needs Debian's backports archive (this is ${PRETTY_NAME:-an unknown system}); the suite runs on the stock driver alone only where VAE_SECOND_DRIVER=none says so"
 suite="$VERSION_CODENAME-backports"
 
-# The Debian archive the system already uses (its first URI serving the release), else Debian's own.
-archive=$(grep -rhsE "^(URIs:|deb )" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-  grep -oE "https?://[^ ]+" | grep -v -- "-security" | grep -E "/debian/?$" | head -1 || true)
-archive=${archive:-http://deb.debian.org/debian}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || fail "Debian's archive keyring is missing ($keyring; apt-get install debian-archive-keyring)"
-
+. scripts/private-apt.sh
 apt="$root/apt"
-rm -rf "$root/root" "$apt"
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$root/deb"
-echo "deb [signed-by=$keyring] $archive $suite main" > "$apt/sources.list"
-opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o Debug::NoLocking=1
-  -o APT::Sandbox::User=root)
+rm -rf "$root/root"
+private_apt "$apt" "$suite"
+archive=$apt_archive
+opts=("${apt_opts[@]}")
+mkdir -p "$root/deb"
 echo "fetch-second-driver: mesa-vulkan-drivers from $archive $suite" >&2
 apt-get "${opts[@]}" update -qq >&2 || fail "apt-get update of $archive $suite failed"
 (cd "$root/deb" && apt-get "${opts[@]}" download -qq "mesa-vulkan-drivers/$suite" >&2) ||
