@@ -35,6 +35,14 @@ struct SelfTestCommand: ParsableCommand {
         if spec == .cpuReference {
             throw ConfigurationError("--device cpu-reference is the reference itself: test cpu or a Vulkan device")
         }
+        // The mixed-precision configuration joins by itself wherever the device has cooperative matrices;
+        // asking for it where there are none is an error, not a sweep that quietly leaves it out.
+        if deviceOptions.precision == .mixed {
+            guard let selection = spec.vulkanSelection, VulkanDevice.mixedPrecisionShape(selection) != nil else {
+                _ = try spec.open(precision: .mixed)  // throws the reason
+                throw ConfigurationError("--precision mixed: the device offers no cooperative matrices")
+            }
+        }
         // A malformed VAE_VULKAN_PLAN_AS is one line before any work, not a failure of every case.
         _ = try PlanningProfile.fromEnvironment(ProcessInfo.processInfo.environment)
         let configurations =
