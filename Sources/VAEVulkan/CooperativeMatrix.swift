@@ -40,25 +40,15 @@ enum CooperativeMatrix {
         -> [CooperativeMatrixShape]
     {
         guard Self.extensions.allSatisfy(extensions.contains) else { return [] }
-        var matrices = VkPhysicalDeviceCooperativeMatrixFeaturesKHR()
-        matrices.sType = CVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR
-        var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
-        float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
-        var model = VkPhysicalDeviceVulkanMemoryModelFeatures()
-        model.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
-        var features = VkPhysicalDeviceFeatures2()
-        features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
-        withUnsafeMutablePointer(to: &model) { modelPtr in
-            float16.pNext = UnsafeMutableRawPointer(modelPtr)
-            withUnsafeMutablePointer(to: &float16) { float16Ptr in
-                matrices.pNext = UnsafeMutableRawPointer(float16Ptr)
-                withUnsafeMutablePointer(to: &matrices) { matricesPtr in
-                    features.pNext = UnsafeMutableRawPointer(matricesPtr)
-                    vkGetPhysicalDeviceFeatures2(handle, &features)
-                }
-            }
+        var features = Features()
+        features.chain { chain in
+            var query = VkPhysicalDeviceFeatures2()
+            query.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+            query.pNext = chain
+            vkGetPhysicalDeviceFeatures2(handle, &query)
         }
-        guard matrices.cooperativeMatrix != 0, float16.shaderFloat16 != 0, model.vulkanMemoryModel != 0,
+        guard features.matrices.cooperativeMatrix != 0, features.float16.shaderFloat16 != 0,
+            features.model.vulkanMemoryModel != 0,
             let function = unsafeBitCast(
                 vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR"),
                 to: PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR?.self)
@@ -79,6 +69,35 @@ enum CooperativeMatrix {
             if !shapes.contains(shape) { shapes.append(shape) }
         }
         return shapes
+    }
+
+    /// The features the shader needs, as one pNext chain: queried by `shapes`, enabled (`enabled: true`) when
+    /// the logical device is made for mixed precision.
+    struct Features {
+        var matrices = VkPhysicalDeviceCooperativeMatrixFeaturesKHR()
+        var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
+        var model = VkPhysicalDeviceVulkanMemoryModelFeatures()
+
+        init(enabled: Bool = false) {
+            let on = VkBool32(enabled ? VK_TRUE : VK_FALSE)
+            matrices.sType = CVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR
+            matrices.cooperativeMatrix = on
+            float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
+            float16.shaderFloat16 = on
+            model.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
+            model.vulkanMemoryModel = on
+        }
+
+        /// Calls `body` with the chain's head (matrices → f16 → memory model), valid only during the call.
+        mutating func chain<R>(_ body: (UnsafeMutableRawPointer) -> R) -> R {
+            withUnsafeMutablePointer(to: &model) { modelPtr in
+                float16.pNext = UnsafeMutableRawPointer(modelPtr)
+                return withUnsafeMutablePointer(to: &float16) { float16Ptr in
+                    matrices.pNext = UnsafeMutableRawPointer(float16Ptr)
+                    return withUnsafeMutablePointer(to: &matrices) { body(UnsafeMutableRawPointer($0)) }
+                }
+            }
+        }
     }
 
     /// The shape the product uses: 16×16×16 where offered (the f16 shape of NVIDIA's and AMD's drivers),

@@ -50,8 +50,9 @@ final class VulkanContext: @unchecked Sendable {
                         guard !extraExtensions.isEmpty else {
                             return vkCreateDevice(physical.handle, &info, nil, &device)
                         }
-                        return Self.withCooperativeMatrixFeatures { features in
-                            info.pNext = features
+                        var features = CooperativeMatrix.Features(enabled: true)
+                        return features.chain { chain in
+                            info.pNext = UnsafeRawPointer(chain)
                             return vkCreateDevice(physical.handle, &info, nil, &device)
                         }
                     }
@@ -73,26 +74,6 @@ final class VulkanContext: @unchecked Sendable {
         }
         self.queue = queue
         pushDescriptorSet = push
-    }
-
-    /// The feature chain mixed precision enables: cooperative matrices, f16 arithmetic, the memory model.
-    private static func withCooperativeMatrixFeatures(_ body: (UnsafeRawPointer) -> VkResult) -> VkResult {
-        var matrices = VkPhysicalDeviceCooperativeMatrixFeaturesKHR()
-        matrices.sType = CVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR
-        matrices.cooperativeMatrix = VkBool32(VK_TRUE)
-        var float16 = VkPhysicalDeviceShaderFloat16Int8Features()
-        float16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
-        float16.shaderFloat16 = VkBool32(VK_TRUE)
-        var model = VkPhysicalDeviceVulkanMemoryModelFeatures()
-        model.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES
-        model.vulkanMemoryModel = VkBool32(VK_TRUE)
-        return withUnsafeMutablePointer(to: &model) { modelPtr in
-            float16.pNext = UnsafeMutableRawPointer(modelPtr)
-            return withUnsafeMutablePointer(to: &float16) { float16Ptr in
-                matrices.pNext = UnsafeMutableRawPointer(float16Ptr)
-                return withUnsafeMutablePointer(to: &matrices) { body(UnsafeRawPointer($0)) }
-            }
-        }
     }
 
     deinit {

@@ -68,11 +68,7 @@ struct BenchCommand: ParsableCommand {
         let spec = try DeviceSpecifier(parsing: deviceOptions.device)
         let precision = deviceOptions.precision
         if spec == .cpu || (spec == .auto && DeviceSpecifier.automaticChoice(among: VulkanDevice.devices()) == .cpu) {
-            guard precision == .full else {
-                throw ConfigurationError(
-                    "--precision mixed runs on Vulkan devices with cooperative matrices; the CPU backend computes in f32"
-                )
-            }
+            try DeviceSpecifier.requireCPUPrecision(precision)
             return CPUDevice(mode: .fast, threads: threads, profiling: profiling)
         }
         let device = try spec.open(validation: deviceOptions.validate, profiling: profiling, precision: precision)

@@ -78,6 +78,14 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
         DataRequest.defaultCacheDirectory.map { ($0 as NSString).appendingPathComponent("pipelines") }
     }
 
+    /// Refuses mixed precision for a CPU backend, which computes in f32 only.
+    public static func requireCPUPrecision(_ precision: MatmulPrecision) throws {
+        guard precision == .full else {
+            throw ComputeError.noDevice(
+                "mixed precision runs on Vulkan devices with cooperative matrices; the CPU backend computes in f32")
+        }
+    }
+
     /// Opens the device; a Vulkan device keeps its compiled pipelines in `pipelineCache` between runs.
     /// `cpuThreads`: the CPU backend's threads (nil: one per core); `localRank`: see `automaticChoice`.
     /// `precision`: `.mixed` runs a Vulkan device's products on f16 cooperative matrices, and fails with the
@@ -94,22 +102,16 @@ public enum DeviceSpecifier: Equatable, Sendable, CustomStringConvertible {
             options.precision = precision
             return try VulkanDevice(options)
         }
-        func cpu() throws {
-            guard precision == .full else {
-                throw ComputeError.noDevice(
-                    "mixed precision runs on Vulkan devices with cooperative matrices; the CPU backend computes in f32")
-            }
-        }
         switch self {
         case .auto:
             return try Self.automaticChoice(among: VulkanDevice.devices(), localRank: localRank).open(
                 validation: validation, profiling: profiling, pipelineCache: pipelineCache, cpuThreads: cpuThreads,
                 precision: precision)
         case .cpu:
-            try cpu()
+            try Self.requireCPUPrecision(precision)
             return CPUDevice(mode: .fast, threads: cpuThreads)
         case .cpuReference:
-            try cpu()
+            try Self.requireCPUPrecision(precision)
             return CPUDevice(mode: .reference)
         case .vulkan: return try vulkan(.best)
         case let .vulkanIndex(i): return try vulkan(.index(i))
